@@ -1,0 +1,205 @@
+/*
+ * pvacms/authn.h - the authenticator plugin ABI of pvacms.
+ *
+ * An authenticator plugin is a shared object in the pvacms plugin
+ * directory that exports exactly one symbol, PVACMS_AUTHN_SYMBOL, of type
+ * struct pvacms_authn_plugin.  The host dlopen()s it, checks abi_version
+ * before touching anything else, calls init() once with a table of host
+ * services, and then calls verify() for every certificate request whose
+ * "type" equals the plugin's name.
+ *
+ * A plugin decides *who* the caller is.  It never signs anything and never
+ * sees a private key: the host turns the identity a plugin returns into a
+ * certificate in its own audited code.
+ *
+ * Versioning: abi_version is (major << 16 | minor).  The host refuses a
+ * plugin whose major differs from its own.  Members are only ever appended;
+ * a member added in minor N is read by the host only when the plugin's minor
+ * is >= N.  The same rule applies to the services table, which the host
+ * hands out with its own version and size.
+ *
+ * Threading: verify() is called from a pool of worker threads, never from
+ * the event loop, and may be called concurrently.  It may block (e.g. in
+ * services->http_fetch), since every blocking service has a timeout.
+ * init(), reload() and fini() are called from the main thread while no
+ * verify() is running.
+ *
+ * API changelog (keep in step with pvacms-plugin(5)):
+ *   1.0  first version.
+ */
+#ifndef PVACMS_AUTHN_H
+#define PVACMS_AUTHN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PVACMS_AUTHN_ABI_MAJOR 1
+#define PVACMS_AUTHN_ABI_MINOR 0
+#define PVACMS_AUTHN_ABI_VERSION \
+	((PVACMS_AUTHN_ABI_MAJOR << 16) | PVACMS_AUTHN_ABI_MINOR)
+#define PVACMS_AUTHN_ABI_GET_MAJOR(v) ((unsigned)(v) >> 16)
+#define PVACMS_AUTHN_ABI_GET_MINOR(v) ((unsigned)(v) & 0xffffU)
+
+/* The one symbol a plugin exports. */
+#define PVACMS_AUTHN_SYMBOL "pvacms_authn_plugin"
+
+/* Sizes of the fixed buffers below, terminating NUL included. */
+#define PVACMS_NAME_MAX 256	/* subject fields: cn, o, ou, c */
+#define PVACMS_REASON_MAX 512	/* human-readable reason */
+#define PVACMS_CODE_MAX 48	/* stable machine reason code */
+#define PVACMS_AUDIT_MAX 256	/* sub, iss, jti for the audit log */
+
+/* Log levels for services->log. */
+enum pvacms_log_level {
+	PVACMS_LOG_ERROR = 0,
+	PVACMS_LOG_WARN = 1,
+	PVACMS_LOG_INFO = 2,
+	PVACMS_LOG_DEBUG = 3
+};
+
+/* Certificate usages a request may ask for.  Never a CA. */
+enum pvacms_usage {
+	PVACMS_USAGE_CLIENT = 1,
+	PVACMS_USAGE_SERVER = 2,
+	PVACMS_USAGE_IOC = 3
+};
+
+/* What verify() decided. */
+enum pvacms_verdict {
+	PVACMS_ALLOW = 0,	/* identity filled in, issue a certificate */
+	PVACMS_DENY = 1,	/* the credential was refused (HTTP 401/403/409) */
+	PVACMS_ERROR = 2	/* could not decide: validator down, etc. (5xx) */
+};
+
+/*
+ * An HTTP request made on the plugin's behalf by services->http_fetch.
+ * All strings are borrowed for the duration of the call.
+ */
+struct pvacms_http_request {
+	const char *method;		/* "GET" or "POST" */
+	const char *url;		/* absolute http:// or https:// URL */
+	const char *const *headers;	/* NULL-terminated "Name: value" list, or NULL */
+	const char *body;		/* POST body, or NULL */
+	size_t body_len;
+	long timeout_ms;		/* whole-transfer timeout; <= 0 means host default */
+	size_t max_response;		/* response body cap; 0 means host default */
+};
+
+/*
+ * The answer.  body is NUL-terminated (the NUL is not counted in body_len)
+ * and is owned by the response: release it with services->http_free.
+ */
+struct pvacms_http_response {
+	long status;			/* HTTP status code, 0 if none */
+	char *body;
+	size_t body_len;
+	char *content_type;		/* may be NULL */
+};
+
+/* Services the host offers to a plugin.  Check version before use. */
+struct pvacms_host_services {
+	unsigned int version;	/* PVACMS_AUTHN_ABI_VERSION of the host */
+	size_t size;		/* sizeof(struct pvacms_host_services) */
+
+	/* Log one line under the plugin's name.  Never log a token. */
+	void (*log)(int level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+	/*
+	 * Look up a configuration value by its environment variable name,
+	 * e.g. "EPICS_AUTH_JWT_TRUSTED_URI".  A command-line flag that the
+	 * plugin declared in its options table wins over the environment.
+	 * Returns NULL when unset.  The string is owned by the host and stays
+	 * valid until the next reload.
+	 */
+	const char *(*config_get)(const char *env_name);
+
+	/*
+	 * Perform one HTTP request, blocking the calling worker thread only.
+	 * TLS peers are verified, redirects are never followed, the response
+	 * body is capped and the transfer is bounded by a timeout.
+	 * Returns 0 and fills *resp (free it with http_free), or -1 and writes
+	 * a one-line reason into err.  A non-2xx status is not an error here.
+	 */
+	int (*http_fetch)(const struct pvacms_http_request *req,
+	    struct pvacms_http_response *resp, char *err, size_t errlen);
+	void (*http_free)(struct pvacms_http_response *resp);
+};
+
+/* A command-line flag a plugin accepts; the host maps it to env_name. */
+struct pvacms_authn_option {
+	const char *flag;	/* long flag without dashes, e.g. "jwt-trusted-uri" */
+	const char *env_name;	/* e.g. "EPICS_AUTH_JWT_TRUSTED_URI" */
+	const char *help;	/* one line for pvacms --help */
+};
+
+/* One certificate request, as the host parsed it.  All borrowed. */
+struct pvacms_authn_request {
+	const char *type;		/* the plugin's name */
+	int usage;			/* enum pvacms_usage */
+	const char *credential;		/* the authenticator data, e.g. the token */
+	size_t credential_len;
+	const char *pubkey_sha256;	/* hex SHA-256 of the CSR's public key */
+	int64_t now;			/* the host's idea of the current time */
+};
+
+/*
+ * What verify() fills in.  The host zeroes it before the call.  On ALLOW,
+ * cn is required; o, ou and c may stay empty (omitted from the subject).
+ * not_before and not_after of 0 mean "the host decides"; the host clamps
+ * any value to the CA's validity and refuses an empty window.
+ */
+struct pvacms_authn_result {
+	int verdict;				/* enum pvacms_verdict */
+	char code[PVACMS_CODE_MAX];		/* e.g. "token_expired" */
+	char reason[PVACMS_REASON_MAX];		/* e.g. "token expired" */
+	int http_status;			/* 0: the host picks from verdict */
+
+	char cn[PVACMS_NAME_MAX];
+	char o[PVACMS_NAME_MAX];
+	char ou[PVACMS_NAME_MAX];
+	char c[PVACMS_NAME_MAX];
+	int64_t not_before;
+	int64_t not_after;
+	int approval;				/* 1: start in PENDING_APPROVAL */
+
+	/* For the audit log: who, by whom, which token.  Never the token. */
+	char sub[PVACMS_AUDIT_MAX];
+	char iss[PVACMS_AUDIT_MAX];
+	char jti[PVACMS_AUDIT_MAX];
+};
+
+/* The plugin's one exported object. */
+struct pvacms_authn_plugin {
+	unsigned int abi_version;	/* PVACMS_AUTHN_ABI_VERSION at build */
+	const char *name;		/* the request "type" it serves, e.g. "jwt" */
+	const char *description;	/* one line */
+	const struct pvacms_authn_option *options; /* {NULL} terminated, or NULL */
+
+	/*
+	 * Read configuration through services.  Return 0, or -1 with a
+	 * one-line reason in err; the host then refuses to start.
+	 */
+	int (*init)(const struct pvacms_host_services *services,
+	    char *err, size_t errlen);
+
+	/* Re-read configuration (SIGHUP).  On -1 the old one stays. */
+	int (*reload)(char *err, size_t errlen);
+
+	/* Decide one request.  Must fill result->verdict. */
+	void (*verify)(const struct pvacms_authn_request *req,
+	    struct pvacms_authn_result *result);
+
+	/* Release everything; called once at shutdown. */
+	void (*fini)(void);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PVACMS_AUTHN_H */

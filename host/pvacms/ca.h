@@ -1,0 +1,103 @@
+/*
+ * ca.h - the certificate authority.  This is the only code in pvacms that
+ * holds or uses the CA private key: bootstrap of the root CA, the
+ * service's own TLS certificate and the admin keychain, signing of leaf
+ * certificates from a CSR plus an identity, and signing of OCSP responses.
+ */
+#ifndef PVACMS_CA_H
+#define PVACMS_CA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "certid.h"
+
+struct ca;	/* opaque: key, certificate, issuer id */
+
+struct ca_bootstrap_config {
+	const char *ca_keychain;	/* CA key + cert (PKCS#12) */
+	const char *ca_password;
+	const char *ca_pem;		/* public CA certificate, PEM */
+	const char *tls_keychain;	/* the service's own TLS key + cert */
+	const char *tls_password;
+	const char *admin_keychain;	/* bootstrap admin (CN=admin) */
+	const char *admin_password;
+	const char *ca_name, *ca_org, *ca_org_unit, *ca_country;
+	const char *const *hostnames;	/* extra SAN names for the TLS cert, NULL-terminated */
+	const char *status_url;		/* AIA OCSP base, e.g. http://127.0.0.1:8089 */
+};
+
+/*
+ * Load the CA, creating any missing piece on first start (DESIGN §3):
+ * root CA (EC P-256, self-signed, 10 years), TLS certificate for
+ * localhost, 127.0.0.1 and cfg->hostnames, the admin keychain and the CA
+ * PEM.  Prints "Keychain file created   : <path>" etc. for what it made.
+ * Returns a CA the caller frees with ca_free(), or NULL with err set.
+ * On success *tls_key / *tls_cert are the service TLS identity (caller
+ * frees with EVP_PKEY_free / X509_free).  Certificates this function issues
+ * itself (TLS, admin) are reported through record_cb so the caller can
+ * store them; record_cb may be NULL.
+ */
+typedef int (*ca_record_cb)(void *arg, X509 *cert, const char *usage,
+    int state);
+struct ca *ca_bootstrap(const struct ca_bootstrap_config *cfg,
+    ca_record_cb record_cb, void *record_arg,
+    EVP_PKEY **tls_key, X509 **tls_cert, char *err, size_t errlen);
+
+void ca_free(struct ca *ca);
+
+/* Borrowed views. */
+X509 *ca_cert(const struct ca *ca);
+const char *ca_issuer_id(const struct ca *ca);	/* 8 hex digits */
+
+/* The identity the host decided on for a new certificate. */
+struct ca_subject {
+	const char *cn;		/* required, 1..63 bytes */
+	const char *o, *ou, *c;	/* NULL or "" to omit */
+};
+
+enum ca_usage { CA_USAGE_CLIENT = 1, CA_USAGE_SERVER = 2, CA_USAGE_IOC = 3 };
+
+/*
+ * Parse and check a PEM CSR (<= 16 KiB): signature valid (proof of
+ * possession), key RSA >= 2048 or EC P-256/P-384.  Returns the public key
+ * (caller frees with EVP_PKEY_free) or NULL with err set.  Also writes the
+ * hex SHA-256 of the DER SubjectPublicKeyInfo into spki_sha256 (65 bytes).
+ */
+EVP_PKEY *ca_csr_pubkey(const char *pem, size_t len, char spki_sha256[65],
+    char *err, size_t errlen);
+
+/*
+ * Sign a leaf certificate: subject in order CN, C, O, OU (empty omitted),
+ * validity [not_before, not_after] clamped to the CA's, a fresh 63-bit
+ * random serial for which is_serial_free(arg, serial) returns 1,
+ * extensions by usage (DESIGN §5) and the AIA OCSP URL.  Returns the
+ * certificate (caller frees with X509_free) or NULL with err set.
+ */
+typedef int (*ca_serial_free_cb)(void *arg, uint64_t serial);
+X509 *ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey,
+    const struct ca_subject *subject, enum ca_usage usage,
+    int64_t not_before, int64_t not_after,
+    ca_serial_free_cb is_serial_free, void *serial_arg,
+    char *err, size_t errlen);
+
+/* PEM of a certificate; caller frees with free(). */
+char *ca_cert_pem(X509 *cert);
+
+/* Status of one serial for an OCSP response. */
+enum ca_ocsp_status { CA_OCSP_GOOD = 0, CA_OCSP_REVOKED = 1, CA_OCSP_UNKNOWN = 2 };
+
+/*
+ * A DER OCSPResponse (status successful, BasicOCSPResponse signed by the
+ * CA with SHA-256, CertID with SHA-1 hashes) for one serial:
+ * thisUpdate = this_update, nextUpdate = next_update, revocation time when
+ * REVOKED.  nonce may be NULL.  Returns a buffer the caller frees with
+ * OPENSSL_free, or NULL with err set.
+ */
+unsigned char *ca_ocsp_response(struct ca *ca, uint64_t serial,
+    enum ca_ocsp_status status, int64_t revoked_at, int64_t this_update,
+    int64_t next_update, size_t *der_len, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * conf.h - the daemon's configuration: one table of options, each with
+ * a long flag and an EPICS_* variable (flags win), parsed and checked
+ * once at startup.  Flags that belong to a plugin (e.g. --jwt-*) are kept
+ * aside and handed to the plugin through conf_plugin_value().
+ */
+#ifndef PVACMS_CONF_H
+#define PVACMS_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "pvacms/authn.h"
+
+struct listen_addr {
+	char host[64];		/* numeric or name, without brackets */
+	unsigned short port;	/* 0 = ephemeral */
+};
+
+struct config {
+	int help, version, verbose;
+
+	char *ca_keychain, *ca_keychain_pwd_file;
+	char *tls_keychain, *tls_keychain_pwd_file;
+	char *admin_keychain, *admin_keychain_pwd_file;
+	char *ca_file;
+	char *db_path;
+	char *audit_log;
+	char *ca_name, *ca_org, *ca_org_unit, *ca_country;
+	char *https_listen_text, *http_listen_text;
+	struct listen_addr https_listen, http_listen;
+	char *status_url;	/* NULL: derived from the bound HTTP address */
+	char *hostnames;	/* space-separated */
+	char *plugin_dir;
+	char *plugins;		/* space-separated */
+	char *admins;		/* space-separated CNs */
+	char *listen_info;
+	int status_validity_mins;
+	int workers;
+
+	/* --flag value pairs not in the host table, for plugins. */
+	size_t n_extra;
+	char **extra_flags;	/* without leading dashes */
+	char **extra_values;
+	int *extra_used;
+};
+
+/*
+ * Fill cfg from the environment, then argv.  Returns 0, or -1 with a
+ * one-line reason in err (a usage error: exit 2).  Free with conf_free.
+ */
+int conf_load(struct config *cfg, int argc, char **argv, char *err,
+    size_t errlen);
+void conf_free(struct config *cfg);
+
+/* Print the usage text to fp, listing plugin options too when given. */
+void conf_usage(FILE *fp);
+
+/*
+ * The value a plugin option has: the --flag if given (marking it used),
+ * else the environment variable.  NULL when unset.  Borrowed.
+ */
+const char *conf_plugin_value(struct config *cfg,
+    const struct pvacms_authn_option *opts, const char *env_name);
+
+/* -1 with err naming the first --flag no table claimed; else 0. */
+int conf_check_unused(const struct config *cfg,
+    const struct pvacms_authn_option *const *plugin_opts, size_t nplugins,
+    char *err, size_t errlen);
+
+/* Parse "host:port", "[v6]:port" or ":port".  0 or -1 with err. */
+int conf_parse_listen(const char *text, struct listen_addr *out,
+    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * db.h - the certificate record in SQLite: one row per certificate this
+ * CA signed, keyed by serial, with its state.  WAL mode; every change is
+ * one transaction.  Used from the event-loop thread only.
+ */
+#ifndef PVACMS_DB_H
+#define PVACMS_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* DESIGN §6 / reference §4.1: the index is the stored value. */
+enum cert_state {
+	STATE_UNKNOWN = 0, STATE_VALID = 1, STATE_PENDING = 2,
+	STATE_PENDING_APPROVAL = 3, STATE_PENDING_RENEWAL = 4,
+	STATE_EXPIRED = 5, STATE_REVOKED = 6
+};
+
+/* "VALID", ...; "UNKNOWN" for anything out of range.  Static string. */
+const char *db_state_name(int state);
+
+struct db;
+
+struct db_cert {
+	uint64_t serial;
+	char issuer_id[9];
+	char skid[64];		/* lowercase hex of the leaf's SKID */
+	char cn[256], o[256], ou[256], c[256];
+	char usage[8];		/* client | server | ioc | ca | tls */
+	int64_t not_before, not_after;
+	int state;
+	int64_t status_date;	/* last state change */
+	int64_t revoked_at;	/* 0 unless REVOKED */
+	char pubkey_sha256[65];
+	char token_id[160];	/* jti or token hash, for replay rules; may be "" */
+	char *pem;		/* owned by the struct: free with db_cert_clear */
+};
+
+/*
+ * Open (creating if missing, parents 0700, file 0600) and migrate.
+ * *created is set to 1 when the file was new.  Returns NULL with err set.
+ */
+struct db *db_open(const char *path, int *created, char *err, size_t errlen);
+void db_close(struct db *db);
+
+/* Insert one certificate in a transaction.  0 or -1 (e.g. duplicate serial). */
+int db_insert(struct db *db, const struct db_cert *cert, char *err,
+    size_t errlen);
+
+/* 1 if no row has this serial, 0 if one has, -1 on error. */
+int db_serial_free(struct db *db, uint64_t serial);
+
+/* Fetch by serial: 1 found (caller frees with db_cert_clear), 0 not found, -1 error. */
+int db_get(struct db *db, uint64_t serial, struct db_cert *out, char *err,
+    size_t errlen);
+
+/* Change state (and status_date = now, revoked_at when REVOKED) in a transaction. */
+int db_set_state(struct db *db, uint64_t serial, int state, int64_t now,
+    char *err, size_t errlen);
+
+/*
+ * Time-driven moves in one transaction: PENDING -> VALID when
+ * not_before <= now; any live state -> EXPIRED when not_after <= now.
+ * Returns the number of rows changed, or -1.
+ */
+int db_advance_states(struct db *db, int64_t now, char *err, size_t errlen);
+
+void db_cert_clear(struct db_cert *cert);
+
+#endif

@@ -1,0 +1,439 @@
+/*
+ * issue.c - the certificate request pipeline.
+ *
+ *   loop thread:   parse JSON, check usage and CSR (proof of possession)
+ *   worker thread: the plugin's verify(), which may call a validator
+ *   loop thread:   host policy on the identity, sign (ca.c), record
+ *                  (db.c), audit, reply
+ *
+ * Whatever the plugin returns, the host re-checks the subject and the
+ * validity window; a plugin can only name an identity, never widen what
+ * the host will sign.  Any doubt ends in a refusal.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "api.h"
+#include "audit.h"
+#include "ca.h"
+#include "certid.h"
+#include "db.h"
+#include "issue.h"
+#include "log.h"
+#include "plugin.h"
+#include "timefmt.h"
+#include "worker.h"
+
+#define ISSUE_MAX_CREDENTIAL (16 * 1024)
+
+struct issue_job {
+	struct app *app;
+	struct evhttp_request *req;
+	const struct pvacms_authn_plugin *api;
+	char *credential;		/* owned; wiped before free */
+	size_t credential_len;
+	EVP_PKEY *pubkey;		/* owned */
+	char spki_sha256[65];
+	enum ca_usage usage;
+	char usage_name[8];
+	char peer[64];
+	struct pvacms_authn_request areq;
+	struct pvacms_authn_result result;
+};
+
+static void issue_work(void *);
+static void issue_done(void *);
+static void issue_free(struct issue_job *);
+static int issue_check_name(const char *, size_t, int, char *, size_t);
+static void issue_sign(struct issue_job *);
+
+static int
+issue_usage(const char *name, enum ca_usage *out)
+{
+	if (strcmp(name, "client") == 0)
+		*out = CA_USAGE_CLIENT;
+	else if (strcmp(name, "server") == 0)
+		*out = CA_USAGE_SERVER;
+	else if (strcmp(name, "ioc") == 0)
+		*out = CA_USAGE_IOC;
+	else
+		return -1;
+	return 0;
+}
+
+static void
+issue_free(struct issue_job *job)
+{
+	if (job == NULL)
+		return;
+	if (job->credential != NULL) {
+		OPENSSL_cleanse(job->credential, job->credential_len);
+		free(job->credential);
+	}
+	EVP_PKEY_free(job->pubkey);
+	free(job);
+}
+
+void
+issue_handle(struct app *app, struct evhttp_request *req)
+{
+	struct issue_job *job = NULL;
+	const char *body, *type, *usage, *csr, *token;
+	json_t *root = NULL, *data;
+	json_error_t jerr;
+	size_t body_len, i;
+	char err[256];
+
+	if (app->draining) {
+		api_reply_error(req, 503, "stopping", "pvacms is shutting "
+		    "down");
+		return;
+	}
+	if ((body = api_body(req, API_MAX_BODY, &body_len)) == NULL) {
+		api_reply_error(req, 413, "too_large", "request body larger "
+		    "than %d bytes", API_MAX_BODY);
+		return;
+	}
+	root = json_loadb(body, body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL || !json_is_object(root)) {
+		api_reply_error(req, 400, "bad_request", "request body is not "
+		    "a JSON object%s%s", root ? "" : ": ",
+		    root ? "" : jerr.text);
+		goto out;
+	}
+	type = json_string_value(json_object_get(root, "type"));
+	usage = json_string_value(json_object_get(root, "usage"));
+	csr = json_string_value(json_object_get(root, "csr"));
+	data = json_object_get(root, "data");
+	if (type == NULL || usage == NULL || csr == NULL ||
+	    !json_is_object(data)) {
+		api_reply_error(req, 400, "bad_request", "request needs "
+		    "string fields type, usage, csr and an object data");
+		goto out;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		api_reply_error(req, 500, "internal", "out of memory");
+		goto out;
+	}
+	job->app = app;
+	job->req = req;
+	if (issue_usage(usage, &job->usage) != 0) {
+		api_reply_error(req, 400, "bad_request", "usage must be "
+		    "client, server or ioc");
+		goto out;
+	}
+	snprintf(job->usage_name, sizeof(job->usage_name), "%s", usage);
+	for (i = 0; i < app->nplugins; i++)
+		if (strcmp(plugin_api(app->plugins[i])->name, type) == 0)
+			job->api = plugin_api(app->plugins[i]);
+	if (job->api == NULL) {
+		api_reply_error(req, 400, "bad_request", "no authenticator "
+		    "of type '%.32s' is loaded", type);
+		goto out;
+	}
+	token = json_string_value(json_object_get(data, "token"));
+	if (token == NULL || *token == '\0') {
+		api_reply_error(req, 400, "bad_request", "data.token must be "
+		    "a non-empty string");
+		goto out;
+	}
+	job->credential_len = strlen(token);
+	if (job->credential_len > ISSUE_MAX_CREDENTIAL) {
+		api_reply_error(req, 413, "too_large", "token larger than %d "
+		    "bytes", ISSUE_MAX_CREDENTIAL);
+		goto out;
+	}
+	job->pubkey = ca_csr_pubkey(csr, strlen(csr), job->spki_sha256, err,
+	    sizeof(err));
+	if (job->pubkey == NULL) {
+		api_reply_error(req, 400, "bad_request", "%s", err);
+		goto out;
+	}
+	if ((job->credential = strdup(token)) == NULL) {
+		api_reply_error(req, 500, "internal", "out of memory");
+		goto out;
+	}
+	api_peer(req, job->peer, sizeof(job->peer));
+	job->areq.type = job->api->name;
+	job->areq.usage = (int)job->usage;
+	job->areq.credential = job->credential;
+	job->areq.credential_len = job->credential_len;
+	job->areq.pubkey_sha256 = job->spki_sha256;
+	job->areq.now = (int64_t)time(NULL);
+	if (worker_submit(app->pool, issue_work, issue_done, job) != 0) {
+		api_reply_error(req, 503, "busy", "too many requests in "
+		    "progress; retry later");
+		goto out;
+	}
+	job = NULL;	/* issue_done owns it now */
+out:
+	issue_free(job);
+	json_decref(root);
+}
+
+/* Worker thread: only the plugin runs here. */
+static void
+issue_work(void *arg)
+{
+	struct issue_job *job = arg;
+
+	memset(&job->result, 0, sizeof(job->result));
+	job->result.verdict = PVACMS_ERROR;
+	job->api->verify(&job->areq, &job->result);
+	/* Whatever the plugin wrote, make every string terminated. */
+	job->result.code[sizeof(job->result.code) - 1] = '\0';
+	job->result.reason[sizeof(job->result.reason) - 1] = '\0';
+	job->result.cn[sizeof(job->result.cn) - 1] = '\0';
+	job->result.o[sizeof(job->result.o) - 1] = '\0';
+	job->result.ou[sizeof(job->result.ou) - 1] = '\0';
+	job->result.c[sizeof(job->result.c) - 1] = '\0';
+	job->result.sub[sizeof(job->result.sub) - 1] = '\0';
+	job->result.iss[sizeof(job->result.iss) - 1] = '\0';
+	job->result.jti[sizeof(job->result.jti) - 1] = '\0';
+}
+
+/*
+ * Subject fields the host will sign: printable, no control characters,
+ * no bytes that confuse one-line renderings, bounded length.
+ */
+static int
+issue_check_name(const char *value, size_t max, int required, char *err,
+    size_t errlen)
+{
+	const unsigned char *p;
+	size_t len = strlen(value);
+
+	if (len == 0) {
+		if (required) {
+			snprintf(err, errlen, "is empty");
+			return -1;
+		}
+		return 0;
+	}
+	if (len > max) {
+		snprintf(err, errlen, "is longer than %zu bytes", max);
+		return -1;
+	}
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			snprintf(err, errlen, "holds a control character");
+			return -1;
+		}
+	return 0;
+}
+
+static int
+issue_denial_status(const struct pvacms_authn_result *r)
+{
+	if (r->http_status >= 400 && r->http_status <= 599)
+		return r->http_status;
+	return r->verdict == PVACMS_DENY ? 401 : 503;
+}
+
+/* Loop thread: the plugin has spoken. */
+static void
+issue_done(void *arg)
+{
+	struct issue_job *job = arg;
+	struct pvacms_authn_result *r = &job->result;
+	int status;
+
+	if (evhttp_request_get_connection(job->req) == NULL) {
+		/* The client left; sign nothing.  This frees the request. */
+		audit_event("abandoned", "usage", job->usage_name, "sub",
+		    r->sub, "iss", r->iss, "jti", r->jti, "peer", job->peer,
+		    NULL);
+		evhttp_send_reply(job->req, 500, NULL, NULL);
+		issue_free(job);
+		return;
+	}
+	if (r->verdict != PVACMS_ALLOW) {
+		if (r->verdict != PVACMS_DENY && r->verdict != PVACMS_ERROR) {
+			r->verdict = PVACMS_ERROR;
+			snprintf(r->code, sizeof(r->code), "internal");
+			snprintf(r->reason, sizeof(r->reason), "authenticator "
+			    "returned an invalid verdict");
+		}
+		if (r->code[0] == '\0')
+			snprintf(r->code, sizeof(r->code), "%s",
+			    r->verdict == PVACMS_DENY ? "denied" : "internal");
+		if (r->reason[0] == '\0')
+			snprintf(r->reason, sizeof(r->reason), "%s",
+			    r->verdict == PVACMS_DENY ? "credential refused" :
+			    "authenticator failed");
+		status = issue_denial_status(r);
+		audit_event("denied", "code", r->code, "reason", r->reason,
+		    "usage", job->usage_name, "sub", r->sub, "iss", r->iss,
+		    "jti", r->jti, "peer", job->peer, NULL);
+		log_info("denied %s certificate for sub '%s': %s",
+		    job->usage_name, r->sub, r->reason);
+		api_reply_error(job->req, status, r->code, "%s", r->reason);
+		issue_free(job);
+		return;
+	}
+	issue_sign(job);
+	issue_free(job);
+}
+
+static int
+issue_serial_free(void *arg, uint64_t serial)
+{
+	return db_serial_free(arg, serial) == 1;
+}
+
+static void
+issue_refuse(struct issue_job *job, int status, const char *code,
+    const char *reason)
+{
+	struct pvacms_authn_result *r = &job->result;
+
+	audit_event("denied", "code", code, "reason", reason, "usage",
+	    job->usage_name, "sub", r->sub, "iss", r->iss, "jti", r->jti,
+	    "peer", job->peer, NULL);
+	log_info("denied %s certificate for sub '%s': %s", job->usage_name,
+	    r->sub, reason);
+	api_reply_error(job->req, status, code, "%s", reason);
+}
+
+/* Host policy, then sign, record, audit and answer. */
+static void
+issue_sign(struct issue_job *job)
+{
+	struct app *app = job->app;
+	struct pvacms_authn_result *r = &job->result;
+	struct ca_subject subject;
+	struct db_cert rec;
+	X509 *cert = NULL;
+	char err[256], why[128], reason[400], cert_id[CERTID_MAX];
+	char *pem = NULL, *chain_pem = NULL;
+	int64_t now = (int64_t)time(NULL), nb, na;
+	uint64_t serial;
+	const ASN1_OCTET_STRING *skid;
+	int state, i;
+
+	if (issue_check_name(r->cn, 63, 1, why, sizeof(why)) != 0) {
+		snprintf(reason, sizeof(reason), "subject common name %s",
+		    why);
+		issue_refuse(job, 403, "subject_invalid", reason);
+		return;
+	}
+	if (issue_check_name(r->o, 64, 0, why, sizeof(why)) != 0 ||
+	    issue_check_name(r->ou, 64, 0, why, sizeof(why)) != 0) {
+		snprintf(reason, sizeof(reason), "subject organization %s",
+		    why);
+		issue_refuse(job, 403, "subject_invalid", reason);
+		return;
+	}
+	if (r->c[0] != '\0' && (strlen(r->c) != 2 ||
+	    !isupper((unsigned char)r->c[0]) ||
+	    !isupper((unsigned char)r->c[1]))) {
+		issue_refuse(job, 403, "subject_invalid", "subject country "
+		    "must be two capital letters");
+		return;
+	}
+	nb = r->not_before > 0 ? r->not_before : now;
+	na = r->not_after;
+	if (na <= 0) {
+		issue_refuse(job, 500, "internal", "authenticator gave no "
+		    "expiry time");
+		return;
+	}
+	if (na <= now) {
+		issue_refuse(job, 401, "token_expired", "the certificate "
+		    "would already be expired");
+		return;
+	}
+	subject.cn = r->cn;
+	subject.o = r->o;
+	subject.ou = r->ou;
+	subject.c = r->c;
+	cert = ca_sign_leaf(app->ca, job->pubkey, &subject, job->usage, nb,
+	    na, issue_serial_free, app->db, err, sizeof(err));
+	if (cert == NULL) {
+		issue_refuse(job, 403, "policy_denied", err);
+		return;
+	}
+	/* The window actually signed (clamped to the CA's). */
+	if (timefmt_from_asn1(X509_get0_notBefore(cert), &nb) != 0 ||
+	    timefmt_from_asn1(X509_get0_notAfter(cert), &na) != 0 ||
+	    certid_serial_u64(cert, &serial) != 0 ||
+	    certid_of_leaf(cert, cert_id, sizeof(cert_id)) != 0) {
+		issue_refuse(job, 500, "internal", "cannot read back the "
+		    "signed certificate");
+		goto out;
+	}
+	if (r->approval)
+		state = STATE_PENDING_APPROVAL;
+	else if (nb > now)
+		state = STATE_PENDING;
+	else
+		state = STATE_VALID;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.serial = serial;
+	snprintf(rec.issuer_id, sizeof(rec.issuer_id), "%s",
+	    ca_issuer_id(app->ca));
+	if ((skid = X509_get0_subject_key_id(cert)) != NULL)
+		for (i = 0; i < ASN1_STRING_length(skid) && i < 31; i++)
+			snprintf(rec.skid + 2 * i, 3, "%02x",
+			    ASN1_STRING_get0_data(skid)[i]);
+	snprintf(rec.cn, sizeof(rec.cn), "%s", r->cn);
+	snprintf(rec.o, sizeof(rec.o), "%s", r->o);
+	snprintf(rec.ou, sizeof(rec.ou), "%s", r->ou);
+	snprintf(rec.c, sizeof(rec.c), "%s", r->c);
+	snprintf(rec.usage, sizeof(rec.usage), "%s", job->usage_name);
+	rec.not_before = nb;
+	rec.not_after = na;
+	rec.state = state;
+	rec.status_date = now;
+	snprintf(rec.pubkey_sha256, sizeof(rec.pubkey_sha256), "%s",
+	    job->spki_sha256);
+	snprintf(rec.token_id, sizeof(rec.token_id), "%.159s", r->jti);
+	pem = ca_cert_pem(cert);
+	chain_pem = ca_cert_pem(ca_cert(app->ca));
+	rec.pem = pem;
+	if (pem == NULL || chain_pem == NULL) {
+		issue_refuse(job, 500, "internal", "out of memory");
+		goto out;
+	}
+	if (db_insert(app->db, &rec, err, sizeof(err)) != 0) {
+		log_error("cannot record certificate %s: %s", cert_id, err);
+		issue_refuse(job, 500, "internal", "cannot record the "
+		    "certificate");
+		goto out;
+	}
+	audit_event("issued", "cert_id", cert_id, "state",
+	    db_state_name(state), "usage", job->usage_name, "sub", r->sub,
+	    "iss", r->iss, "jti", r->jti, "cn", r->cn, "o", r->o, "ou", r->ou,
+	    "c", r->c, "not_before#", (long long)nb, "not_after#",
+	    (long long)na, "peer", job->peer, NULL);
+	log_info("issued %s certificate %s for CN=%s", job->usage_name,
+	    cert_id, r->cn);
+	{
+		char serial_text[24];
+
+		snprintf(serial_text, sizeof(serial_text), "%llu",
+		    (unsigned long long)serial);
+		api_reply_json(job->req, 201, json_pack(
+		    "{s:s,s:s,s:s,s:I,s:I,s:s,s:s}",
+		    "cert_id", cert_id, "serial", serial_text,
+		    "state", db_state_name(state),
+		    "not_before", (json_int_t)nb, "not_after", (json_int_t)na,
+		    "certificate", pem, "chain", chain_pem));
+	}
+out:
+	free(pem);
+	free(chain_pem);
+	X509_free(cert);
+}

@@ -1,0 +1,413 @@
+/*
+ * main.c - the pvacms daemon: configuration, plugin loading, first-start
+ * bootstrap, listeners, signals and the event loop.  Runs in the
+ * foreground and logs to stderr; the only place that exits.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <openssl/crypto.h>
+
+#include "api.h"
+#include "certid.h"
+#include "audit.h"
+#include "ca.h"
+#include "conf.h"
+#include "db.h"
+#include "fsutil.h"
+#include "httpc.h"
+#include "log.h"
+#include "plugin.h"
+#include "server.h"
+#include "timefmt.h"
+#include "worker.h"
+
+#define STATE_SWEEP_SECS 15	/* time-driven state changes */
+#define DRAIN_LIMIT_SECS 30	/* SIGTERM: longest wait for requests */
+
+static struct app app;
+static struct event *sweep_ev, *drain_ev, *sig_term_ev, *sig_int_ev,
+    *sig_hup_ev;
+
+static char **
+main_split(const char *text)
+{
+	char **words, *copy, *tok, *save = NULL;
+	size_t n = 0;
+
+	if ((copy = strdup(text)) == NULL ||
+	    (words = calloc(strlen(text) / 2 + 2, sizeof(*words))) == NULL) {
+		free(copy);
+		return NULL;
+	}
+	for (tok = strtok_r(copy, " \t,", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t,", &save))
+		if ((words[n] = strdup(tok)) != NULL)
+			n++;
+	free(copy);
+	return words;
+}
+
+static void
+main_free_words(char **words)
+{
+	size_t i;
+
+	for (i = 0; words != NULL && words[i] != NULL; i++)
+		free(words[i]);
+	free(words);
+}
+
+static int
+main_record(void *arg, X509 *cert, const char *usage, int state)
+{
+	struct db_cert rec;
+	char err[256];
+	int64_t nb = 0, na = 0;
+	int r;
+
+	memset(&rec, 0, sizeof(rec));
+	if (certid_serial_u64(cert, &rec.serial) != 0)
+		return -1;
+	(void)certid_issuer_of_leaf(cert, rec.issuer_id);
+	{
+		X509_NAME *name = X509_get_subject_name(cert);
+
+		X509_NAME_get_text_by_NID(name, NID_commonName, rec.cn,
+		    sizeof(rec.cn));
+		X509_NAME_get_text_by_NID(name, NID_organizationName, rec.o,
+		    sizeof(rec.o));
+	}
+	timefmt_from_asn1(X509_get0_notBefore(cert), &nb);
+	timefmt_from_asn1(X509_get0_notAfter(cert), &na);
+	snprintf(rec.usage, sizeof(rec.usage), "%s", usage);
+	rec.not_before = nb;
+	rec.not_after = na;
+	rec.state = state;
+	rec.status_date = (int64_t)time(NULL);
+	rec.pem = ca_cert_pem(cert);
+	r = db_insert(arg, &rec, err, sizeof(err));
+	if (r != 0)
+		log_error("cannot record bootstrap certificate: %s", err);
+	free(rec.pem);
+	return r;
+}
+
+static void
+main_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	char err[256];
+	int n;
+
+	n = db_advance_states(app.db, (int64_t)time(NULL), err, sizeof(err));
+	if (n < 0)
+		log_error("state sweep failed: %s", err);
+	else if (n > 0)
+		log_info("state sweep: %d certificate(s) changed state", n);
+}
+
+static void
+main_drain_check(evutil_socket_t fd, short what, void *arg)
+{
+	static int waited;
+
+	if (worker_pending(app.pool) == 0 || ++waited > DRAIN_LIMIT_SECS * 10)
+		event_base_loopexit(app.base, NULL);
+}
+
+static void
+main_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct timeval tick = { 0, 100000 };
+	char err[512];
+	size_t i;
+
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: reloading plugin configuration");
+		for (i = 0; i < app.nplugins; i++)
+			if (plugin_reload(app.plugins[i], err,
+			    sizeof(err)) != 0)
+				log_error("reload failed, keeping the old "
+				    "configuration: %s", err);
+		return;
+	}
+	if (app.draining)
+		return;
+	log_info("%s: finishing requests in flight, then exiting",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	app.draining = 1;
+	server_stop_accepting(&app);
+	drain_ev = event_new(app.base, -1, EV_PERSIST, main_drain_check, NULL);
+	if (drain_ev == NULL || event_add(drain_ev, &tick) != 0)
+		event_base_loopexit(app.base, NULL);
+}
+
+static int
+main_load_plugins(struct config *cfg, char *err, size_t errlen)
+{
+	const struct pvacms_authn_option *opts[API_MAX_PLUGINS];
+	const char *dir = cfg->plugin_dir ? cfg->plugin_dir :
+	    plugin_default_dir();
+	char **names = main_split(cfg->plugins);
+	size_t i;
+	int r = -1;
+
+	if (names == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; names[i] != NULL; i++) {
+		if (app.nplugins == API_MAX_PLUGINS) {
+			snprintf(err, errlen, "too many plugins (limit %d)",
+			    API_MAX_PLUGINS);
+			goto out;
+		}
+		app.plugins[app.nplugins] = plugin_load(dir, names[i], err,
+		    errlen);
+		if (app.plugins[app.nplugins] == NULL)
+			goto out;
+		opts[app.nplugins] = plugin_api(app.plugins[app.nplugins])->
+		    options;
+		app.nplugins++;
+	}
+	if (conf_check_unused(cfg, opts, app.nplugins, err, errlen) != 0)
+		goto out;
+	for (i = 0; i < app.nplugins; i++) {
+		if (plugin_init(app.plugins[i], cfg, err, errlen) != 0)
+			goto out;
+		log_info("loaded plugin %s from %s",
+		    plugin_api(app.plugins[i])->name,
+		    plugin_path(app.plugins[i]));
+	}
+	r = 0;
+out:
+	main_free_words(names);
+	return r;
+}
+
+static int
+main_write_listen_info(const char *path, char *err, size_t errlen)
+{
+	char text[256];
+	int n;
+
+	n = snprintf(text, sizeof(text), "https=%s\nhttp=%s\n",
+	    app.https_bound, app.http_bound);
+	return fs_write_atomic(path, text, (size_t)n, 0644, err, errlen);
+}
+
+static int
+main_run(struct config *cfg)
+{
+	struct ca_bootstrap_config bc;
+	char err[1024], *pwd_ca = NULL, *pwd_tls = NULL, *pwd_admin = NULL;
+	char **hostnames = NULL;
+	EVP_PKEY *tls_key = NULL;
+	X509 *tls_cert = NULL;
+	struct timeval sweep_every = { STATE_SWEEP_SECS, 0 };
+	int created = 0, rc = 1;
+	size_t url_len;
+
+	app.cfg = cfg;
+	if (httpc_global_init(err, sizeof(err)) != 0 ||
+	    evthread_use_pthreads() != 0) {
+		log_error("%s", err[0] ? err : "cannot enable threads");
+		return 1;
+	}
+	if ((app.base = event_base_new()) == NULL) {
+		log_error("cannot create the event loop");
+		return 1;
+	}
+	if (main_load_plugins(cfg, err, sizeof(err)) != 0)
+		goto fail;
+	if ((app.admins = main_split(cfg->admins)) == NULL ||
+	    (hostnames = main_split(cfg->hostnames)) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	if (server_bind(&app, err, sizeof(err)) != 0)
+		goto fail;
+	if (cfg->status_url != NULL)
+		app.status_url = strdup(cfg->status_url);
+	else {
+		url_len = strlen(app.http_bound) + 8;
+		if ((app.status_url = malloc(url_len)) != NULL)
+			snprintf(app.status_url, url_len, "http://%s",
+			    app.http_bound);
+	}
+	if (app.status_url == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	if ((app.db = db_open(cfg->db_path, &created, err,
+	    sizeof(err))) == NULL)
+		goto fail;
+	if (created)
+		printf("Certificate DB created  : %s\n", cfg->db_path);
+	if (fs_read_password(cfg->ca_keychain_pwd_file, &pwd_ca, err,
+	    sizeof(err)) != 0 ||
+	    fs_read_password(cfg->tls_keychain_pwd_file, &pwd_tls, err,
+	    sizeof(err)) != 0 ||
+	    fs_read_password(cfg->admin_keychain_pwd_file, &pwd_admin, err,
+	    sizeof(err)) != 0)
+		goto fail;
+	memset(&bc, 0, sizeof(bc));
+	bc.ca_keychain = cfg->ca_keychain;
+	bc.ca_password = pwd_ca;
+	bc.ca_pem = cfg->ca_file;
+	bc.tls_keychain = cfg->tls_keychain;
+	bc.tls_password = pwd_tls;
+	bc.admin_keychain = cfg->admin_keychain;
+	bc.admin_password = pwd_admin;
+	bc.ca_name = cfg->ca_name;
+	bc.ca_org = cfg->ca_org;
+	bc.ca_org_unit = cfg->ca_org_unit;
+	bc.ca_country = cfg->ca_country;
+	bc.hostnames = (const char *const *)hostnames;
+	bc.status_url = app.status_url;
+	app.ca = ca_bootstrap(&bc, main_record, app.db, &tls_key, &tls_cert,
+	    err, sizeof(err));
+	fflush(stdout);
+	if (app.ca == NULL)
+		goto fail;
+	if (audit_open(cfg->audit_log, err, sizeof(err)) != 0)
+		goto fail;
+	if (server_start(&app, tls_key, tls_cert, err, sizeof(err)) != 0)
+		goto fail;
+	app.pool = worker_pool_new(app.base, cfg->workers,
+	    (size_t)cfg->workers * 64, err, sizeof(err));
+	if (app.pool == NULL)
+		goto fail;
+
+	sig_term_ev = evsignal_new(app.base, SIGTERM, main_signal, NULL);
+	sig_int_ev = evsignal_new(app.base, SIGINT, main_signal, NULL);
+	sig_hup_ev = evsignal_new(app.base, SIGHUP, main_signal, NULL);
+	sweep_ev = event_new(app.base, -1, EV_PERSIST, main_sweep, NULL);
+	if (sig_term_ev == NULL || sig_int_ev == NULL || sig_hup_ev == NULL ||
+	    sweep_ev == NULL || event_add(sig_term_ev, NULL) != 0 ||
+	    event_add(sig_int_ev, NULL) != 0 ||
+	    event_add(sig_hup_ev, NULL) != 0 ||
+	    event_add(sweep_ev, &sweep_every) != 0) {
+		snprintf(err, sizeof(err), "cannot install signal handlers");
+		goto fail;
+	}
+	main_sweep(-1, 0, NULL);
+	if (cfg->listen_info != NULL &&
+	    main_write_listen_info(cfg->listen_info, err, sizeof(err)) != 0)
+		goto fail;
+	log_info("HTTPS listening on %s", app.https_bound);
+	log_info("HTTP status listening on %s", app.http_bound);
+	log_info("[%s] service running", ca_issuer_id(app.ca));
+
+	event_base_dispatch(app.base);
+	log_info("[%s] service exiting", ca_issuer_id(app.ca));
+	rc = 0;
+	goto out;
+fail:
+	log_error("%s", err);
+out:
+	worker_pool_free(app.pool);
+	server_free(&app);
+	if (sweep_ev)
+		event_free(sweep_ev);
+	if (drain_ev)
+		event_free(drain_ev);
+	if (sig_term_ev)
+		event_free(sig_term_ev);
+	if (sig_int_ev)
+		event_free(sig_int_ev);
+	if (sig_hup_ev)
+		event_free(sig_hup_ev);
+	while (app.nplugins > 0)
+		plugin_unload(app.plugins[--app.nplugins]);
+	audit_close();
+	ca_free(app.ca);
+	db_close(app.db);
+	EVP_PKEY_free(tls_key);
+	X509_free(tls_cert);
+	if (pwd_ca)
+		OPENSSL_clear_free(pwd_ca, strlen(pwd_ca));
+	if (pwd_tls)
+		OPENSSL_clear_free(pwd_tls, strlen(pwd_tls));
+	if (pwd_admin)
+		OPENSSL_clear_free(pwd_admin, strlen(pwd_admin));
+	main_free_words(hostnames);
+	main_free_words(app.admins);
+	free(app.status_url);
+	if (app.base)
+		event_base_free(app.base);
+	httpc_global_cleanup();
+	return rc;
+}
+
+/* --help: list the options of the plugins that would load. */
+static void
+main_usage_plugins(struct config *cfg)
+{
+	const struct pvacms_authn_option *o;
+	const char *dir = cfg->plugin_dir ? cfg->plugin_dir :
+	    plugin_default_dir();
+	char **names = main_split(cfg->plugins), err[512], left[64];
+	struct plugin *p;
+	size_t i;
+
+	for (i = 0; names != NULL && names[i] != NULL; i++) {
+		if ((p = plugin_load(dir, names[i], err, sizeof(err))) ==
+		    NULL) {
+			printf("\nPlugin %s: not available (%s)\n", names[i],
+			    err);
+			continue;
+		}
+		printf("\nPlugin %s: %s\n", plugin_api(p)->name,
+		    plugin_api(p)->description ? plugin_api(p)->description :
+		    "");
+		for (o = plugin_api(p)->options; o != NULL && o->flag != NULL;
+		    o++) {
+			snprintf(left, sizeof(left), "    --%s VALUE",
+			    o->flag);
+			printf("  %-31s %s\n  %-31s   (%s)\n", left,
+			    o->help ? o->help : "", "", o->env_name);
+		}
+		plugin_unload(p);
+	}
+	main_free_words(names);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[512];
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (conf_load(&cfg, argc, argv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pvacms: %s\n", err);
+		fprintf(stderr, "Try 'pvacms --help'.\n");
+		conf_free(&cfg);
+		return 2;
+	}
+	if (cfg.help) {
+		conf_usage(stdout);
+		main_usage_plugins(&cfg);
+		conf_free(&cfg);
+		return 0;
+	}
+	if (cfg.version) {
+		printf("pvacms %s\n", PACKAGE_VERSION);
+		conf_free(&cfg);
+		return 0;
+	}
+	log_set_verbose(cfg.verbose);
+	rc = main_run(&cfg);
+	conf_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,288 @@
+/*
+ * plugin.c - the careful loader and the host services table.
+ *
+ * The loader distrusts what it loads: names are plain identifiers, the
+ * file must be a regular file that only its owner can write, symbols
+ * resolve at load (RTLD_NOW) and stay private (RTLD_LOCAL), and the ABI
+ * version is the first thing read from the exported struct.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "httpc.h"
+#include "log.h"
+#include "plugin.h"
+
+struct plugin {
+	void *handle;
+	const struct pvacms_authn_plugin *api;
+	char *path;
+	int initialized;
+};
+
+/*
+ * The services table is shared by every plugin; config_get searches the
+ * option tables of all loaded plugins, whose flags are distinct.
+ */
+static struct config *services_cfg;
+static const struct pvacms_authn_option *services_opts[16];
+static size_t services_nopts;
+
+static void services_log(int, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static const char *services_config_get(const char *);
+static int services_http_fetch(const struct pvacms_http_request *,
+    struct pvacms_http_response *, char *, size_t);
+static void services_http_free(struct pvacms_http_response *);
+
+static const struct pvacms_host_services host_services = {
+	.version = PVACMS_AUTHN_ABI_VERSION,
+	.size = sizeof(struct pvacms_host_services),
+	.log = services_log,
+	.config_get = services_config_get,
+	.http_fetch = services_http_fetch,
+	.http_free = services_http_free,
+};
+
+static void
+services_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, "plugin: ", fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+services_config_get(const char *env_name)
+{
+	size_t i;
+	const char *v;
+
+	if (env_name == NULL || services_cfg == NULL)
+		return NULL;
+	for (i = 0; i < services_nopts; i++) {
+		v = conf_plugin_value(services_cfg, services_opts[i], env_name);
+		if (v != NULL)
+			return v;
+	}
+	return getenv(env_name);
+}
+
+static int
+services_http_fetch(const struct pvacms_http_request *req,
+    struct pvacms_http_response *resp, char *err, size_t errlen)
+{
+	struct httpc_request hreq;
+	struct httpc_response hresp;
+
+	memset(resp, 0, sizeof(*resp));
+	memset(&hreq, 0, sizeof(hreq));
+	hreq.method = req->method;
+	hreq.url = req->url;
+	hreq.headers = req->headers;
+	hreq.body = req->body;
+	hreq.body_len = req->body_len;
+	hreq.timeout_ms = req->timeout_ms;
+	hreq.max_response = req->max_response;
+	if (httpc_fetch(&hreq, &hresp, err, errlen) != 0)
+		return -1;
+	resp->status = hresp.status;
+	resp->body = hresp.body;
+	resp->body_len = hresp.body_len;
+	resp->content_type = hresp.content_type;
+	return 0;
+}
+
+static void
+services_http_free(struct pvacms_http_response *resp)
+{
+	struct httpc_response hresp;
+
+	if (resp == NULL)
+		return;
+	hresp.status = resp->status;
+	hresp.body = resp->body;
+	hresp.body_len = resp->body_len;
+	hresp.content_type = resp->content_type;
+	httpc_response_free(&hresp);
+	memset(resp, 0, sizeof(*resp));
+}
+
+const char *
+plugin_default_dir(void)
+{
+	static char dir[4096];
+	char self[4096];
+	ssize_t n;
+
+	/*
+	 * Run from the build tree (libtool wrapper or .libs/lt-pvacms), use
+	 * the freshly built plugins; installed, use $(pkglibdir).
+	 */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if (strstr(self, "/.libs/") != NULL ||
+		    strncmp(self, PVACMS_BUILD_PLUGINDIR,
+		    strlen(PVACMS_BUILD_PLUGINDIR) -
+		    strlen("/plugins/jwt/.libs")) == 0) {
+			snprintf(dir, sizeof(dir), "%s",
+			    PVACMS_BUILD_PLUGINDIR);
+			return dir;
+		}
+	}
+	return PVACMS_PKGLIBDIR;
+}
+
+struct plugin *
+plugin_load(const char *dir, const char *name, char *err, size_t errlen)
+{
+	struct plugin *p = NULL;
+	const struct pvacms_authn_plugin *api;
+	struct stat st;
+	const char *c;
+	unsigned int major, minor;
+	size_t len;
+
+	if (*name == '\0' || strlen(name) > 64) {
+		snprintf(err, errlen, "bad plugin name '%s'", name);
+		return NULL;
+	}
+	for (c = name; *c != '\0'; c++)
+		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c)
+		    && *c != '_') {
+			snprintf(err, errlen, "bad plugin name '%s' (expected "
+			    "lower-case letters, digits, _)", name);
+			return NULL;
+		}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		goto nomem;
+	len = strlen(dir) + strlen(name) + 5;
+	if ((p->path = malloc(len)) == NULL)
+		goto nomem;
+	snprintf(p->path, len, "%s/%s.so", dir, name);
+
+	if (stat(p->path, &st) != 0) {
+		snprintf(err, errlen, "%s: cannot load plugin: %s", p->path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: plugin is not a regular file",
+		    p->path);
+		goto fail;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "%s: refusing a group- or "
+		    "world-writable plugin", p->path);
+		goto fail;
+	}
+	if ((p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "%s: cannot load plugin: %s", p->path,
+		    dlerror());
+		goto fail;
+	}
+	api = dlsym(p->handle, PVACMS_AUTHN_SYMBOL);
+	if (api == NULL) {
+		snprintf(err, errlen, "%s: not a pvacms plugin: no symbol %s",
+		    p->path, PVACMS_AUTHN_SYMBOL);
+		goto fail;
+	}
+	major = PVACMS_AUTHN_ABI_GET_MAJOR(api->abi_version);
+	minor = PVACMS_AUTHN_ABI_GET_MINOR(api->abi_version);
+	if (major != PVACMS_AUTHN_ABI_MAJOR) {
+		snprintf(err, errlen, "%s: plugin ABI mismatch: expected "
+		    "%u.x, got %u.%u", p->path, PVACMS_AUTHN_ABI_MAJOR,
+		    major, minor);
+		goto fail;
+	}
+	/* Members of 1.0 only so far; later minors gate new members here. */
+	if (api->name == NULL || strcmp(api->name, name) != 0) {
+		snprintf(err, errlen, "%s: plugin calls itself '%s', expected "
+		    "'%s'", p->path, api->name ? api->name : "(null)", name);
+		goto fail;
+	}
+	if (api->verify == NULL) {
+		snprintf(err, errlen, "%s: plugin has no verify function",
+		    p->path);
+		goto fail;
+	}
+	p->api = api;
+	return p;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	plugin_unload(p);
+	return NULL;
+}
+
+int
+plugin_init(struct plugin *p, struct config *cfg, char *err, size_t errlen)
+{
+	char why[512] = "";
+
+	services_cfg = cfg;
+	if (p->api->options != NULL &&
+	    services_nopts < sizeof(services_opts) / sizeof(services_opts[0]))
+		services_opts[services_nopts++] = p->api->options;
+	if (p->api->init != NULL &&
+	    p->api->init(&host_services, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "plugin %s: %s", p->api->name,
+		    why[0] ? why : "initialisation failed");
+		return -1;
+	}
+	p->initialized = 1;
+	return 0;
+}
+
+int
+plugin_reload(struct plugin *p, char *err, size_t errlen)
+{
+	char why[512] = "";
+
+	if (p->api->reload == NULL)
+		return 0;
+	if (p->api->reload(why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "plugin %s: %s", p->api->name,
+		    why[0] ? why : "reload failed");
+		return -1;
+	}
+	return 0;
+}
+
+void
+plugin_unload(struct plugin *p)
+{
+	if (p == NULL)
+		return;
+	if (p->initialized && p->api->fini != NULL)
+		p->api->fini();
+	if (p->handle != NULL)
+		dlclose(p->handle);
+	free(p->path);
+	free(p);
+}
+
+const struct pvacms_authn_plugin *
+plugin_api(const struct plugin *p)
+{
+	return p->api;
+}
+
+const char *
+plugin_path(const struct plugin *p)
+{
+	return p->path;
+}

@@ -1,0 +1,44 @@
+/*
+ * plugin.h - loading authenticator plugins and the services table they
+ * get.  A plugin is loaded by name from the plugin directory only, its ABI
+ * version is checked before anything else is read, and it sees the host
+ * only through struct pvacms_host_services.
+ */
+#ifndef PVACMS_PLUGIN_H
+#define PVACMS_PLUGIN_H
+
+#include <stddef.h>
+
+#include "pvacms/authn.h"
+
+struct config;
+struct plugin;
+
+/* The directory used when none is configured. */
+const char *plugin_default_dir(void);
+
+/*
+ * Load dir/<name>.so and check it: regular file, not group- or
+ * world-writable, exports PVACMS_AUTHN_SYMBOL with a matching ABI major,
+ * has a verify function.  Does not call init.  Returns NULL with err set
+ * ("<path>: plugin ABI mismatch: expected 1.x, got 99.0").
+ * Free with plugin_unload.
+ */
+struct plugin *plugin_load(const char *dir, const char *name, char *err,
+    size_t errlen);
+
+/* Call the plugin's init with the host services.  0 or -1 with err. */
+int plugin_init(struct plugin *p, struct config *cfg, char *err,
+    size_t errlen);
+
+/* Call reload (SIGHUP).  0, or -1 with err (the old configuration stays). */
+int plugin_reload(struct plugin *p, char *err, size_t errlen);
+
+/* Calls fini if init succeeded, then dlclose. */
+void plugin_unload(struct plugin *p);
+
+/* Borrowed views. */
+const struct pvacms_authn_plugin *plugin_api(const struct plugin *p);
+const char *plugin_path(const struct plugin *p);
+
+#endif

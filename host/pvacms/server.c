@@ -1,0 +1,162 @@
+/*
+ * server.c - listeners.  The HTTPS listener wraps each accepted socket in
+ * an OpenSSL bufferevent; everything above that is plain evhttp.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "api.h"
+#include "ca.h"
+#include "conf.h"
+#include "server.h"
+
+static struct bufferevent *server_bevcb(struct event_base *, void *);
+
+/* "addr:port" of a bound socket; IPv6 in brackets. */
+static void
+server_describe(struct evhttp_bound_socket *sock, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	buf[0] = '\0';
+	if (getsockname(evhttp_bound_socket_get_fd(sock),
+	    (struct sockaddr *)&ss, &sl) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+		snprintf(buf, len, "%s:%d", host, port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
+		snprintf(buf, len, "[%s]:%d", host, port);
+	}
+}
+
+int
+server_bind(struct app *app, char *err, size_t errlen)
+{
+	struct config *cfg = app->cfg;
+
+	app->https = evhttp_new(app->base);
+	app->http = evhttp_new(app->base);
+	if (app->https == NULL || app->http == NULL) {
+		snprintf(err, errlen, "cannot create HTTP servers");
+		return -1;
+	}
+	app->https_sock = evhttp_bind_socket_with_handle(app->https,
+	    cfg->https_listen.host, cfg->https_listen.port);
+	if (app->https_sock == NULL) {
+		snprintf(err, errlen, "cannot listen on %s (HTTPS): %s",
+		    cfg->https_listen_text, strerror(errno));
+		return -1;
+	}
+	app->http_sock = evhttp_bind_socket_with_handle(app->http,
+	    cfg->http_listen.host, cfg->http_listen.port);
+	if (app->http_sock == NULL) {
+		snprintf(err, errlen, "cannot listen on %s (HTTP): %s",
+		    cfg->http_listen_text, strerror(errno));
+		return -1;
+	}
+	server_describe(app->https_sock, app->https_bound,
+	    sizeof(app->https_bound));
+	server_describe(app->http_sock, app->http_bound,
+	    sizeof(app->http_bound));
+	return 0;
+}
+
+static struct bufferevent *
+server_bevcb(struct event_base *base, void *arg)
+{
+	SSL_CTX *ctx = arg;
+	SSL *ssl = SSL_new(ctx);
+
+	if (ssl == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+int
+server_start(struct app *app, EVP_PKEY *tls_key, X509 *tls_cert, char *err,
+    size_t errlen)
+{
+	SSL_CTX *ctx;
+	X509_STORE *store;
+	unsigned long e;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto ssl_fail;
+	app->ssl_ctx = ctx;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_use_certificate(ctx, tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, tls_key) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1 ||
+	    SSL_CTX_add1_chain_cert(ctx, ca_cert(app->ca)) != 1)
+		goto ssl_fail;
+	/* Client certificates are optional; admin actions will need one. */
+	store = SSL_CTX_get_cert_store(ctx);
+	if (X509_STORE_add_cert(store, ca_cert(app->ca)) != 1 ||
+	    SSL_CTX_add_client_CA(ctx, ca_cert(app->ca)) != 1)
+		goto ssl_fail;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"pvacms",
+	    6);
+
+	evhttp_set_bevcb(app->https, server_bevcb, ctx);
+	api_register(app, app->https, 1);
+	api_register(app, app->http, 0);
+	return 0;
+ssl_fail:
+	e = ERR_get_error();
+	snprintf(err, errlen, "TLS setup failed: %s",
+	    e ? ERR_reason_error_string(e) : "unknown error");
+	return -1;
+}
+
+void
+server_stop_accepting(struct app *app)
+{
+	if (app->https_sock != NULL) {
+		evhttp_del_accept_socket(app->https, app->https_sock);
+		app->https_sock = NULL;
+	}
+	if (app->http_sock != NULL) {
+		evhttp_del_accept_socket(app->http, app->http_sock);
+		app->http_sock = NULL;
+	}
+}
+
+void
+server_free(struct app *app)
+{
+	if (app->https != NULL)
+		evhttp_free(app->https);
+	if (app->http != NULL)
+		evhttp_free(app->http);
+	app->https = app->http = NULL;
+	SSL_CTX_free(app->ssl_ctx);
+	app->ssl_ctx = NULL;
+}

@@ -1,0 +1,24 @@
+/*
+ * status.h - GET /v1/certs/{cert_id}/status: the state of one certificate
+ * with the signed OCSP response that proves it.
+ */
+#ifndef PVACMS_STATUS_H
+#define PVACMS_STATUS_H
+
+#include <stdint.h>
+
+struct app;
+struct evhttp_request;
+
+void status_handle(struct app *app, struct evhttp_request *req,
+    const char *cert_id);
+
+/*
+ * The state a stored row has at time now: the stored one, moved on by the
+ * clock (PENDING -> VALID at notBefore, live -> EXPIRED at notAfter) even
+ * before the periodic sweep has written it.
+ */
+int status_effective_state(int stored, int64_t not_before, int64_t not_after,
+    int64_t now);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * jwt_status.h - the outcomes of checking a JWT, and what each one means
+ * to the host: a stable machine code, a verdict and an HTTP status.
+ * Every check in the jwt plugin returns one of these, so that the
+ * mapping to the plugin ABI lives in one table (jwt_status.c).
+ */
+#ifndef PVACMS_JWT_STATUS_H
+#define PVACMS_JWT_STATUS_H
+
+#include <stddef.h>
+
+enum jwt_status {
+	JWT_OK = 0,
+	JWT_MALFORMED,		/* token_malformed */
+	JWT_EXPIRED,		/* token_expired */
+	JWT_NOT_YET_VALID,	/* token_not_yet_valid */
+	JWT_SUBJECT_INVALID,	/* subject_invalid */
+	JWT_ISSUER_MISMATCH,	/* issuer_mismatch */
+	JWT_REJECTED,		/* validator_rejected */
+	JWT_VALIDATOR_ERROR,	/* validator_error */
+	JWT_UNREACHABLE,	/* validator_unreachable */
+	JWT_TIMEOUT,		/* validator_timeout */
+	JWT_INTERNAL		/* internal_error */
+};
+
+/* The stable machine code, e.g. "token_expired". */
+const char *jwt_status_code(int status);
+
+/* The pvacms_verdict: PVACMS_ALLOW, PVACMS_DENY or PVACMS_ERROR. */
+int jwt_status_verdict(int status);
+
+/* The honest HTTP status for the answer: 401, 502, 503, 504, 500. */
+int jwt_status_http(int status);
+
+/*
+ * Copy untrusted text (a claim, a validator's answer) into dst for a
+ * reason or an audit field: bytes outside printable ASCII become '?',
+ * and text longer than max bytes is cut and ends in "...".  dst is
+ * always NUL-terminated when dstlen > 0.
+ */
+void jwt_status_sanitize(char *dst, size_t dstlen, const char *src,
+    size_t max);
+
+#endif

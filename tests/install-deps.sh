@@ -1,0 +1,19 @@
+#!/bin/sh
+# tests/install-deps.sh - install the Debian packages pvacms needs to build
+# and test, only those missing.  Uses sudo when not root.
+set -u
+pkgs="build-essential autoconf automake libtool pkg-config
+libssl-dev openssl libevent-dev libcurl4-openssl-dev liblua5.4-dev
+libjansson-dev libsqlite3-dev libcjose-dev mandoc curl
+python3 python3-flask python3-jwt python3-cryptography"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing:$missing" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq >&2 &&
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >&2

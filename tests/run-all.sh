@@ -1,0 +1,81 @@
+#!/bin/bash
+# tests/run-all.sh - README command 2: every test of pvacms.
+#
+# On a fresh Debian 12 machine this installs what is missing, builds, and
+# runs: the whole `make check` suite (unit tests, fuzz-corpus replay,
+# integration tests with real processes on loopback, man page lint), the
+# unit tests again under AddressSanitizer + UBSan, and `make distcheck`.
+# It ends with one line "N passed, N failed" counting every assertion, and
+# exits non-zero when anything failed.
+#
+# Environment: PVACMS_SKIP_DISTCHECK=1 skips distcheck (quicker local runs);
+# JOBS sets make's parallelism (default: number of CPUs).
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+"$top/tests/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0 skipped=0
+step_failed() {	# a step that is not a TAP test still counts
+	echo "run-all: FAILED: $1" >&2
+	failed=$((failed + 1))
+}
+
+# Sum automake's per-assertion results from the .trs files of a build.
+count_results() {
+	local dir=$1 p f s
+	p=$(find "$dir" -name '*.trs' -exec grep -h '^:test-result: \(PASS\|XFAIL\)' {} + 2>/dev/null | wc -l)
+	f=$(find "$dir" -name '*.trs' -exec grep -h '^:test-result: \(FAIL\|XPASS\|ERROR\)' {} + 2>/dev/null | wc -l)
+	s=$(find "$dir" -name '*.trs' -exec grep -h '^:test-result: SKIP' {} + 2>/dev/null | wc -l)
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	echo "run-all: $dir: $p passed, $f failed, $s skipped"
+}
+
+if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+	./autogen.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+fi
+
+# 1. The full suite.
+rm -rf build-check && mkdir build-check
+if (cd build-check && ../configure --enable-werror -q >/dev/null &&
+    make -s -j"$jobs" >/dev/null); then
+	(cd build-check && make -s -j"$jobs" check) || true
+	count_results build-check
+else
+	step_failed "build"
+fi
+
+# 2. Unit tests under ASan + UBSan.
+rm -rf build-san && mkdir build-san
+if (cd build-san && ../configure --enable-sanitizers -q >/dev/null &&
+    make -s -j"$jobs" >/dev/null); then
+	units=$(cd build-san && make -s print-unit-tests)
+	(cd build-san && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    make -s -j"$jobs" check TESTS="$units") || true
+	count_results build-san
+else
+	step_failed "sanitizer build"
+fi
+
+# 3. The distribution tarball builds, installs and passes on its own.
+if [ "${PVACMS_SKIP_DISTCHECK:-0}" != 1 ]; then
+	if (cd build-check && make -s -j"$jobs" distcheck >distcheck.out 2>&1); then
+		passed=$((passed + 1))
+		echo "run-all: distcheck passed"
+	else
+		tail -40 build-check/distcheck.out >&2
+		step_failed "make distcheck"
+	fi
+fi
+
+# Show what failed, so a red run explains itself.
+if [ "$failed" -gt 0 ]; then
+	for log in build-check/test-suite.log build-san/test-suite.log; do
+		[ -f "$log" ] && sed -n '/^FAIL\|^ERROR\|^not ok/p' "$log" | head -40 >&2
+	done
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
