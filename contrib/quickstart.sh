@@ -224,15 +224,23 @@ show()
 	[ $rc -eq 0 ] || die "'$*' (as $user) failed with exit $rc"
 }
 
-# wait_for FILE PID ERE WHAT: wait until FILE has a line matching ERE.
-wait_for()
+# wait_ok FILE PID ERE: wait until FILE has a line matching ERE while PID
+# lives; 1 on timeout or death.
+wait_ok()
 {
 	local i
 	for i in $(seq $((WAIT_SECS * 10))); do
 		[ -s "$1" ] && grep -Eq -- "$3" "$1" && return 0
-		kill -0 "$2" 2>/dev/null || break
+		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
 	done
+	return 1
+}
+
+# wait_for FILE PID ERE LOG WHAT: wait_ok, or show LOG and fail.
+wait_for()
+{
+	wait_ok "$1" "$2" "$3" && return 0
 	[ ! -s "$4" ] || tail -n 5 "$4" >&2
 	die "$5 did not start"
 }
@@ -259,15 +267,21 @@ print(s.getsockname()[1])'
 # ---------------------------------------------------------------- issuer
 
 say "Sample JWT issuer & validator"
-port=0
-port_free 8080 && port=8080
-"$PY" "$SRCDIR/contrib/jwt-issuer/jwt_issuer.py" --host 127.0.0.1 \
-    --port $port --port-file "$WORK/run/issuer.port" -q \
-    </dev/null >"$WORK/run/issuer.log" 2>&1 &
-ISSUER_PID=$!
-PIDS="$PIDS $ISSUER_PID"
-wait_for "$WORK/run/issuer.port" $ISSUER_PID '^[0-9]+$' \
-    "$WORK/run/issuer.log" "the sample issuer"
+# The seed's port 8080 when it is free, else any free port.
+start_issuer()
+{
+	rm -f "$WORK/run/issuer.port"
+	"$PY" "$SRCDIR/contrib/jwt-issuer/jwt_issuer.py" --host 127.0.0.1 \
+	    --port "$1" --port-file "$WORK/run/issuer.port" -q \
+	    </dev/null >"$WORK/run/issuer.log" 2>&1 &
+	ISSUER_PID=$!
+	PIDS="$PIDS $ISSUER_PID"
+	wait_ok "$WORK/run/issuer.port" $ISSUER_PID '^[0-9]+$'
+}
+if ! { port_free 8080 && start_issuer 8080; }; then
+	start_issuer 0 || { tail -n 5 "$WORK/run/issuer.log" >&2
+	    die "the sample issuer did not start"; }
+fi
 ISSUER_PORT=$(cat "$WORK/run/issuer.port")
 ISSUER=http://localhost:$ISSUER_PORT
 echo "jwt_issuer.py listening on $ISSUER (iss $ISSUER/default)"
@@ -348,7 +362,6 @@ seed_user()
 	echo "\$ curl -sG --data-urlencode \"token=\$TOKEN\" \"$ISSUER/default/verify\""
 	curl -sG --max-time 10 --data-urlencode "token=$token" \
 	    "$ISSUER/default/verify" || die "the validator did not answer"
-	echo
 	show "$user" authnjwt "$@" --token-file token_file
 	if [ "$usage" = server ]; then
 		p12=$(as "$user" sh -c 'echo "$XDG_CONFIG_HOME/pva/1.4/server.p12"')

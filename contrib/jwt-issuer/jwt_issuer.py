@@ -190,8 +190,8 @@ def make_app(cfg, key):
     @app.route("/default/verify", methods=["GET", "POST"])
     def verify():
         if cfg.slow_verify > 0:
-            log.info("verify: request received, sleeping %g s (--slow-verify)",
-                     cfg.slow_verify)
+            log.info("verify: request received, sleeping %g s "
+                     "(--slow-verify)", cfg.slow_verify)
             time.sleep(cfg.slow_verify)
         token = token_from_request()
         if not token:

@@ -16,7 +16,7 @@
 #define OCSPCHECK_SKEW 300
 
 struct ocspcheck_result {
-	int status;			/* V_OCSP_CERTSTATUS_GOOD/REVOKED/UNKNOWN */
+	int status;		/* V_OCSP_CERTSTATUS_GOOD, _REVOKED, _UNKNOWN */
 	int64_t this_update;
 	int64_t next_update;
 	int64_t revocation_time;	/* when status is REVOKED */

@@ -106,6 +106,8 @@ static int	ca_admin(struct ca *ca, const struct ca_bootstrap_config *cfg,
 static int	ca_serial(ca_serial_free_cb cb, void *arg, uint64_t *out,
 		    char *err, size_t errlen);
 static void	ca_clamp(const struct ca *ca, int64_t *nb, int64_t *na);
+static int	ca_adopt(struct ca *ca, const char *path, char *err,
+		    size_t errlen);
 
 /* err = "<what>" or "<what>: <first OpenSSL reason>"; clears the queue. */
 static void
@@ -265,17 +267,22 @@ ca_add_aia(X509 *cert, const char *url)
 	AUTHORITY_INFO_ACCESS *aia = NULL;
 	ACCESS_DESCRIPTION *ad = NULL;
 	ASN1_IA5STRING *uri = NULL;
+	GENERAL_NAME *gn = NULL;
 	int rc = -1;
 
 	if ((aia = sk_ACCESS_DESCRIPTION_new_null()) == NULL ||
 	    (ad = ACCESS_DESCRIPTION_new()) == NULL ||
+	    (gn = GENERAL_NAME_new()) == NULL ||
 	    (uri = ASN1_IA5STRING_new()) == NULL ||
 	    !ASN1_STRING_set(uri, url, -1))
 		goto out;
 	ASN1_OBJECT_free(ad->method);
 	ad->method = OBJ_nid2obj(NID_ad_OCSP);
-	GENERAL_NAME_set0_value(ad->location, GEN_URI, uri);
+	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
 	uri = NULL;
+	GENERAL_NAME_free(ad->location);
+	ad->location = gn;
+	gn = NULL;
 	if (!sk_ACCESS_DESCRIPTION_push(aia, ad))
 		goto out;
 	ad = NULL;
@@ -285,6 +292,7 @@ ca_add_aia(X509 *cert, const char *url)
 	rc = 0;
 out:
 	ASN1_IA5STRING_free(uri);
+	GENERAL_NAME_free(gn);
 	ACCESS_DESCRIPTION_free(ad);
 	AUTHORITY_INFO_ACCESS_free(aia);
 	return rc;
@@ -572,6 +580,7 @@ ca_tls_sans(const char *const *hostnames, char *err, size_t errlen)
 {
 	GENERAL_NAMES *gens;
 	GENERAL_NAME *gn = NULL;
+	ASN1_OCTET_STRING *ip;
 	const char *h;
 	char a[256], b[256];
 	size_t i;
@@ -600,11 +609,7 @@ ca_tls_sans(const char *const *hostnames, char *err, size_t errlen)
 			    h);
 			goto fail;
 		}
-		if ((gn = a2i_IPADDRESS(h)) != NULL) {
-			ASN1_OCTET_STRING *ip = gn->d.ip;
-
-			gn->d.ip = NULL;
-			GENERAL_NAME_free(gn);
+		if ((ip = a2i_IPADDRESS(h)) != NULL) {
 			if ((gn = GENERAL_NAME_new()) == NULL) {
 				ASN1_OCTET_STRING_free(ip);
 				goto oom;

@@ -65,6 +65,13 @@ int db_set_state(struct db *db, uint64_t serial, int state, int64_t now,
  */
 int db_advance_states(struct db *db, int64_t now, char *err, size_t errlen);
 
+/*
+ * The newest certificate issued for token_id (replay rules): 1 found with
+ * *serial set (serial may be NULL), 0 none (also for an empty id), -1 error.
+ */
+int db_find_token(struct db *db, const char *token_id, uint64_t *serial,
+    char *err, size_t errlen);
+
 void db_cert_clear(struct db_cert *cert);
 
 #endif

@@ -125,21 +125,19 @@ plugin_default_dir(void)
 {
 	static char dir[4096];
 	char self[4096];
+	size_t blen = strlen(PVACMS_BUILDDIR);
 	ssize_t n;
 
 	/*
-	 * Run from the build tree (libtool wrapper or .libs/lt-pvacms), use
-	 * the freshly built plugins; installed, use $(pkglibdir).
+	 * Run from the build tree (libtool puts the real binary in .libs/),
+	 * use the plugins built beside it; installed, use $(pkglibdir).
 	 */
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
-		if (strstr(self, "/.libs/") != NULL ||
-		    strncmp(self, PVACMS_BUILD_PLUGINDIR,
-		    strlen(PVACMS_BUILD_PLUGINDIR) -
-		    strlen("/plugins/jwt/.libs")) == 0) {
-			snprintf(dir, sizeof(dir), "%s",
-			    PVACMS_BUILD_PLUGINDIR);
+		if (strncmp(self, PVACMS_BUILDDIR, blen) == 0 &&
+		    self[blen] == '/') {
+			snprintf(dir, sizeof(dir), "%s/.libs", PVACMS_BUILDDIR);
 			return dir;
 		}
 	}

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -29,6 +30,7 @@
 #include "httpc.h"
 #include "keychain.h"
 #include "paths.h"
+#include "timefmt.h"
 
 #define AUTHNJWT_TOKEN_MAX (16 * 1024)
 #define AUTHNJWT_TIMEOUT_MS 30000
@@ -502,6 +504,7 @@ check_answer(struct authnjwt *a, char *err, size_t errlen)
 	X509 *root, *c;
 	char issuer[CERTID_ISSUER_LEN], leafid[CERTID_MAX];
 	uint64_t serial;
+	int64_t nb;
 	int i, n, purpose, r = -1;
 
 	if (EVP_PKEY_eq(X509_get0_pubkey(a->leaf), a->key) != 1) {
@@ -533,6 +536,11 @@ check_answer(struct authnjwt *a, char *err, size_t errlen)
 		sslerr(err, errlen, "cannot verify the certificate");
 		goto out;
 	}
+	/* A PENDING certificate (notBefore ahead) is judged as of then. */
+	if (timefmt_from_asn1(X509_get0_notBefore(a->leaf), &nb) == 0 &&
+	    nb > (int64_t)time(NULL))
+		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
+		    (time_t)nb);
 	if (X509_verify_cert(ctx) != 1) {
 		snprintf(err, errlen, "certificate from pvacms does not "
 		    "verify against its chain: %s",

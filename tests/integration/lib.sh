@@ -13,7 +13,9 @@
 #
 # Environment: top_builddir (the build tree; default: two levels above
 # this file), top_srcdir (default: the same), PYTHON3 (default
-# /usr/bin/python3, which has Flask, PyJWT and cryptography on Debian).
+# /usr/bin/python3, which has Flask, PyJWT and cryptography on Debian),
+# PVACMS_PLUGIN_DIR (optional: where pvacms finds its plugins), KEEP_ROOT,
+# WAIT_SECS (bound of every wait, default 10).
 
 # shellcheck shell=bash
 
@@ -60,27 +62,32 @@ diag()
 	printf '%s\n' "$@" | sed 's/^/# /'
 }
 
+# TODO=reason before a test marks it as a known gap (TAP "# TODO").
 ok()
 {
 	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N - $1"
+	echo "ok $TAP_N - $1${TODO:+ # TODO $TODO}"
 }
 
 not_ok()
 {
 	TAP_N=$((TAP_N + 1))
-	TAP_FAILED=$((TAP_FAILED + 1))
-	echo "not ok $TAP_N - $1"
+	[ -n "${TODO:-}" ] || TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $1${TODO:+ # TODO $TODO}"
 	shift
 	[ $# -eq 0 ] || diag "$@"
 }
 
-# check NAME CMD... : ok when CMD succeeds.
+# check NAME CMD... : ok when CMD succeeds (its output is discarded).
 check()
 {
 	local name=$1
 	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+	if "$@" >/dev/null 2>&1; then
+		ok "$name"
+	else
+		not_ok "$name" "failed: $*"
+	fi
 }
 
 # is GOT WANT NAME
@@ -144,6 +151,10 @@ setup_root()
 		unset "$v"
 	done
 	unset XDG_CONFIG_HOME XDG_DATA_HOME
+	# PVACMS_PLUGIN_DIR overrides where pvacms looks for plugins (by
+	# default: the build tree, found by pvacms itself).
+	[ -z "${PVACMS_PLUGIN_DIR:-}" ] ||
+	    export EPICS_PVACMS_PLUGIN_DIR=$PVACMS_PLUGIN_DIR
 	make_home default
 	export HOME=$ROOT/home/default
 	export XDG_CONFIG_HOME=$HOME/.config XDG_DATA_HOME=$HOME/.local/share
@@ -361,7 +372,6 @@ start_pvacms()
 		export EPICS_AUTH_JWT_TRUSTED_URI="http://localhost:${ISSUER_PORT:-1}/default/verify"
 		exec pvacms --https-listen 127.0.0.1:0 \
 		    --http-listen 127.0.0.1:0 --listen-info "$li" \
-		    ${PVACMS_PLUGIN_DIR:+--plugin-dir "$PVACMS_PLUGIN_DIR"} \
 		    "$@"
 	) </dev/null >"$PVACMS_OUT" 2>"$PVACMS_ERR" &
 	PVACMS_PID=$!

@@ -92,13 +92,23 @@ like "$(curl -sG --max-time 5 --data-urlencode "token=$t" \
     "the trusted validator rejects another issuer's token"
 refused "foreign signature" "$t" 'token rejected'
 
-# ---- expired beyond the leeway
-t=$(get_token client '&exp_secs=-120')
+# ---- expired beyond the leeway: issued an hour ago, expired 2 min ago
+t=$(get_token client '&nbf_offset=-3720&exp_secs=-120')
 refused "expired token" "$t" 'token rejected.*expired'
+# exp_secs=-120 alone also puts exp before nbf
+t=$(get_token client '&exp_secs=-120')
+refused "expired token (exp before nbf)" "$t" 'token rejected'
 
 # ---- not yet valid beyond the leeway
 t=$(get_token client '&nbf_offset=600')
 refused "token not yet valid" "$t" 'token rejected'
+
+# ---- an issuer pvacms does not trust (iss names another host/port or a
+# look-alike path)
+t=$(get_token client '&iss=http://localhost:1/default')
+refused "untrusted iss (other port)" "$t" 'token rejected.*issuer'
+t=$(get_token client "&iss=http://localhost:$ISSUER_PORT/default.evil")
+refused "untrusted iss (look-alike path)" "$t" 'token rejected.*issuer'
 
 # ---- tampered: the payload changed (sub client -> admin), signature kept
 t=$(get_token client)
@@ -135,14 +145,14 @@ dead=$(free_port)
 start_pvacms --jwt-trusted-uri "http://localhost:$dead/default/verify"
 # The token names the dead validator's issuer, so only the call can fail.
 t=$(get_token client "&iss=http://localhost:$dead/default")
-refused "dead validator" "$t" 'pvacms could not validate'
+refused "dead validator" "$t" 'pvacms could not validate.*unreachable'
 
 # ---- hung validator: answers after 30 s, pvacms gives up after 1 s
 stop_pvacms
 start_issuer --slow-verify 30
 start_pvacms --jwt-timeout-ms 1000
 t=$(get_token client)
-refused "hung validator" "$t" 'pvacms could not validate'
+refused "hung validator" "$t" 'pvacms could not validate.*(timed out|timeout)'
 check "hung validator: authnjwt gave up within 10 s (took ${MS} ms)" \
     [ "$MS" -lt 10000 ]
 

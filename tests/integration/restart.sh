@@ -26,10 +26,15 @@ ca_fpr1=$("$OPENSSL" x509 -in "$CA_FILE" -noout -fingerprint -sha256)
 cfg=$ROOT/home/pvacms/.config/pva/1.4
 cp "$cfg/cert_auth.p12" "$ROOT/run/cert_auth.p12.first"
 
-# ---- restart
+# ---- restart, on the same ports: certificates carry the status URL
+old_https=$HTTPS_PORT
+old_http=$HTTP_PORT
 stop_pvacms TERM
 is "$STOP_RC" 0 "pvacms exits 0 on SIGTERM"
-start_pvacms
+start_pvacms --https-listen "127.0.0.1:$old_https" \
+    --http-listen "127.0.0.1:$old_http"
+is "$HTTP_PORT:$HTTPS_PORT" "$old_http:$old_https" \
+    "pvacms restarts on the same ports"
 is "$(grep -c 'created' "$PVACMS_OUT")" 0 \
     "second start creates nothing (no 'created' lines)"
 unlike "$(cat "$PVACMS_OUT")" 'Keychain file created' \
@@ -44,6 +49,7 @@ is "$RC" 0 "pvxcert CERT_ID exits 0 after the restart"
 like "$OUT" '^Status        : VALID$' \
     "the first certificate is still VALID after the restart"
 run as_user softioc pvxcert -f "$P12"
+is "$RC" 0 "pvxcert -f exits 0 after the restart"
 like "$OUT" '^Status        : VALID$' "pvxcert -f agrees after the restart"
 
 # ---- renewal: new token, same key, new serial, same CA
@@ -74,7 +80,8 @@ like "$OUT" "^Certificate ID : $ID2\$" "the keychain now holds the new certifica
 # ---- a second restart still knows both certificates
 stop_pvacms TERM
 is "$STOP_RC" 0 "pvacms exits 0 on SIGTERM again"
-start_pvacms
+start_pvacms --https-listen "127.0.0.1:$old_https" \
+    --http-listen "127.0.0.1:$old_http"
 for id in "$ID1" "$ID2"; do
 	like "$(curl -s --max-time 5 "$STATUS_URL/v1/certs/$id/status")" \
 	    "\"cert_id\": *\"$id\"" "status of $id is served after restart"

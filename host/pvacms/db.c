@@ -1,0 +1,582 @@
+/*
+ * db.c - the certificate record in SQLite.  One row per certificate this
+ * CA signed, keyed by its serial (a uint64 stored bit-for-bit as int64),
+ * with the state machine of DESIGN §6: time moves PENDING to VALID and
+ * live states to EXPIRED; REVOKED and EXPIRED are final.  WAL journal,
+ * prepared statements kept for the life of the handle, every change in
+ * one BEGIN IMMEDIATE transaction, every integer bound as 64 bits.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "fsutil.h"
+
+#define DB_SCHEMA_VERSION	1
+#define DB_BUSY_MS		5000
+#define DB_PEM_MAX		(64 * 1024)
+
+enum db_stmt {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_INSERT, ST_EXISTS, ST_GET,
+	ST_STATE, ST_SET_STATE, ST_EXPIRE, ST_ACTIVATE, ST_TOKEN, ST_COUNT
+};
+
+static const char *const db_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_INSERT] = "INSERT INTO certs (serial, issuer_id, skid, cn, o, ou, "
+	    "c, usage, not_before, not_after, state, status_date, revoked_at, "
+	    "pubkey_sha256, token_id, pem) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[ST_EXISTS] = "SELECT 1 FROM certs WHERE serial = ?1",
+	[ST_GET] = "SELECT serial, issuer_id, skid, cn, o, ou, c, usage, "
+	    "not_before, not_after, state, status_date, revoked_at, "
+	    "pubkey_sha256, token_id, pem FROM certs WHERE serial = ?1",
+	[ST_STATE] = "SELECT state FROM certs WHERE serial = ?1",
+	[ST_SET_STATE] = "UPDATE certs SET state = ?2, status_date = ?3, "
+	    "revoked_at = ?4 WHERE serial = ?1",
+	[ST_EXPIRE] = "UPDATE certs SET state = 5, status_date = ?1 "
+	    "WHERE state IN (1, 2, 3, 4) AND not_after <= ?1",
+	[ST_ACTIVATE] = "UPDATE certs SET state = 1, status_date = ?1 "
+	    "WHERE state = 2 AND not_before <= ?1 AND not_after > ?1",
+	[ST_TOKEN] = "SELECT serial FROM certs WHERE token_id = ?1 "
+	    "ORDER BY not_before DESC LIMIT 1",
+};
+
+static const char db_schema[] =
+	"CREATE TABLE IF NOT EXISTS certs ("
+	" serial INTEGER PRIMARY KEY,"
+	" issuer_id TEXT NOT NULL,"
+	" skid TEXT NOT NULL DEFAULT '',"
+	" cn TEXT NOT NULL, o TEXT NOT NULL DEFAULT '',"
+	" ou TEXT NOT NULL DEFAULT '', c TEXT NOT NULL DEFAULT '',"
+	" usage TEXT NOT NULL,"
+	" not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+	" state INTEGER NOT NULL, status_date INTEGER NOT NULL,"
+	" revoked_at INTEGER NOT NULL DEFAULT 0,"
+	" pubkey_sha256 TEXT NOT NULL DEFAULT '',"
+	" token_id TEXT NOT NULL DEFAULT '',"
+	" pem TEXT);"
+	"CREATE INDEX IF NOT EXISTS idx_certs_state ON certs(state);"
+	"CREATE INDEX IF NOT EXISTS idx_certs_not_after ON certs(not_after);"
+	"CREATE INDEX IF NOT EXISTS idx_certs_pubkey ON certs(pubkey_sha256);"
+	"CREATE INDEX IF NOT EXISTS idx_certs_token ON certs(token_id);"
+	"PRAGMA user_version = 1;";
+
+struct db {
+	sqlite3 *h;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+static void	db_seterr(struct db *db, char *err, size_t errlen,
+		    const char *what);
+static sqlite3_int64 db_s2i(uint64_t serial);
+static uint64_t	db_i2s(sqlite3_int64 v);
+static int	db_run(struct db *db, enum db_stmt which);
+static int	db_begin(struct db *db, char *err, size_t errlen);
+static int	db_commit(struct db *db, char *err, size_t errlen);
+static void	db_rollback(struct db *db);
+static int	db_migrate(struct db *db, char *err, size_t errlen);
+static int	db_create_file(const char *path, int *created, char *err,
+		    size_t errlen);
+static void	db_copy_col(sqlite3_stmt *st, int col, char *buf, size_t len);
+static int	db_bind_text(sqlite3_stmt *st, int col, const char *s,
+		    size_t max);
+
+static void
+db_seterr(struct db *db, char *err, size_t errlen, const char *what)
+{
+	if (err == NULL || errlen == 0)
+		return;
+	if (db != NULL && db->h != NULL)
+		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db->h));
+	else
+		snprintf(err, errlen, "%s", what);
+}
+
+/* The serial's 64 bits as SQLite's signed integer, and back. */
+static sqlite3_int64
+db_s2i(uint64_t serial)
+{
+	sqlite3_int64 v;
+
+	memcpy(&v, &serial, sizeof(v));
+	return v;
+}
+
+static uint64_t
+db_i2s(sqlite3_int64 v)
+{
+	uint64_t serial;
+
+	memcpy(&serial, &v, sizeof(serial));
+	return serial;
+}
+
+/* Step a statement without results; SQLITE_DONE becomes 0. */
+static int
+db_run(struct db *db, enum db_stmt which)
+{
+	sqlite3_stmt *st = db->st[which];
+	int r;
+
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+db_begin(struct db *db, char *err, size_t errlen)
+{
+	if (db_run(db, ST_BEGIN) != 0) {
+		db_seterr(db, err, errlen, "cannot begin transaction");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+db_commit(struct db *db, char *err, size_t errlen)
+{
+	if (db_run(db, ST_COMMIT) != 0) {
+		db_seterr(db, err, errlen, "cannot commit");
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		(void)db_run(db, ST_ROLLBACK);
+}
+
+/* Create the file 0600 when missing, so no other mode is ever seen. */
+static int
+db_create_file(const char *path, int *created, char *err, size_t errlen)
+{
+	int fd;
+
+	*created = 0;
+	if (fs_mkdir_parents(path, err, errlen) != 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd >= 0) {
+		*created = 1;
+		if (fchmod(fd, 0600) != 0) {
+			snprintf(err, errlen, "%s: chmod: %s", path,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return -1;
+}
+
+static int
+db_migrate(struct db *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char *msg = NULL;
+	int version;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		db_seterr(db, err, errlen, "cannot read schema version");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version == DB_SCHEMA_VERSION)
+		return 0;
+	if (version > DB_SCHEMA_VERSION) {
+		snprintf(err, errlen, "database schema version %d is newer "
+		    "than this pvacms supports (%d)", version,
+		    DB_SCHEMA_VERSION);
+		return -1;
+	}
+	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
+	    SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(db->h, db_schema, NULL, NULL, &msg) != SQLITE_OK) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot create schema: %s",
+	    msg != NULL ? msg : sqlite3_errmsg(db->h));
+	sqlite3_free(msg);
+	return -1;
+}
+
+/* Returns a handle the caller closes with db_close(), or NULL. */
+struct db *
+db_open(const char *path, int *created, char *err, size_t errlen)
+{
+	static const char pragmas[] =
+	    "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON;";
+	struct db *db;
+	char *msg = NULL;
+	int i, c = 0;
+
+	if (created != NULL)
+		*created = 0;
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errlen, "no database path configured");
+		return NULL;
+	}
+	if (db_create_file(path, &c, err, errlen) != 0)
+		return NULL;
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db->h != NULL ?
+		    sqlite3_errmsg(db->h) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, DB_BUSY_MS);
+	if (sqlite3_exec(db->h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		    msg != NULL ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		goto fail;
+	}
+	if (db_migrate(db, err, errlen) != 0)
+		goto fail;
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(db->h, db_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) !=
+		    SQLITE_OK) {
+			db_seterr(db, err, errlen, "cannot prepare statement");
+			goto fail;
+		}
+	}
+	if (created != NULL)
+		*created = c;
+	return db;
+fail:
+	db_close(db);
+	if (c)
+		(void)unlink(path);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	int i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(db->st[i]);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+const char *
+db_state_name(int state)
+{
+	static const char *const names[] = {
+		"UNKNOWN", "VALID", "PENDING", "PENDING_APPROVAL",
+		"PENDING_RENEWAL", "EXPIRED", "REVOKED"
+	};
+
+	if (state < 0 || state > STATE_REVOKED)
+		return "UNKNOWN";
+	return names[state];
+}
+
+/* Bind a fixed-size text field, refusing one that is not terminated. */
+static int
+db_bind_text(sqlite3_stmt *st, int col, const char *s, size_t max)
+{
+	size_t n;
+
+	if (s == NULL)
+		s = "";
+	if ((n = strnlen(s, max)) == max)
+		return -1;
+	return sqlite3_bind_text(st, col, s, (int)n, SQLITE_TRANSIENT) ==
+	    SQLITE_OK ? 0 : -1;
+}
+
+int
+db_insert(struct db *db, const struct db_cert *c, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = db->st[ST_INSERT];
+	size_t pemlen = c->pem != NULL ? strnlen(c->pem, DB_PEM_MAX) : 0;
+	int r;
+
+	if (c->state < STATE_UNKNOWN || c->state > STATE_REVOKED) {
+		snprintf(err, errlen, "invalid certificate state %d",
+		    c->state);
+		return -1;
+	}
+	if (pemlen == DB_PEM_MAX) {
+		snprintf(err, errlen, "certificate PEM larger than %d bytes",
+		    DB_PEM_MAX);
+		return -1;
+	}
+	if (db_begin(db, err, errlen) != 0)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, db_s2i(c->serial)) != SQLITE_OK ||
+	    db_bind_text(st, 2, c->issuer_id, sizeof(c->issuer_id)) != 0 ||
+	    db_bind_text(st, 3, c->skid, sizeof(c->skid)) != 0 ||
+	    db_bind_text(st, 4, c->cn, sizeof(c->cn)) != 0 ||
+	    db_bind_text(st, 5, c->o, sizeof(c->o)) != 0 ||
+	    db_bind_text(st, 6, c->ou, sizeof(c->ou)) != 0 ||
+	    db_bind_text(st, 7, c->c, sizeof(c->c)) != 0 ||
+	    db_bind_text(st, 8, c->usage, sizeof(c->usage)) != 0 ||
+	    sqlite3_bind_int64(st, 9, c->not_before) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 10, c->not_after) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 11, c->state) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 12, c->status_date) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 13, c->revoked_at) != SQLITE_OK ||
+	    db_bind_text(st, 14, c->pubkey_sha256,
+	    sizeof(c->pubkey_sha256)) != 0 ||
+	    db_bind_text(st, 15, c->token_id, sizeof(c->token_id)) != 0 ||
+	    (c->pem != NULL ? sqlite3_bind_text(st, 16, c->pem, (int)pemlen,
+	    SQLITE_TRANSIENT) : sqlite3_bind_null(st, 16)) != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		snprintf(err, errlen, "cannot bind certificate fields");
+		db_rollback(db);
+		return -1;
+	}
+	r = sqlite3_step(st);
+	if (r != SQLITE_DONE) {
+		if ((r & 0xff) == SQLITE_CONSTRAINT)
+			snprintf(err, errlen, "serial %llu already recorded",
+			    (unsigned long long)c->serial);
+		else
+			db_seterr(db, err, errlen, "cannot insert certificate");
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		db_rollback(db);
+		return -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return db_commit(db, err, errlen);
+}
+
+int
+db_serial_free(struct db *db, uint64_t serial)
+{
+	sqlite3_stmt *st = db->st[ST_EXISTS];
+	int r;
+
+	if (sqlite3_bind_int64(st, 1, db_s2i(serial)) != SQLITE_OK)
+		return -1;
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r == SQLITE_ROW)
+		return 0;
+	if (r == SQLITE_DONE)
+		return 1;
+	return -1;
+}
+
+static void
+db_copy_col(sqlite3_stmt *st, int col, char *buf, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(buf, len, "%s", t != NULL ? (const char *)t : "");
+}
+
+int
+db_get(struct db *db, uint64_t serial, struct db_cert *out, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = db->st[ST_GET];
+	const unsigned char *pem;
+	int r, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_bind_int64(st, 1, db_s2i(serial)) != SQLITE_OK) {
+		db_seterr(db, err, errlen, "cannot bind serial");
+		return -1;
+	}
+	r = sqlite3_step(st);
+	if (r == SQLITE_DONE) {
+		rc = 0;
+		goto out;
+	}
+	if (r != SQLITE_ROW) {
+		db_seterr(db, err, errlen, "cannot read certificate");
+		goto out;
+	}
+	out->serial = db_i2s(sqlite3_column_int64(st, 0));
+	db_copy_col(st, 1, out->issuer_id, sizeof(out->issuer_id));
+	db_copy_col(st, 2, out->skid, sizeof(out->skid));
+	db_copy_col(st, 3, out->cn, sizeof(out->cn));
+	db_copy_col(st, 4, out->o, sizeof(out->o));
+	db_copy_col(st, 5, out->ou, sizeof(out->ou));
+	db_copy_col(st, 6, out->c, sizeof(out->c));
+	db_copy_col(st, 7, out->usage, sizeof(out->usage));
+	out->not_before = sqlite3_column_int64(st, 8);
+	out->not_after = sqlite3_column_int64(st, 9);
+	out->state = (int)sqlite3_column_int64(st, 10);
+	out->status_date = sqlite3_column_int64(st, 11);
+	out->revoked_at = sqlite3_column_int64(st, 12);
+	db_copy_col(st, 13, out->pubkey_sha256, sizeof(out->pubkey_sha256));
+	db_copy_col(st, 14, out->token_id, sizeof(out->token_id));
+	if ((pem = sqlite3_column_text(st, 15)) != NULL &&
+	    (out->pem = strdup((const char *)pem)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 1;
+out:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int
+db_set_state(struct db *db, uint64_t serial, int state, int64_t now,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int r, cur;
+
+	if (state <= STATE_UNKNOWN || state > STATE_REVOKED) {
+		snprintf(err, errlen, "invalid certificate state %d", state);
+		return -1;
+	}
+	if (db_begin(db, err, errlen) != 0)
+		return -1;
+	st = db->st[ST_STATE];
+	sqlite3_bind_int64(st, 1, db_s2i(serial));
+	r = sqlite3_step(st);
+	cur = r == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r == SQLITE_DONE) {
+		snprintf(err, errlen, "no certificate with serial %llu",
+		    (unsigned long long)serial);
+		goto fail;
+	}
+	if (r != SQLITE_ROW) {
+		db_seterr(db, err, errlen, "cannot read certificate state");
+		goto fail;
+	}
+	if (cur == STATE_REVOKED || cur == STATE_EXPIRED) {
+		snprintf(err, errlen, "certificate is already %s",
+		    db_state_name(cur));
+		goto fail;
+	}
+	st = db->st[ST_SET_STATE];
+	if (sqlite3_bind_int64(st, 1, db_s2i(serial)) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, state) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, state == STATE_REVOKED ? now : 0) !=
+	    SQLITE_OK || db_run(db, ST_SET_STATE) != 0) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		db_seterr(db, err, errlen, "cannot change certificate state");
+		goto fail;
+	}
+	return db_commit(db, err, errlen);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int
+db_advance_states(struct db *db, int64_t now, char *err, size_t errlen)
+{
+	int n = 0;
+
+	if (db_begin(db, err, errlen) != 0)
+		return -1;
+	if (sqlite3_bind_int64(db->st[ST_EXPIRE], 1, now) != SQLITE_OK ||
+	    db_run(db, ST_EXPIRE) != 0) {
+		db_seterr(db, err, errlen, "cannot expire certificates");
+		goto fail;
+	}
+	n += sqlite3_changes(db->h);
+	if (sqlite3_bind_int64(db->st[ST_ACTIVATE], 1, now) != SQLITE_OK ||
+	    db_run(db, ST_ACTIVATE) != 0) {
+		db_seterr(db, err, errlen, "cannot activate certificates");
+		goto fail;
+	}
+	n += sqlite3_changes(db->h);
+	if (db_commit(db, err, errlen) != 0)
+		return -1;
+	return n;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int
+db_find_token(struct db *db, const char *token_id, uint64_t *serial,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = db->st[ST_TOKEN];
+	int r, rc = -1;
+
+	if (token_id == NULL || *token_id == '\0')
+		return 0;
+	if (sqlite3_bind_text(st, 1, token_id, -1, SQLITE_TRANSIENT) !=
+	    SQLITE_OK) {
+		db_seterr(db, err, errlen, "cannot bind token id");
+		return -1;
+	}
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		if (serial != NULL)
+			*serial = db_i2s(sqlite3_column_int64(st, 0));
+		rc = 1;
+	} else if (r == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		db_seterr(db, err, errlen, "cannot look up token");
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+void
+db_cert_clear(struct db_cert *cert)
+{
+	if (cert == NULL)
+		return;
+	free(cert->pem);
+	memset(cert, 0, sizeof(*cert));
+}

@@ -1,0 +1,278 @@
+/*
+ * jwt_config.c - read the EPICS_AUTH_JWT_* variables into a struct
+ * jwt_config, checking each one and naming the variable in any error,
+ * so that pvacms refuses to start (or keeps the old configuration on
+ * reload) instead of running with a half-understood one.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "jwt_config.h"
+#include "jwt_pattern.h"
+
+#define JWT_TOKEN_TAG "#token#"
+#define JWT_KID_TAG "#kid#"
+
+static char	*jwt_config_trim(const char *s);
+static int	jwt_config_long(const char *name, const char *s, long def,
+		    long lo, long hi, long *out, char *err, size_t errlen);
+static int	jwt_config_query_ok(const char *fmt);
+static int	jwt_config_local(jwt_config_get_fn get, char *err,
+		    size_t errlen);
+
+/* Returns a copy of s without surrounding white space (caller frees). */
+static char *
+jwt_config_trim(const char *s)
+{
+	size_t len;
+	char *out;
+
+	if (s == NULL)
+		s = "";
+	while (isspace((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
+}
+
+int
+jwt_config_bool(const char *s)
+{
+	static const char *const yes[] = { "yes", "true", "1", "y", "on" };
+	static const char *const no[] = { "no", "false", "0", "n", "off", "" };
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (strcasecmp(s, yes[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
+	return -1;
+}
+
+static int
+jwt_config_long(const char *name, const char *s, long def, long lo, long hi,
+    long *out, char *err, size_t errlen)
+{
+	long v = 0;
+	size_t i;
+
+	if (s == NULL || *s == '\0') {
+		*out = def;
+		return 0;
+	}
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9' || i >= 9) {
+			snprintf(err, errlen, "%s: expected an integer from"
+			    " %ld to %ld", name, lo, hi);
+			return -1;
+		}
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v < lo || v > hi) {
+		snprintf(err, errlen, "%s: expected an integer from %ld to"
+		    " %ld, got %ld", name, lo, hi, v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Whether a GET request format, with its #token# and #kid# tags taken
+ * out, is made only of characters that may stand in a URL query
+ * (RFC 3986 pchar, '/' and '?', '%' only before two hex digits).
+ */
+static int
+jwt_config_query_ok(const char *fmt)
+{
+	const char *p = fmt;
+
+	while (*p != '\0') {
+		if (strncmp(p, JWT_TOKEN_TAG, strlen(JWT_TOKEN_TAG)) == 0) {
+			p += strlen(JWT_TOKEN_TAG);
+			continue;
+		}
+		if (strncmp(p, JWT_KID_TAG, strlen(JWT_KID_TAG)) == 0) {
+			p += strlen(JWT_KID_TAG);
+			continue;
+		}
+		if (*p == '%') {
+			if (!isxdigit((unsigned char)p[1]) ||
+			    !isxdigit((unsigned char)p[2]))
+				return 0;
+			p += 3;
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) &&
+		    strchr("-._~!$&'()*+,;=:@/?", *p) == NULL)
+			return 0;
+		p++;
+	}
+	return 1;
+}
+
+/* Local verification is not in this plugin yet: refuse to pretend. */
+static int
+jwt_config_local(jwt_config_get_fn get, char *err, size_t errlen)
+{
+	static const char *const local[] = {
+		"EPICS_AUTH_JWT_JWKS_URI", "EPICS_AUTH_JWT_HS_SECRET_FILE"
+	};
+	const char *mode = get("EPICS_AUTH_JWT_MODE");
+	size_t i;
+
+	if (mode != NULL && *mode != '\0' && strcasecmp(mode, "remote") != 0) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE: only 'remote' is"
+		    " supported by this build");
+		return -1;
+	}
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		const char *v = get(local[i]);
+
+		if (v != NULL && *v != '\0') {
+			snprintf(err, errlen, "%s: local verification is not"
+			    " supported by this build", local[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct jwt_config *
+jwt_config_load(jwt_config_get_fn get, char *err, size_t errlen)
+{
+	struct jwt_config *cfg;
+	char *v = NULL, why[128];
+	const char *raw;
+	int b;
+
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (jwt_config_local(get, err, errlen) != 0)
+		goto bad;
+
+	if ((cfg->trusted_uri = jwt_config_trim(
+	    get("EPICS_AUTH_JWT_TRUSTED_URI"))) == NULL)
+		goto nomem;
+	if (*cfg->trusted_uri == '\0') {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: not set;"
+		    " it must name the token validator, e.g."
+		    " http://localhost:8080/default/verify");
+		goto bad;
+	}
+	if (jwt_url_parse(cfg->trusted_uri, 0, &cfg->trusted, why,
+	    sizeof(why)) != 0) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: %s", why);
+		goto bad;
+	}
+
+	if ((v = jwt_config_trim(get("EPICS_AUTH_JWT_REQUEST_METHOD"))) ==
+	    NULL)
+		goto nomem;
+	if (*v == '\0' || strcasecmp(v, "POST") == 0)
+		cfg->method_get = 0;
+	else if (strcasecmp(v, "GET") == 0)
+		cfg->method_get = 1;
+	else {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_REQUEST_METHOD: expected"
+		    " GET or POST");
+		goto bad;
+	}
+	free(v);
+	v = NULL;
+
+	/* Formats are taken verbatim: white space may matter in a body. */
+	raw = get("EPICS_AUTH_JWT_REQUEST_FORMAT");
+	cfg->request_format = strdup(raw != NULL && *raw != '\0' ? raw :
+	    JWT_TOKEN_TAG);
+	raw = get("EPICS_AUTH_JWT_RESPONSE_FORMAT");
+	cfg->response_format = strdup(raw != NULL && *raw != '\0' ? raw :
+	    JWT_PATTERN_VALUE);
+	if (cfg->request_format == NULL || cfg->response_format == NULL)
+		goto nomem;
+	if (strlen(cfg->request_format) > JWT_FORMAT_MAX) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_REQUEST_FORMAT: longer"
+		    " than %d bytes", JWT_FORMAT_MAX);
+		goto bad;
+	}
+	if (cfg->method_get && !jwt_config_query_ok(cfg->request_format)) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_REQUEST_FORMAT: with GET"
+		    " it must be a URL query such as token=#token#");
+		goto bad;
+	}
+	if (jwt_pattern_check(cfg->response_format, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_RESPONSE_FORMAT: %s",
+		    why);
+		goto bad;
+	}
+
+	if ((v = jwt_config_trim(get("EPICS_AUTH_JWT_USE_RESPONSE_CODE"))) ==
+	    NULL)
+		goto nomem;
+	if ((b = jwt_config_bool(v)) < 0) {
+		char safe[40];
+		size_t i;
+
+		snprintf(safe, sizeof(safe), "%s", v);
+		for (i = 0; safe[i] != '\0'; i++)
+			if (!isprint((unsigned char)safe[i]))
+				safe[i] = '?';
+		snprintf(err, errlen, "EPICS_AUTH_JWT_USE_RESPONSE_CODE:"
+		    " expected yes or no, got '%s'", safe);
+		goto bad;
+	}
+	cfg->use_response_code = b;
+	free(v);
+	v = NULL;
+
+	if ((v = jwt_config_trim(get("EPICS_AUTH_JWT_LEEWAY"))) == NULL)
+		goto nomem;
+	if (jwt_config_long("EPICS_AUTH_JWT_LEEWAY", v, JWT_LEEWAY_DEFAULT, 0,
+	    JWT_LEEWAY_MAX, &cfg->leeway, err, errlen) != 0)
+		goto bad;
+	free(v);
+	v = NULL;
+
+	if ((v = jwt_config_trim(get("EPICS_AUTH_JWT_TIMEOUT_MS"))) == NULL)
+		goto nomem;
+	if (jwt_config_long("EPICS_AUTH_JWT_TIMEOUT_MS", v,
+	    JWT_TIMEOUT_DEFAULT, JWT_TIMEOUT_MIN, JWT_TIMEOUT_MAX,
+	    &cfg->timeout_ms, err, errlen) != 0)
+		goto bad;
+	free(v);
+	return cfg;
+nomem:
+	snprintf(err, errlen, "out of memory");
+bad:
+	free(v);
+	jwt_config_free(cfg);
+	return NULL;
+}
+
+void
+jwt_config_free(struct jwt_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->trusted_uri);
+	free(cfg->request_format);
+	free(cfg->response_format);
+	free(cfg);
+}

@@ -1,0 +1,49 @@
+/*
+ * jwt_config.h - the configuration of the jwt plugin, read through a
+ * lookup function (the host's config_get, or a fake one in tests) from
+ * the EPICS_AUTH_JWT_* variables of DESIGN §7.
+ */
+#ifndef PVACMS_JWT_CONFIG_H
+#define PVACMS_JWT_CONFIG_H
+
+#include <stddef.h>
+
+#include "jwt_url.h"
+
+#define JWT_FORMAT_MAX 4096
+#define JWT_LEEWAY_DEFAULT 60
+#define JWT_LEEWAY_MAX 3600
+#define JWT_TIMEOUT_DEFAULT 5000
+#define JWT_TIMEOUT_MIN 100
+#define JWT_TIMEOUT_MAX 60000
+
+typedef const char *(*jwt_config_get_fn)(const char *env_name);
+
+struct jwt_config {
+	char *trusted_uri;		/* EPICS_AUTH_JWT_TRUSTED_URI */
+	struct jwt_url trusted;		/* the same, parsed */
+	char *request_format;		/* default "#token#" */
+	int method_get;			/* 0: POST (default), 1: GET */
+	char *response_format;		/* default "#response#" */
+	int use_response_code;		/* 0 or 1 */
+	long leeway;			/* seconds, 0..3600, default 60 */
+	long timeout_ms;		/* 100..60000, default 5000 */
+};
+
+/*
+ * Read and check every variable.  Returns a new config (release with
+ * jwt_config_free), or NULL with a one-line reason naming the variable
+ * in err.
+ */
+struct jwt_config *jwt_config_load(jwt_config_get_fn get, char *err,
+    size_t errlen);
+
+void jwt_config_free(struct jwt_config *cfg);
+
+/*
+ * Parse a yes/no word: yes true 1 y on -> 1; no false 0 n off or empty
+ * -> 0 (case-insensitive); anything else -1.
+ */
+int jwt_config_bool(const char *s);
+
+#endif

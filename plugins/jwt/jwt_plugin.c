@@ -1,0 +1,271 @@
+/*
+ * jwt_plugin.c - the "jwt" authenticator plugin of pvacms: the one
+ * exported symbol, and verify(), which runs the checks in order:
+ *
+ *   1. parse the token (token_malformed)
+ *   2. the issuer rule against the trusted URI (issuer_mismatch)
+ *   3. local claims: exp, nbf, sub (token_expired, token_not_yet_valid,
+ *      subject_invalid)
+ *   4. the remote validator (validator_rejected, validator_error,
+ *      validator_unreachable, validator_timeout)
+ *   5. the default identity: CN = sub, O = host of iss, exp/nbf window.
+ *
+ * verify() runs concurrently in the host's worker threads; the config
+ * is a reference-counted object that reload() replaces whole, so a
+ * request always sees one consistent configuration.  The token never
+ * appears in a reason or a log line.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pvacms/authn.h"
+
+#include "jwt_claims.h"
+#include "jwt_config.h"
+#include "jwt_iss.h"
+#include "jwt_remote.h"
+#include "jwt_status.h"
+#include "jwt_token.h"
+
+struct jwt_state {
+	struct jwt_config *cfg;
+	unsigned long refs;
+};
+
+static int	jwt_plugin_init(const struct pvacms_host_services *services,
+		    char *err, size_t errlen);
+static int	jwt_plugin_load(char *err, size_t errlen);
+static int	jwt_plugin_reload(char *err, size_t errlen);
+static void	jwt_plugin_verify(const struct pvacms_authn_request *req,
+		    struct pvacms_authn_result *res);
+static void	jwt_plugin_fini(void);
+static struct jwt_state *jwt_plugin_acquire(void);
+static void	jwt_plugin_release(struct jwt_state *st);
+static void	jwt_plugin_set(struct pvacms_authn_result *res, int status,
+		    const char *reason);
+
+static const struct pvacms_host_services *jwt_services;
+static pthread_mutex_t jwt_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct jwt_state *jwt_current;
+
+static const struct pvacms_authn_option jwt_options[] = {
+	{ "jwt-trusted-uri", "EPICS_AUTH_JWT_TRUSTED_URI",
+	    "URL of the token validator; a token's iss must belong to it" },
+	{ "jwt-request-format", "EPICS_AUTH_JWT_REQUEST_FORMAT",
+	    "validator request with #token# and #kid# (default #token#)" },
+	{ "jwt-request-method", "EPICS_AUTH_JWT_REQUEST_METHOD",
+	    "GET or POST (default POST)" },
+	{ "jwt-response-format", "EPICS_AUTH_JWT_RESPONSE_FORMAT",
+	    "pattern with #response# for the verdict (default #response#)" },
+	{ "jwt-use-response-code", "EPICS_AUTH_JWT_USE_RESPONSE_CODE",
+	    "yes: HTTP 200 alone means valid (default no)" },
+	{ "jwt-leeway", "EPICS_AUTH_JWT_LEEWAY",
+	    "clock leeway for exp and nbf in seconds (default 60)" },
+	{ "jwt-timeout-ms", "EPICS_AUTH_JWT_TIMEOUT_MS",
+	    "validator call timeout in milliseconds (default 5000)" },
+	{ NULL, NULL, NULL }
+};
+
+__attribute__((visibility("default")))
+struct pvacms_authn_plugin pvacms_authn_plugin = {
+	.abi_version = PVACMS_AUTHN_ABI_VERSION,
+	.name = "jwt",
+	.description = "JSON Web Token checked by the issuer's validator",
+	.options = jwt_options,
+	.init = jwt_plugin_init,
+	.reload = jwt_plugin_reload,
+	.verify = jwt_plugin_verify,
+	.fini = jwt_plugin_fini,
+};
+
+/* Returns the current state with a reference held, or NULL. */
+static struct jwt_state *
+jwt_plugin_acquire(void)
+{
+	struct jwt_state *st;
+
+	pthread_mutex_lock(&jwt_lock);
+	if ((st = jwt_current) != NULL)
+		st->refs++;
+	pthread_mutex_unlock(&jwt_lock);
+	return st;
+}
+
+static void
+jwt_plugin_release(struct jwt_state *st)
+{
+	int last;
+
+	if (st == NULL)
+		return;
+	pthread_mutex_lock(&jwt_lock);
+	last = --st->refs == 0;
+	pthread_mutex_unlock(&jwt_lock);
+	if (last) {
+		jwt_config_free(st->cfg);
+		free(st);
+	}
+}
+
+/* Load the configuration and make it current; the old one is released. */
+static int
+jwt_plugin_load(char *err, size_t errlen)
+{
+	struct jwt_state *st, *old;
+	struct jwt_config *cfg;
+
+	if ((cfg = jwt_config_load(jwt_services->config_get, err,
+	    errlen)) == NULL)
+		return -1;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		jwt_config_free(cfg);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	st->cfg = cfg;
+	st->refs = 1;
+	pthread_mutex_lock(&jwt_lock);
+	old = jwt_current;
+	jwt_current = st;
+	pthread_mutex_unlock(&jwt_lock);
+	jwt_plugin_release(old);
+	jwt_services->log(PVACMS_LOG_INFO, "validator %s (%s), leeway %lds",
+	    cfg->trusted_uri, cfg->method_get ? "GET" : "POST", cfg->leeway);
+	return 0;
+}
+
+static int
+jwt_plugin_init(const struct pvacms_host_services *services, char *err,
+    size_t errlen)
+{
+	if (services == NULL) {
+		snprintf(err, errlen, "no host services");
+		return -1;
+	}
+	if (PVACMS_AUTHN_ABI_GET_MAJOR(services->version) !=
+	    PVACMS_AUTHN_ABI_MAJOR) {
+		snprintf(err, errlen, "host services ABI %u.%u, expected %u.x",
+		    PVACMS_AUTHN_ABI_GET_MAJOR(services->version),
+		    PVACMS_AUTHN_ABI_GET_MINOR(services->version),
+		    PVACMS_AUTHN_ABI_MAJOR);
+		return -1;
+	}
+	if (services->size < sizeof(*services) || services->log == NULL ||
+	    services->config_get == NULL || services->http_fetch == NULL ||
+	    services->http_free == NULL) {
+		snprintf(err, errlen, "host services table is incomplete");
+		return -1;
+	}
+	jwt_services = services;
+	return jwt_plugin_load(err, errlen);
+}
+
+static int
+jwt_plugin_reload(char *err, size_t errlen)
+{
+	if (jwt_services == NULL) {
+		snprintf(err, errlen, "not initialised");
+		return -1;
+	}
+	return jwt_plugin_load(err, errlen);
+}
+
+static void
+jwt_plugin_fini(void)
+{
+	struct jwt_state *old;
+
+	pthread_mutex_lock(&jwt_lock);
+	old = jwt_current;
+	jwt_current = NULL;
+	pthread_mutex_unlock(&jwt_lock);
+	jwt_plugin_release(old);
+	jwt_services = NULL;
+}
+
+static void
+jwt_plugin_set(struct pvacms_authn_result *res, int status,
+    const char *reason)
+{
+	res->verdict = jwt_status_verdict(status);
+	res->http_status = jwt_status_http(status);
+	snprintf(res->code, sizeof(res->code), "%s", jwt_status_code(status));
+	snprintf(res->reason, sizeof(res->reason), "%s", reason);
+}
+
+static void
+jwt_plugin_verify(const struct pvacms_authn_request *req,
+    struct pvacms_authn_result *res)
+{
+	struct jwt_state *st;
+	struct jwt_config *cfg;
+	struct jwt_token tok;
+	struct jwt_identity id;
+	char why[PVACMS_REASON_MAX];
+	const char *p;
+	size_t len;
+	int status;
+
+	memset(&tok, 0, sizeof(tok));
+	if ((st = jwt_plugin_acquire()) == NULL) {
+		jwt_plugin_set(res, JWT_INTERNAL, "jwt plugin not configured");
+		return;
+	}
+	cfg = st->cfg;
+
+	p = req->credential != NULL ? req->credential : "";
+	len = req->credential != NULL ? req->credential_len : 0;
+	while (len > 0 && (*p == ' ' || *p == '\t' || *p == '\r' ||
+	    *p == '\n')) {
+		p++;
+		len--;
+	}
+	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' ||
+	    p[len - 1] == '\r' || p[len - 1] == '\n'))
+		len--;
+
+	if (jwt_token_parse(p, len, &tok, why, sizeof(why)) != 0) {
+		jwt_plugin_set(res, JWT_MALFORMED, why);
+		goto out;
+	}
+	jwt_status_sanitize(res->sub, sizeof(res->sub), tok.sub, 200);
+	jwt_status_sanitize(res->iss, sizeof(res->iss), tok.iss, 200);
+	jwt_status_sanitize(res->jti, sizeof(res->jti), tok.jti, 200);
+
+	if (jwt_iss_check(tok.iss, &cfg->trusted, cfg->trusted_uri, why,
+	    sizeof(why)) != 0) {
+		jwt_plugin_set(res, JWT_ISSUER_MISMATCH, why);
+		goto out;
+	}
+	if ((status = jwt_claims_check(&tok, req->now, cfg->leeway, why,
+	    sizeof(why))) != JWT_OK) {
+		jwt_plugin_set(res, status, why);
+		goto out;
+	}
+	if ((status = jwt_remote_verify(jwt_services, cfg, p, len, tok.kid,
+	    why, sizeof(why))) != JWT_OK) {
+		if (jwt_status_verdict(status) == PVACMS_ERROR)
+			jwt_services->log(PVACMS_LOG_WARN, "%s", why);
+		jwt_plugin_set(res, status, why);
+		goto out;
+	}
+	if (jwt_claims_identity(&tok, cfg->trusted_uri, req->now, &id, why,
+	    sizeof(why)) != 0) {
+		jwt_plugin_set(res, JWT_MALFORMED, why);
+		goto out;
+	}
+	res->verdict = PVACMS_ALLOW;
+	snprintf(res->cn, sizeof(res->cn), "%s", id.cn);
+	snprintf(res->o, sizeof(res->o), "%s", id.o);
+	res->ou[0] = '\0';
+	res->c[0] = '\0';
+	res->not_before = id.not_before;
+	res->not_after = id.not_after;
+out:
+	jwt_token_free(&tok);
+	jwt_plugin_release(st);
+}

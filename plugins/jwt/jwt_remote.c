@@ -1,0 +1,313 @@
+/*
+ * jwt_remote.c - remote validation: build the validator request from
+ * EPICS_AUTH_JWT_REQUEST_FORMAT and _METHOD, send it with the host's
+ * http_fetch (which verifies TLS, follows no redirect, caps the answer
+ * and bounds the time), and judge the answer by status code or by the
+ * response pattern.  Fails closed: anything but a clear yes is a no.
+ *
+ * GET: the token goes in "Authorization: Bearer" and in the query.  The
+ * default format "#token#" becomes "token=<url-encoded token>" (what the
+ * seed's validator reads); any other format is a query written by the
+ * operator (checked at configuration time to hold only query
+ * characters) and is appended after '?' (or '&' when the trusted URI
+ * already has a query) with the #token# and #kid# values url-encoded.
+ * POST: the substituted format is the body, sent as application/json
+ * when it starts with '{', else as text/plain.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jwt_pattern.h"
+#include "jwt_remote.h"
+#include "jwt_status.h"
+
+#define JWT_TOKEN_TAG "#token#"
+#define JWT_KID_TAG "#kid#"
+
+static size_t	jwt_remote_put(char *out, const char *s, size_t len,
+		    int urlencode);
+static void	jwt_remote_redact(char *msg, const char *token,
+		    size_t toklen, int cut_query);
+static int	jwt_remote_timeout(const char *msg);
+
+/* Copy (or just measure, with out NULL) s, percent-encoded if asked. */
+static size_t
+jwt_remote_put(char *out, const char *s, size_t len, int urlencode)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		int plain = !urlencode ||
+		    (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
+		    ch == '_' || ch == '~';
+
+		if (plain) {
+			if (out != NULL)
+				out[n] = (char)ch;
+			n++;
+		} else {
+			if (out != NULL) {
+				out[n] = '%';
+				out[n + 1] = hex[ch >> 4];
+				out[n + 2] = hex[ch & 15];
+			}
+			n += 3;
+		}
+	}
+	return n;
+}
+
+int
+jwt_remote_kid_ok(const char *kid)
+{
+	size_t i, len;
+
+	if (kid == NULL || (len = strlen(kid)) == 0 || len > JWT_KID_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char ch = kid[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+		    ch == ':' || ch == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+char *
+jwt_remote_format(const char *fmt, const char *token, size_t toklen,
+    const char *kid, int urlencode)
+{
+	size_t pass, n = 0, tl = strlen(JWT_TOKEN_TAG), kl = strlen(JWT_KID_TAG);
+	size_t kidlen = kid != NULL ? strlen(kid) : 0;
+	char *out = NULL;
+	const char *p;
+
+	/* Pass 0 measures, pass 1 writes. */
+	for (pass = 0; pass < 2; pass++) {
+		n = 0;
+		for (p = fmt; *p != '\0';) {
+			if (strncmp(p, JWT_TOKEN_TAG, tl) == 0) {
+				n += jwt_remote_put(out ? out + n : NULL, token,
+				    toklen, urlencode);
+				p += tl;
+			} else if (strncmp(p, JWT_KID_TAG, kl) == 0) {
+				n += jwt_remote_put(out ? out + n : NULL,
+				    kid != NULL ? kid : "", kidlen, urlencode);
+				p += kl;
+			} else {
+				if (out != NULL)
+					out[n] = *p;
+				n++;
+				p++;
+			}
+		}
+		if (pass == 0 && (out = malloc(n + 1)) == NULL)
+			return NULL;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+int
+jwt_remote_build(const struct jwt_config *cfg, const char *token,
+    size_t toklen, const char *kid, char **url, char **body,
+    const char **ctype)
+{
+	char *query = NULL;
+	const char *f;
+	size_t len;
+
+	*url = *body = NULL;
+	*ctype = NULL;
+	if (!cfg->method_get) {
+		if ((*body = jwt_remote_format(cfg->request_format, token,
+		    toklen, kid, 0)) == NULL)
+			return -1;
+		for (f = cfg->request_format; *f == ' ' || *f == '\t' ||
+		    *f == '\r' || *f == '\n'; f++)
+			;
+		*ctype = *f == '{' ? "application/json" : "text/plain";
+		if ((*url = strdup(cfg->trusted_uri)) == NULL) {
+			free(*body);
+			*body = NULL;
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(cfg->request_format, JWT_TOKEN_TAG) == 0)
+		query = jwt_remote_format("token=" JWT_TOKEN_TAG, token, toklen,
+		    kid, 1);
+	else
+		query = jwt_remote_format(cfg->request_format, token, toklen,
+		    kid, 1);
+	if (query == NULL)
+		return -1;
+	len = strlen(cfg->trusted_uri) + 1 + strlen(query) + 1;
+	if ((*url = malloc(len)) == NULL) {
+		free(query);
+		return -1;
+	}
+	snprintf(*url, len, "%s%c%s", cfg->trusted_uri,
+	    cfg->trusted.has_query ? '&' : '?', query);
+	free(query);
+	return 0;
+}
+
+int
+jwt_remote_judge(const struct jwt_config *cfg, long status, const char *body,
+    size_t len, char *err, size_t errlen)
+{
+	char why[PVACMS_REASON_MAX];
+
+	if (status >= 500 || status <= 0) {
+		snprintf(err, errlen, "validator error: HTTP %ld", status);
+		return JWT_VALIDATOR_ERROR;
+	}
+	if (status >= 300 && status < 400) {
+		snprintf(err, errlen, "validator error: HTTP %ld (redirects"
+		    " are not followed)", status);
+		return JWT_VALIDATOR_ERROR;
+	}
+	if (status < 200 || status >= 300) {
+		snprintf(err, errlen, "validator rejected the token (HTTP %ld)",
+		    status);
+		return JWT_REJECTED;
+	}
+	if (cfg->use_response_code) {
+		if (status == 200)
+			return JWT_OK;
+		snprintf(err, errlen, "validator rejected the token (HTTP %ld,"
+		    " not 200)", status);
+		return JWT_REJECTED;
+	}
+	if (body == NULL)
+		len = 0;
+	if (jwt_pattern_valid(cfg->response_format, body != NULL ? body : "",
+	    len, why, sizeof(why)))
+		return JWT_OK;
+	snprintf(err, errlen, "validator rejected the token: %s", why);
+	return JWT_REJECTED;
+}
+
+/*
+ * The host's fetch error may quote the URL, which for GET holds the
+ * token: cut the message at the query, and at anything that looks like
+ * the start of the token.
+ */
+static void
+jwt_remote_redact(char *msg, const char *token, size_t toklen, int cut_query)
+{
+	char probe[17];
+	char *hit;
+	size_t n = toklen < 16 ? toklen : 16;
+
+	if (cut_query && (hit = strchr(msg, '?')) != NULL)
+		snprintf(hit, strlen(hit) + 1, "?...");
+	if (n == 0)
+		return;
+	memcpy(probe, token, n);
+	probe[n] = '\0';
+	if ((hit = strstr(msg, probe)) != NULL)
+		snprintf(hit, strlen(hit) + 1, "...");
+}
+
+static int
+jwt_remote_timeout(const char *msg)
+{
+	return strcasestr(msg, "timed out") != NULL ||
+	    strcasestr(msg, "timeout") != NULL;
+}
+
+int
+jwt_remote_verify(const struct pvacms_host_services *svc,
+    const struct jwt_config *cfg, const char *token, size_t toklen,
+    const char *kid, char *err, size_t errlen)
+{
+	struct pvacms_http_request req;
+	struct pvacms_http_response resp;
+	const char *headers[4];
+	char *url = NULL, *body = NULL, *auth = NULL, *ctype_hdr = NULL;
+	const char *ctype;
+	char why[PVACMS_REASON_MAX];
+	size_t nh = 0, len;
+	int rc = JWT_INTERNAL;
+
+	if (strstr(cfg->request_format, JWT_KID_TAG) != NULL && kid != NULL &&
+	    !jwt_remote_kid_ok(kid)) {
+		snprintf(err, errlen, "token kid is not a safe string");
+		return JWT_MALFORMED;
+	}
+	if (jwt_remote_build(cfg, token, toklen, kid, &url, &body,
+	    &ctype) != 0)
+		goto nomem;
+	headers[nh++] = "Accept: application/json, text/plain;q=0.9, */*;q=0.1";
+	if (cfg->method_get) {
+		len = strlen("Authorization: Bearer ") + toklen + 1;
+		if ((auth = malloc(len)) == NULL)
+			goto nomem;
+		snprintf(auth, len, "Authorization: Bearer %.*s", (int)toklen,
+		    token);
+		headers[nh++] = auth;
+	} else {
+		len = strlen("Content-Type: ") + strlen(ctype) + 1;
+		if ((ctype_hdr = malloc(len)) == NULL)
+			goto nomem;
+		snprintf(ctype_hdr, len, "Content-Type: %s", ctype);
+		headers[nh++] = ctype_hdr;
+	}
+	headers[nh] = NULL;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.method = cfg->method_get ? "GET" : "POST";
+	req.url = url;
+	req.headers = headers;
+	req.body = body;
+	req.body_len = body != NULL ? strlen(body) : 0;
+	req.timeout_ms = cfg->timeout_ms;
+	req.max_response = JWT_BODY_MAX;
+
+	why[0] = '\0';
+	if (svc->http_fetch(&req, &resp, why, sizeof(why)) != 0) {
+		why[sizeof(why) - 1] = '\0';
+		jwt_remote_redact(why, token, toklen, 1);
+		if (jwt_remote_timeout(why)) {
+			snprintf(err, errlen, "validator timed out: %s", why);
+			rc = JWT_TIMEOUT;
+		} else {
+			snprintf(err, errlen, "validator unreachable: %s",
+			    why[0] != '\0' ? why : "no reason given");
+			rc = JWT_UNREACHABLE;
+		}
+		goto out;
+	}
+	if (resp.body_len > JWT_BODY_MAX) {
+		snprintf(err, errlen, "validator error: answer larger than %d"
+		    " bytes", JWT_BODY_MAX);
+		rc = JWT_VALIDATOR_ERROR;
+	} else
+		rc = jwt_remote_judge(cfg, resp.status, resp.body,
+		    resp.body_len, err, errlen);
+	svc->http_free(&resp);
+	goto out;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	rc = JWT_INTERNAL;
+out:
+	free(url);
+	free(body);
+	if (auth != NULL) {
+		memset(auth, 0, strlen(auth));
+		free(auth);
+	}
+	free(ctype_hdr);
+	return rc;
+}

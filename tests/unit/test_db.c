@@ -1,0 +1,219 @@
+/*
+ * test_db.c - the certificate record: insert and fetch, duplicate
+ * serials, state changes and their final states, the time-driven moves,
+ * 64-bit values, persistence across reopen, and the file's mode.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "tap.h"
+
+static void	mkrec(struct db_cert *c, uint64_t serial, int state,
+		    int64_t nb, int64_t na);
+static void	rmtree(const char *dir);
+
+static void
+mkrec(struct db_cert *c, uint64_t serial, int state, int64_t nb, int64_t na)
+{
+	memset(c, 0, sizeof(*c));
+	c->serial = serial;
+	snprintf(c->issuer_id, sizeof(c->issuer_id), "47530d89");
+	snprintf(c->skid, sizeof(c->skid), "0011aabb");
+	snprintf(c->cn, sizeof(c->cn), "softioc");
+	snprintf(c->o, sizeof(c->o), "localhost");
+	snprintf(c->usage, sizeof(c->usage), "server");
+	c->not_before = nb;
+	c->not_after = na;
+	c->state = state;
+	c->status_date = 1000;
+	snprintf(c->pubkey_sha256, sizeof(c->pubkey_sha256), "%064d", 7);
+	snprintf(c->token_id, sizeof(c->token_id), "jti-%llu",
+	    (unsigned long long)serial);
+	c->pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+}
+
+static void
+rmtree(const char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# cannot remove %s\n", dir);
+}
+
+int
+main(void)
+{
+	char tmpl[] = "/tmp/test_db.XXXXXX", path[256], sub[256], err[256];
+	struct db *db;
+	struct db_cert c, got;
+	struct stat st;
+	uint64_t big = UINT64_C(0x7fffffffffffff01), tser = 0;
+	int64_t far = INT64_C(4102444800);	/* 2100-01-01 */
+	int created = -1, r;
+
+	tap_plan(48);
+	if (mkdtemp(tmpl) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(sub, sizeof(sub), "%s/data/pva", tmpl);
+	snprintf(path, sizeof(path), "%s/certs.db", sub);
+
+	db = db_open(path, &created, err, sizeof(err));
+	ok(db != NULL, "db_open creates (%s)", db ? "" : err);
+	if (db == NULL)
+		return tap_done();
+	is_int(created, 1, "created flag set on a new file");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "database file mode 0600 (%o)", st.st_mode & 0777);
+	ok(stat(sub, &st) == 0 && (st.st_mode & 0777) == 0700,
+	    "parent directory mode 0700 (%o)", st.st_mode & 0777);
+
+	is_str(db_state_name(STATE_VALID), "VALID", "state name VALID");
+	is_str(db_state_name(STATE_PENDING_APPROVAL), "PENDING_APPROVAL",
+	    "state name PENDING_APPROVAL");
+	is_str(db_state_name(STATE_REVOKED), "REVOKED", "state name REVOKED");
+	is_str(db_state_name(99), "UNKNOWN", "out of range is UNKNOWN");
+	is_str(db_state_name(-1), "UNKNOWN", "negative is UNKNOWN");
+
+	/* insert / get, 64-bit serial and dates after 2038 */
+	is_int(db_serial_free(db, big), 1, "serial free before insert");
+	mkrec(&c, big, STATE_VALID, 1000, far);
+	is_int(db_insert(db, &c, err, sizeof(err)), 0, "insert");
+	is_int(db_serial_free(db, big), 0, "serial taken after insert");
+	r = db_get(db, big, &got, err, sizeof(err));
+	is_int(r, 1, "get finds the row");
+	ok(got.serial == big, "serial round-trips (63 bits)");
+	is_str(got.issuer_id, "47530d89", "issuer_id");
+	is_str(got.cn, "softioc", "cn");
+	is_str(got.o, "localhost", "o");
+	is_str(got.ou, "", "ou empty");
+	is_str(got.usage, "server", "usage");
+	ok(got.not_after == far, "not_after after 2038 kept in 64 bits");
+	is_int(got.state, STATE_VALID, "state");
+	is_str(got.token_id, "jti-9223372036854775553", "token id");
+	ok(got.pem != NULL && strstr(got.pem, "BEGIN CERTIFICATE") != NULL,
+	    "pem");
+	db_cert_clear(&got);
+	ok(got.pem == NULL, "db_cert_clear frees and zeroes");
+
+	is_int(db_get(db, 12345, &got, err, sizeof(err)), 0,
+	    "get of an unknown serial returns 0");
+
+	/* full 64-bit serial (top bit set) is stored bit-for-bit */
+	mkrec(&c, UINT64_MAX - 1, STATE_VALID, 1000, far);
+	is_int(db_insert(db, &c, err, sizeof(err)), 0, "insert serial >= 2^63");
+	ok(db_get(db, UINT64_MAX - 1, &got, err, sizeof(err)) == 1 &&
+	    got.serial == UINT64_MAX - 1, "serial >= 2^63 round-trips");
+	db_cert_clear(&got);
+
+	/* duplicate refused, first row unchanged */
+	mkrec(&c, big, STATE_PENDING, 5, 6);
+	ok(db_insert(db, &c, err, sizeof(err)) == -1 &&
+	    strstr(err, "already") != NULL, "duplicate serial refused (%s)",
+	    err);
+	ok(db_get(db, big, &got, err, sizeof(err)) == 1 &&
+	    got.state == STATE_VALID, "original row untouched");
+	db_cert_clear(&got);
+
+	/* token lookup */
+	ok(db_find_token(db, "jti-9223372036854775553", &tser, err,
+	    sizeof(err)) == 1 && tser == big, "token id found");
+	is_int(db_find_token(db, "nope", &tser, err, sizeof(err)), 0,
+	    "unknown token id");
+
+	/* state changes */
+	mkrec(&c, 100, STATE_PENDING_APPROVAL, 1000, far);
+	db_insert(db, &c, err, sizeof(err));
+	is_int(db_set_state(db, 100, STATE_VALID, 2000, err, sizeof(err)), 0,
+	    "approve PENDING_APPROVAL -> VALID");
+	ok(db_get(db, 100, &got, err, sizeof(err)) == 1 &&
+	    got.state == STATE_VALID && got.status_date == 2000 &&
+	    got.revoked_at == 0, "state VALID, status_date set");
+	db_cert_clear(&got);
+	is_int(db_set_state(db, 100, STATE_REVOKED, 3000, err, sizeof(err)),
+	    0, "revoke");
+	ok(db_get(db, 100, &got, err, sizeof(err)) == 1 &&
+	    got.state == STATE_REVOKED && got.revoked_at == 3000 &&
+	    got.status_date == 3000, "revoked with revoked_at");
+	db_cert_clear(&got);
+	ok(db_set_state(db, 100, STATE_VALID, 4000, err, sizeof(err)) == -1 &&
+	    strcmp(err, "certificate is already REVOKED") == 0,
+	    "revocation is final (%s)", err);
+	is_int(db_set_state(db, 999, STATE_REVOKED, 4000, err, sizeof(err)),
+	    -1, "unknown serial refused");
+	is_int(db_set_state(db, big, 0, 4000, err, sizeof(err)), -1,
+	    "UNKNOWN is not a target state");
+
+	/* time-driven moves */
+	mkrec(&c, 200, STATE_PENDING, 5000, 9000);
+	db_insert(db, &c, err, sizeof(err));
+	mkrec(&c, 201, STATE_VALID, 1000, 6000);
+	db_insert(db, &c, err, sizeof(err));
+	is_int(db_advance_states(db, 4000, err, sizeof(err)), 0,
+	    "nothing moves at t=4000");
+	is_int(db_advance_states(db, 5000, err, sizeof(err)), 1,
+	    "PENDING -> VALID at not_before");
+	ok(db_get(db, 200, &got, err, sizeof(err)) == 1 &&
+	    got.state == STATE_VALID && got.status_date == 5000,
+	    "pending row now VALID");
+	db_cert_clear(&got);
+	is_int(db_advance_states(db, 9000, err, sizeof(err)), 2,
+	    "two rows expire at t=9000");
+	ok(db_get(db, 201, &got, err, sizeof(err)) == 1 &&
+	    got.state == STATE_EXPIRED && got.status_date == 9000,
+	    "valid row now EXPIRED");
+	db_cert_clear(&got);
+	ok(db_get(db, 100, &got, err, sizeof(err)) == 1 &&
+	    got.state == STATE_REVOKED && got.status_date == 3000,
+	    "revoked row stays REVOKED");
+	db_cert_clear(&got);
+	ok(db_set_state(db, 201, STATE_REVOKED, 9100, err, sizeof(err)) ==
+	    -1 && strcmp(err, "certificate is already EXPIRED") == 0,
+	    "EXPIRED is final too");
+	is_int(db_advance_states(db, 9000, err, sizeof(err)), 0,
+	    "second sweep changes nothing");
+
+	/* reopen keeps rows */
+	db_close(db);
+	db = db_open(path, &created, err, sizeof(err));
+	ok(db != NULL, "reopen (%s)", db ? "" : err);
+	if (db == NULL)
+		return tap_done();
+	is_int(created, 0, "created flag clear on reopen");
+	ok(db_get(db, big, &got, err, sizeof(err)) == 1 &&
+	    got.not_after == far, "row survives reopen");
+	db_cert_clear(&got);
+	db_close(db);
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "file still 0600 after use");
+
+	/* not a database */
+	{
+		char bad[300];
+		FILE *f;
+
+		snprintf(bad, sizeof(bad), "%s/garbage.db", tmpl);
+		if ((f = fopen(bad, "w")) != NULL) {
+			fputs("this is not an sqlite database, not at all, "
+			    "no; just text padded out to a page or so.....\n",
+			    f);
+			fclose(f);
+		}
+		db = db_open(bad, &created, err, sizeof(err));
+		ok(db == NULL, "garbage file refused (%s)", err);
+		db_close(db);
+	}
+
+	rmtree(tmpl);
+	return tap_done();
+}
