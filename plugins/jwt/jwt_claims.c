@@ -67,14 +67,14 @@ jwt_claims_check(const struct jwt_token *t, int64_t now, long leeway,
 		snprintf(err, errlen, "token has no exp claim");
 		return JWT_MALFORMED;
 	}
-	if (t->has_nbf && t->nbf >= t->exp) {
-		snprintf(err, errlen, "token nbf is not before its exp");
-		return JWT_MALFORMED;
-	}
 	/* Times are capped at 2^53 and leeway at 3600: no overflow. */
 	if (t->exp + leeway <= now) {
 		snprintf(err, errlen, "token expired");
 		return JWT_EXPIRED;
+	}
+	if (t->has_nbf && t->nbf >= t->exp) {
+		snprintf(err, errlen, "token nbf is not before its exp");
+		return JWT_MALFORMED;
 	}
 	if (t->has_nbf && t->nbf > now + leeway) {
 		snprintf(err, errlen, "token not yet valid");

@@ -222,20 +222,28 @@ int
 jwt_pattern_check(const char *pattern, char *err, size_t errlen)
 {
 	const char *hit;
+	char *p;
+	size_t plen;
+	int rc = 0;
 
 	if (strlen(pattern) > JWT_PATTERN_MAX) {
 		snprintf(err, errlen, "pattern longer than %d bytes",
 		    JWT_PATTERN_MAX);
 		return -1;
 	}
-	/* Checked on the pattern as written; stripping cannot add one. */
-	if ((hit = strstr(pattern, JWT_PATTERN_VALUE)) == NULL ||
+	/* Counted after stripping white space, as the match sees it. */
+	if ((p = jwt_pattern_strip(pattern, strlen(pattern), &plen)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((hit = strstr(p, JWT_PATTERN_VALUE)) == NULL ||
 	    strstr(hit + 1, JWT_PATTERN_VALUE) != NULL) {
 		snprintf(err, errlen, "pattern must hold %s exactly once",
 		    JWT_PATTERN_VALUE);
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	free(p);
+	return rc;
 }
 
 int

@@ -133,8 +133,11 @@ jwt_plugin_load(char *err, size_t errlen)
 	jwt_current = st;
 	pthread_mutex_unlock(&jwt_lock);
 	jwt_plugin_release(old);
-	jwt_services->log(PVACMS_LOG_INFO, "validator %s (%s), leeway %lds",
-	    cfg->trusted_uri, cfg->method_get ? "GET" : "POST", cfg->leeway);
+	/* Not the whole URI: its query might carry a key. */
+	jwt_services->log(PVACMS_LOG_INFO, "validator %s://%s:%u%s (%s),"
+	    " leeway %lds, timeout %ldms", cfg->trusted.scheme,
+	    cfg->trusted.host, cfg->trusted.port, cfg->trusted.path,
+	    cfg->method_get ? "GET" : "POST", cfg->leeway, cfg->timeout_ms);
 	return 0;
 }
 
@@ -232,7 +235,10 @@ jwt_plugin_verify(const struct pvacms_authn_request *req,
 		jwt_plugin_set(res, JWT_MALFORMED, why);
 		goto out;
 	}
-	jwt_status_sanitize(res->sub, sizeof(res->sub), tok.sub, 200);
+	if (tok.sub != NULL && jwt_claims_subject_ok(tok.sub))
+		snprintf(res->sub, sizeof(res->sub), "%s", tok.sub);
+	else
+		jwt_status_sanitize(res->sub, sizeof(res->sub), tok.sub, 200);
 	jwt_status_sanitize(res->iss, sizeof(res->iss), tok.iss, 200);
 	jwt_status_sanitize(res->jti, sizeof(res->jti), tok.jti, 200);
 

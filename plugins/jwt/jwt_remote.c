@@ -85,7 +85,8 @@ char *
 jwt_remote_format(const char *fmt, const char *token, size_t toklen,
     const char *kid, int urlencode)
 {
-	size_t pass, n = 0, tl = strlen(JWT_TOKEN_TAG), kl = strlen(JWT_KID_TAG);
+	size_t tl = strlen(JWT_TOKEN_TAG), kl = strlen(JWT_KID_TAG);
+	size_t pass, n = 0;
 	size_t kidlen = kid != NULL ? strlen(kid) : 0;
 	char *out = NULL;
 	const char *p;
@@ -209,8 +210,20 @@ jwt_remote_redact(char *msg, const char *token, size_t toklen, int cut_query)
 	char *hit;
 	size_t n = toklen < 16 ? toklen : 16;
 
-	if (cut_query && (hit = strchr(msg, '?')) != NULL)
-		snprintf(hit, strlen(hit) + 1, "?...");
+	/*
+	 * Cut only the query ("?token=...") and keep the reason after it
+	 * ("<url>?...: timed out after 1000 ms"): the user needs the why.
+	 */
+	if (cut_query && (hit = strchr(msg, '?')) != NULL) {
+		char *rest = strstr(hit, ": ");
+
+		if (rest == NULL)
+			snprintf(hit, strlen(hit) + 1, "?...");
+		else if (rest - hit >= 4) {
+			memmove(hit + 4, rest, strlen(rest) + 1);
+			memcpy(hit, "?...", 4);
+		}
+	}
 	if (n == 0)
 		return;
 	memcpy(probe, token, n);

@@ -63,7 +63,8 @@ jwt_url_host(const char *s, size_t len, struct jwt_url *u, char *err,
 			}
 		if (rb + 1 < end) {
 			if (rb[1] != ':') {
-				snprintf(err, errlen, "junk after IPv6 literal");
+				snprintf(err, errlen,
+				    "junk after IPv6 literal");
 				return -1;
 			}
 			colon = rb + 1;
@@ -156,8 +157,8 @@ jwt_url_parse(const char *url, int strict, struct jwt_url *u, char *err,
 		unsigned char ch = (unsigned char)url[i];
 
 		if (ch <= 0x20 || ch >= 0x7f) {
-			snprintf(err, errlen,
-			    "URL holds white space, control or non-ASCII bytes");
+			snprintf(err, errlen, "URL holds white space,"
+			    " control or non-ASCII bytes");
 			return -1;
 		}
 		if (ch == '\\' || ch == '#' || ch == '@') {

@@ -22,6 +22,8 @@
 LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_srcdir:=$(cd "$LIB_DIR/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
 case $PYTHON3 in
 "") PYTHON3=/usr/bin/python3 ;;
 esac

@@ -132,7 +132,8 @@ main(void)
 	reset();
 	setv("EPICS_AUTH_JWT_REQUEST_FORMAT", "#token#");
 	setv("EPICS_AUTH_JWT_REQUEST_METHOD", "GET");
-	setv("EPICS_AUTH_JWT_RESPONSE_FORMAT", "{ *, \"valid\": \"#response#\" }");
+	setv("EPICS_AUTH_JWT_RESPONSE_FORMAT",
+	    "{ *, \"valid\": \"#response#\" }");
 	setv("EPICS_AUTH_JWT_USE_RESPONSE_CODE", "NO");
 	cfg = jwt_config_load(get, err, sizeof(err));
 	ok(cfg != NULL, "seed config loads");

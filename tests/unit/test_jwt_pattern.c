@@ -89,11 +89,13 @@ main(void)
 
 	/* Truthy words. */
 	for (i = 0; yes[i] != NULL; i++) {
-		snprintf(buf, sizeof(buf), "{\"a\":1,\"valid\":\"%s\"}", yes[i]);
+		snprintf(buf, sizeof(buf), "{\"a\":1,\"valid\":\"%s\"}",
+		    yes[i]);
 		ok(valid(SEED_PAT, buf), "'%s' is valid", yes[i]);
 	}
 	for (i = 0; no[i] != NULL; i++) {
-		snprintf(buf, sizeof(buf), "{\"a\":1,\"valid\":\"%s\"}", no[i]);
+		snprintf(buf, sizeof(buf), "{\"a\":1,\"valid\":\"%s\"}",
+		    no[i]);
 		ok(!valid(SEED_PAT, buf), "'%s' is not valid", no[i]);
 	}
 
@@ -160,7 +162,10 @@ main(void)
 	    "pattern without #response# refused");
 	ok(jwt_pattern_check("#response##response#", err, sizeof(err)) != 0,
 	    "pattern with two #response# refused");
-	memset(buf, '*', sizeof(buf));
+	ok(jwt_pattern_check("#res ponse#x#response#", err, sizeof(err)) != 0,
+	    "two #response# once white space is gone");
+	ok(jwt_pattern_check("{ \"v\": # response # }", err, sizeof(err)) ==
+	    0, "#response# spread by white space still counts");
 	big = malloc(JWT_PATTERN_MAX + 32);
 	memset(big, 'a', JWT_PATTERN_MAX + 20);
 	memcpy(big, "#response#", 10);
