@@ -146,6 +146,21 @@ out:
 	return r;
 }
 
+/*
+ * The URL as error messages show it: without its query, which may hold a
+ * credential (a validator called with ?token=...), and bounded in length.
+ */
+static void
+httpc_shown_url(const char *url, char *out, size_t outlen)
+{
+	size_t n = strcspn(url, "?#");
+
+	if (n > 200)
+		n = 200;
+	snprintf(out, outlen, "%.*s%s", (int)n, url,
+	    url[n] != '\0' ? "?..." : "");
+}
+
 /* Scheme must be http or https; plain http may be limited to loopback. */
 static int
 httpc_check_url(const struct httpc_request *req, char *err, size_t errlen)
@@ -153,7 +168,10 @@ httpc_check_url(const struct httpc_request *req, char *err, size_t errlen)
 	CURLU *u;
 	CURLUcode uc;
 	char *scheme = NULL, *host = NULL;
+	char shown[256];
 	int rc = -1;
+
+	httpc_shown_url(req->url, shown, sizeof(shown));
 
 	if ((u = curl_url()) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -163,14 +181,14 @@ httpc_check_url(const struct httpc_request *req, char *err, size_t errlen)
 	    (uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0)) !=
 	    CURLUE_OK ||
 	    (uc = curl_url_get(u, CURLUPART_HOST, &host, 0)) != CURLUE_OK) {
-		snprintf(err, errlen, "%s: malformed URL (%s)", req->url,
+		snprintf(err, errlen, "%s: malformed URL (%s)", shown,
 		    curl_url_strerror(uc));
 		goto out;
 	}
 	if (strcasecmp(scheme, "https") != 0 &&
 	    strcasecmp(scheme, "http") != 0) {
 		snprintf(err, errlen, "%s: unsupported URL scheme \"%s\"; "
-		    "use http or https", req->url, scheme);
+		    "use http or https", shown, scheme);
 		goto out;
 	}
 	if (req->plain_loopback_only && strcasecmp(scheme, "http") == 0 &&
@@ -191,7 +209,7 @@ int
 httpc_fetch(const struct httpc_request *req, struct httpc_response *resp,
     char *err, size_t errlen)
 {
-	char errbuf[CURL_ERROR_SIZE];
+	char errbuf[CURL_ERROR_SIZE], shown[256];
 	struct httpc_sink sink;
 	struct curl_slist *hdrs = NULL, *t;
 	const char *method;
@@ -209,13 +227,14 @@ httpc_fetch(const struct httpc_request *req, struct httpc_response *resp,
 		snprintf(err, errlen, "no URL");
 		return -1;
 	}
+	httpc_shown_url(req->url, shown, sizeof(shown));
 	method = req->method != NULL ? req->method : "GET";
 	if (strcmp(method, "GET") == 0)
 		post = 0;
 	else if (strcmp(method, "POST") == 0)
 		post = 1;
 	else {
-		snprintf(err, errlen, "%s: unsupported method %s", req->url,
+		snprintf(err, errlen, "%s: unsupported method %s", shown,
 		    method);
 		return -1;
 	}
@@ -230,7 +249,7 @@ httpc_fetch(const struct httpc_request *req, struct httpc_response *resp,
 
 	if ((c = curl_easy_init()) == NULL) {
 		snprintf(err, errlen, "%s: cannot create a curl handle",
-		    req->url);
+		    shown);
 		return -1;
 	}
 	for (h = req->headers; h != NULL && *h != NULL; h++) {
@@ -281,7 +300,7 @@ httpc_fetch(const struct httpc_request *req, struct httpc_response *resp,
 	}
 #undef HTTPC_SET
 	if (cc != CURLE_OK) {
-		snprintf(err, errlen, "%s: %s", req->url,
+		snprintf(err, errlen, "%s: %s", shown,
 		    curl_easy_strerror(cc));
 		goto out;
 	}
@@ -289,21 +308,21 @@ httpc_fetch(const struct httpc_request *req, struct httpc_response *resp,
 	cc = curl_easy_perform(c);
 	if (sink.overflow || cc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(err, errlen, "%s: response larger than %zu bytes",
-		    req->url, sink.cap);
+		    shown, sink.cap);
 		goto out;
 	}
 	if (sink.nomem) {
-		snprintf(err, errlen, "%s: out of memory", req->url);
+		snprintf(err, errlen, "%s: out of memory", shown);
 		goto out;
 	}
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
 		if (strncmp(errbuf, "Connection timed out", 20) == 0 ||
 		    strncmp(errbuf, "Failed to connect", 17) == 0)
 			snprintf(err, errlen, "%s: connect timed out after "
-			    "%ld ms", req->url, ctimeout);
+			    "%ld ms", shown, ctimeout);
 		else
 			snprintf(err, errlen, "%s: timed out after %ld ms",
-			    req->url, timeout);
+			    shown, timeout);
 		goto out;
 	}
 	if (cc != CURLE_OK) {
@@ -319,10 +338,10 @@ httpc_fetch(const struct httpc_request *req, struct httpc_response *resp,
 			errbuf[n] = '\0';
 		}
 		if (n > 0)
-			snprintf(err, errlen, "%s: %s (%s)", req->url, what,
+			snprintf(err, errlen, "%s: %s (%s)", shown, what,
 			    errbuf);
 		else
-			snprintf(err, errlen, "%s: %s", req->url, what);
+			snprintf(err, errlen, "%s: %s", shown, what);
 		goto out;
 	}
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) !=
@@ -330,11 +349,11 @@ httpc_fetch(const struct httpc_request *req, struct httpc_response *resp,
 	    CURLE_OK)
 		ct = NULL;
 	if (ct != NULL && (resp->content_type = strdup(ct)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", req->url);
+		snprintf(err, errlen, "%s: out of memory", shown);
 		goto out;
 	}
 	if (sink.buf == NULL && (sink.buf = calloc(1, 1)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", req->url);
+		snprintf(err, errlen, "%s: out of memory", shown);
 		goto out;
 	}
 	resp->status = status;

@@ -85,8 +85,9 @@ static X509	*ca_make_cert(const struct ca_certspec *spec, char *err,
 static int	ca_set_time(ASN1_TIME *at, int64_t t);
 static int	ca_check_url(const char *url, char **out, char *err,
 		    size_t errlen);
-static int	ca_load_root(struct ca *ca, const struct ca_bootstrap_config *cfg,
-		    char *err, size_t errlen);
+static int	ca_load_root(struct ca *ca,
+		    const struct ca_bootstrap_config *cfg, char *err,
+		    size_t errlen);
 static int	ca_create_root(struct ca *ca,
 		    const struct ca_bootstrap_config *cfg, ca_record_cb cb,
 		    void *arg, char *err, size_t errlen);

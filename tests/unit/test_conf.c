@@ -40,7 +40,7 @@ main(void)
 	};
 	const struct pvacms_authn_option *all[] = { jwt_opts };
 
-	tap_plan(31);
+	tap_plan(30);
 	setenv("HOME", "/home/softioc", 1);
 	unsetenv("XDG_CONFIG_HOME");
 	unsetenv("XDG_DATA_HOME");

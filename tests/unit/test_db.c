@@ -36,7 +36,8 @@ mkrec(struct db_cert *c, uint64_t serial, int state, int64_t nb, int64_t na)
 	snprintf(c->pubkey_sha256, sizeof(c->pubkey_sha256), "%064d", 7);
 	snprintf(c->token_id, sizeof(c->token_id), "jti-%llu",
 	    (unsigned long long)serial);
-	c->pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+	c->pem = "-----BEGIN CERTIFICATE-----\nAAAA\n"
+	    "-----END CERTIFICATE-----\n";
 }
 
 static void
@@ -52,7 +53,7 @@ rmtree(const char *dir)
 int
 main(void)
 {
-	char tmpl[] = "/tmp/test_db.XXXXXX", path[256], sub[256], err[256];
+	char tmpl[] = "/tmp/test_db.XXXXXX", path[300], sub[256], err[256];
 	struct db *db;
 	struct db_cert c, got;
 	struct stat st;
@@ -60,7 +61,7 @@ main(void)
 	int64_t far = INT64_C(4102444800);	/* 2100-01-01 */
 	int created = -1, r;
 
-	tap_plan(48);
+	tap_plan(51);
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -69,14 +70,16 @@ main(void)
 	snprintf(path, sizeof(path), "%s/certs.db", sub);
 
 	db = db_open(path, &created, err, sizeof(err));
-	ok(db != NULL, "db_open creates (%s)", db ? "" : err);
+	ok(db != NULL, "db_open creates%s%s", db ? "" : ": ", db ? "" : err);
 	if (db == NULL)
 		return tap_done();
 	is_int(created, 1, "created flag set on a new file");
-	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
-	    "database file mode 0600 (%o)", st.st_mode & 0777);
-	ok(stat(sub, &st) == 0 && (st.st_mode & 0777) == 0700,
-	    "parent directory mode 0700 (%o)", st.st_mode & 0777);
+	memset(&st, 0, sizeof(st));
+	(void)stat(path, &st);
+	is_int(st.st_mode & 0777, 0600, "database file mode 0600");
+	memset(&st, 0, sizeof(st));
+	(void)stat(sub, &st);
+	is_int(st.st_mode & 0777, 0700, "parent directory mode 0700");
 
 	is_str(db_state_name(STATE_VALID), "VALID", "state name VALID");
 	is_str(db_state_name(STATE_PENDING_APPROVAL), "PENDING_APPROVAL",
@@ -186,7 +189,7 @@ main(void)
 	/* reopen keeps rows */
 	db_close(db);
 	db = db_open(path, &created, err, sizeof(err));
-	ok(db != NULL, "reopen (%s)", db ? "" : err);
+	ok(db != NULL, "reopen%s%s", db ? "" : ": ", db ? "" : err);
 	if (db == NULL)
 		return tap_done();
 	is_int(created, 0, "created flag clear on reopen");
