@@ -34,28 +34,46 @@ count_results() {
 }
 
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then
-	./autogen.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+	./autogen.sh >/dev/null 2>&1 || { echo "0 passed, 1 failed"; exit 1; }
 fi
 
 # 1. The full suite.
-rm -rf build-check && mkdir build-check
-if (cd build-check && ../configure --enable-werror -q >/dev/null &&
-    make -s -j"$jobs" >/dev/null); then
-	(cd build-check && make -s -j"$jobs" check) || true
-	count_results build-check
+# run_check DIR [MAKE ARGS]: make check; a run that fails without any
+# failed assertion (e.g. a test that did not build) still counts as one.
+run_check() {
+	local dir=$1 before=$failed
+	shift
+	if (cd "$dir" && make -s -j"$jobs" check "$@" >check.out 2>&1); then
+		count_results "$dir"
+	else
+		count_results "$dir"
+		grep -E '^(FAIL|ERROR|XPASS)|error:|Error [0-9]' "$dir/check.out" |
+		    head -40 >&2
+		[ "$failed" -gt "$before" ] || step_failed "make check in $dir"
+	fi
+}
+
+build() {	# build DIR CONFIGURE-ARGS...
+	local dir=$1
+	shift
+	rm -rf "$dir" && mkdir "$dir" &&
+	(cd "$dir" && ../configure -q "$@" >build.out 2>&1 &&
+	    make -s -j"$jobs" >>build.out 2>&1) ||
+	{ tail -30 "$dir/build.out" >&2; return 1; }
+}
+
+if build build-check --enable-werror; then
+	run_check build-check
 else
 	step_failed "build"
 fi
 
 # 2. Unit tests under ASan + UBSan.
-rm -rf build-san && mkdir build-san
-if (cd build-san && ../configure --enable-sanitizers -q >/dev/null &&
-    make -s -j"$jobs" >/dev/null); then
+if build build-san --enable-sanitizers; then
 	units=$(cd build-san && make -s print-unit-tests)
-	(cd build-san && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    make -s -j"$jobs" check TESTS="$units") || true
-	count_results build-san
+	    run_check build-san TESTS="$units"
 else
 	step_failed "sanitizer build"
 fi

@@ -233,12 +233,23 @@ issue_check_name(const char *value, size_t max, int required, char *err,
 	return 0;
 }
 
+/*
+ * A plugin may pick among the honest codes for its verdict; anything else
+ * becomes the default (a denial is 401, a failure to decide 502).
+ */
 static int
 issue_denial_status(const struct pvacms_authn_result *r)
 {
-	if (r->http_status >= 400 && r->http_status <= 599)
-		return r->http_status;
-	return r->verdict == PVACMS_DENY ? 401 : 503;
+	static const int deny_codes[] = { 400, 401, 403, 409, 413, 0 };
+	static const int error_codes[] = { 500, 502, 503, 504, 0 };
+	const int *allowed = r->verdict == PVACMS_DENY ? deny_codes :
+	    error_codes;
+	int i;
+
+	for (i = 0; allowed[i] != 0; i++)
+		if (r->http_status == allowed[i])
+			return r->http_status;
+	return r->verdict == PVACMS_DENY ? 401 : 502;
 }
 
 /* Loop thread: the plugin has spoken. */

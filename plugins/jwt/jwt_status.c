@@ -26,7 +26,7 @@ static const struct {
 	[JWT_VALIDATOR_ERROR] = { "validator_error", PVACMS_ERROR, 502 },
 	[JWT_UNREACHABLE] = { "validator_unreachable", PVACMS_ERROR, 503 },
 	[JWT_TIMEOUT] = { "validator_timeout", PVACMS_ERROR, 504 },
-	[JWT_INTERNAL] = { "internal_error", PVACMS_ERROR, 500 },
+	[JWT_INTERNAL] = { "internal", PVACMS_ERROR, 500 },
 };
 
 #define JWT_NSTATUS \

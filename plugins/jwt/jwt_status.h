@@ -20,7 +20,7 @@ enum jwt_status {
 	JWT_VALIDATOR_ERROR,	/* validator_error */
 	JWT_UNREACHABLE,	/* validator_unreachable */
 	JWT_TIMEOUT,		/* validator_timeout */
-	JWT_INTERNAL		/* internal_error */
+	JWT_INTERNAL		/* internal */
 };
 
 /* The stable machine code, e.g. "token_expired". */

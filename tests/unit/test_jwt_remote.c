@@ -222,7 +222,7 @@ main(void)
 	is_int(jwt_status_http(JWT_VALIDATOR_ERROR), 502, "502");
 	is_int(jwt_status_http(JWT_UNREACHABLE), 503, "503");
 	is_int(jwt_status_http(JWT_TIMEOUT), 504, "504");
-	is_str(jwt_status_code(999), "internal_error", "out of range");
+	is_str(jwt_status_code(999), "internal", "out of range");
 
 	free(tok);
 	tap_plan(tap_n);
