@@ -175,8 +175,10 @@ api_register(struct app *app, struct evhttp *http, int is_https)
 	rc->app = app;
 	rc->is_https = is_https;
 	evhttp_set_gencb(http, api_dispatch, rc);
+	/* Every method reaches the router, which answers 405 honestly. */
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD);
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	/* evhttp answers 413 itself past this; we check our own cap too. */
 	evhttp_set_max_body_size(http, API_MAX_BODY * 2);
 	evhttp_set_max_headers_size(http, 16 * 1024);
