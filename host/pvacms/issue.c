@@ -32,6 +32,7 @@
 #include "issue.h"
 #include "log.h"
 #include "plugin.h"
+#include "status.h"
 #include "timefmt.h"
 #include "worker.h"
 
@@ -57,6 +58,10 @@ static void issue_done(void *);
 static void issue_free(struct issue_job *);
 static int issue_check_name(const char *, size_t, int, char *, size_t);
 static void issue_sign(struct issue_job *);
+static int issue_token_id(const struct issue_job *, char *, size_t);
+static void issue_replayed(struct issue_job *, uint64_t);
+static void issue_refuse(struct issue_job *, int, const char *,
+    const char *);
 
 static int
 issue_usage(const char *name, enum ca_usage *out)
@@ -317,6 +322,101 @@ issue_refuse(struct issue_job *job, int status, const char *code,
 	api_reply_error(job->req, status, code, "%s", reason);
 }
 
+/*
+ * The replay key of a credential: the issuer-scoped jti when the
+ * authenticator reported one, else the SHA-256 of the credential itself.
+ * Hashed either way, so the database never holds a token.
+ */
+static int
+issue_token_id(const struct issue_job *job, char *out, size_t outlen)
+{
+	const struct pvacms_authn_result *r = &job->result;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	if (ctx == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	if (r->jti[0] != '\0')
+		ok = ok && EVP_DigestUpdate(ctx, r->iss, strlen(r->iss)) == 1 &&
+		    EVP_DigestUpdate(ctx, "\n", 1) == 1 &&
+		    EVP_DigestUpdate(ctx, r->jti, strlen(r->jti)) == 1;
+	else
+		ok = ok && EVP_DigestUpdate(ctx, job->credential,
+		    job->credential_len) == 1;
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok || outlen < 3 + 2 * (size_t)mdlen)
+		return -1;
+	snprintf(out, outlen, "%s", r->jti[0] != '\0' ? "j:" : "t:");
+	for (i = 0; i < mdlen; i++)
+		snprintf(out + 2 + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+/*
+ * The credential was already exchanged.  The same key asking again is a
+ * retry (a lost answer): it gets the same certificate.  Another key is a
+ * replay: 409.  A certificate no longer live is not handed out again.
+ */
+static void
+issue_replayed(struct issue_job *job, uint64_t serial)
+{
+	struct app *app = job->app;
+	struct pvacms_authn_result *r = &job->result;
+	struct db_cert rec;
+	char err[256], reason[300], cert_id[CERTID_MAX], serial_text[24];
+	char *chain_pem = NULL;
+	int found, state;
+
+	memset(&rec, 0, sizeof(rec));
+	found = db_get(app->db, serial, &rec, err, sizeof(err));
+	if (found != 1) {
+		issue_refuse(job, 500, "internal", "database error");
+		goto out;
+	}
+	certid_format(rec.issuer_id, rec.serial, cert_id, sizeof(cert_id));
+	state = status_effective_state(rec.state, rec.not_before,
+	    rec.not_after, (int64_t)time(NULL));
+	if (strcmp(rec.pubkey_sha256, job->spki_sha256) != 0) {
+		snprintf(reason, sizeof(reason), "token was already used for "
+		    "certificate %s with another key", cert_id);
+		issue_refuse(job, 409, "replay", reason);
+		goto out;
+	}
+	if (state != STATE_VALID && state != STATE_PENDING &&
+	    state != STATE_PENDING_APPROVAL) {
+		snprintf(reason, sizeof(reason), "token was already used for "
+		    "certificate %s, which is now %s", cert_id,
+		    db_state_name(state));
+		issue_refuse(job, 409, "replay", reason);
+		goto out;
+	}
+	if ((chain_pem = ca_cert_pem(ca_cert(app->ca))) == NULL) {
+		issue_refuse(job, 500, "internal", "out of memory");
+		goto out;
+	}
+	audit_event("retried", "cert_id", cert_id, "state",
+	    db_state_name(state), "usage", job->usage_name, "sub", r->sub,
+	    "iss", r->iss, "jti", r->jti, "peer", job->peer, NULL);
+	log_info("retry: certificate %s sent again for CN=%s", cert_id,
+	    rec.cn);
+	snprintf(serial_text, sizeof(serial_text), "%llu",
+	    (unsigned long long)rec.serial);
+	api_reply_json(job->req, 200, json_pack(
+	    "{s:s,s:s,s:s,s:I,s:I,s:s,s:s}",
+	    "cert_id", cert_id, "serial", serial_text,
+	    "state", db_state_name(state),
+	    "not_before", (json_int_t)rec.not_before,
+	    "not_after", (json_int_t)rec.not_after,
+	    "certificate", rec.pem, "chain", chain_pem));
+out:
+	free(chain_pem);
+	db_cert_clear(&rec);
+}
+
 /* Host policy, then sign, record, audit and answer. */
 static void
 issue_sign(struct issue_job *job)
@@ -331,7 +431,9 @@ issue_sign(struct issue_job *job)
 	int64_t now = (int64_t)time(NULL), nb, na;
 	uint64_t serial;
 	const ASN1_OCTET_STRING *skid;
-	int state, i;
+	char token_id[80];
+	uint64_t used_serial;
+	int state, i, used;
 
 	if (issue_check_name(r->cn, 63, 1, why, sizeof(why)) != 0) {
 		snprintf(reason, sizeof(reason), "subject common name %s",
@@ -363,6 +465,21 @@ issue_sign(struct issue_job *job)
 	if (na <= now) {
 		issue_refuse(job, 401, "token_expired", "the certificate "
 		    "would already be expired");
+		return;
+	}
+	if (issue_token_id(job, token_id, sizeof(token_id)) != 0) {
+		issue_refuse(job, 500, "internal", "cannot hash the credential");
+		return;
+	}
+	used = db_find_token(app->db, token_id, &used_serial, err,
+	    sizeof(err));
+	if (used < 0) {
+		log_error("replay check failed: %s", err);
+		issue_refuse(job, 500, "internal", "database error");
+		return;
+	}
+	if (used == 1) {
+		issue_replayed(job, used_serial);
 		return;
 	}
 	subject.cn = r->cn;
@@ -410,7 +527,7 @@ issue_sign(struct issue_job *job)
 	rec.status_date = now;
 	snprintf(rec.pubkey_sha256, sizeof(rec.pubkey_sha256), "%s",
 	    job->spki_sha256);
-	snprintf(rec.token_id, sizeof(rec.token_id), "%.159s", r->jti);
+	snprintf(rec.token_id, sizeof(rec.token_id), "%s", token_id);
 	pem = ca_cert_pem(cert);
 	chain_pem = ca_cert_pem(ca_cert(app->ca));
 	rec.pem = pem;

@@ -627,7 +627,8 @@ request_cert(struct authnjwt *a, char *err, size_t errlen)
 	}
 	verbose(a, "pvacms answered HTTP %ld (%zu bytes)", resp.status,
 	    resp.body_len);
-	if (resp.status != 201) {
+	/* 201: a new certificate; 200: the same one again (a retry). */
+	if (resp.status != 201 && resp.status != 200) {
 		http_error(resp.status, resp.body, err, errlen);
 		goto out;
 	}
