@@ -1,13 +1,14 @@
 --[[
 default_claims.lua - the default claim mapping of pvacms, written as the
-extract_claims(token) hook of the Lua API.
+extract_claims(token) hook of the Lua API (pvacms-lua(5)).
 
-The Lua hooks (EPICS_AUTH_JWT_CLAIMS_SCRIPT, --jwt-claims-script) arrive
-in a later release.  Today the C code of the jwt plugin applies exactly
-these defaults, and this file only documents them; it is also the
-starting point for a site's own script once hooks are available.
+Without a claims script the C code of the jwt plugin applies exactly
+these defaults; running pvacms with --jwt-claims-script default_claims.lua
+gives the same certificates.  It is the starting point for a site's own
+script.
 
-The host calls extract_claims(token) after the token was validated, with
+The host calls extract_claims(token) after the token was checked (issuer,
+exp/nbf, the validator's answer), with
   token.header  the decoded JOSE header (a table)
   token.claims  the decoded claims (a table)
   token.usage   "client", "server" or "ioc"
@@ -15,31 +16,29 @@ and expects either a table
   { cn =, o =, ou =, c =, not_before =, not_after =, approval = }
 in which an absent key keeps the C default, or nil and a reason, which
 denies the request with that reason.  Times are seconds since the epoch;
-the host clamps them to the CA's validity.
+the plugin keeps them inside the token's window [nbf or iat, exp] and
+the host inside the CA's validity.
+
+The script runs sandboxed: no require, io or os (bar os.time, os.date
+and os.clock); the helpers are in the read-only table `pvacms`
+(json_decode, json_encode, url_split, log, null).  Globals are locked
+after load, so configuration lives in locals.
 ]]
 
--- The host part of a URL: "http://localhost:8080/default" -> "localhost".
--- Returns nil when iss is not an absolute URL.
+-- The host part of a URL: "http://localhost:8080/default" -> "localhost",
+-- or nil when it is not an absolute URL.
 local function url_host(url)
 	if type(url) ~= "string" then
 		return nil
 	end
-	local authority = url:match("^%a[%w+.-]*://([^/?#]*)")
-	if authority == nil then
+	local u = pvacms.url_split(url)
+	if u == nil then
 		return nil
 	end
-	authority = authority:gsub("^.*@", "")		-- drop user:password@
-	local host = authority:match("^%[([^%]]+)%]")	-- [::1]:8080
-	if host == nil then
-		host = authority:gsub(":%d*$", "")	-- drop :port
-	end
-	if host == "" then
-		return nil
-	end
-	return host:lower()
+	return u.host
 end
 
--- An integer time claim, or nil when absent or not a number.
+-- An integer time claim, or nil when absent or not a whole number.
 local function time_claim(claims, name)
 	local v = claims[name]
 	if math.type(v) == "integer" then
@@ -64,9 +63,10 @@ function extract_claims(token)
 
 	return {
 		cn = sub,
-		-- O = the host of iss; OU and C are left out.
+		-- O = the host of iss (absent: the C default, the host of
+		-- the trusted URI); OU and C are left out.
 		o = url_host(claims.iss),
-		-- Valid from nbf (else iat; when both are absent the host
+		-- Valid from nbf (else iat; when both are absent the plugin
 		-- uses the current time) until exp.
 		not_before = time_claim(claims, "nbf")
 		    or time_claim(claims, "iat"),

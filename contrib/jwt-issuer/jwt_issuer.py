@@ -10,14 +10,24 @@ can exchange a token for a certificate without a real identity provider.
 Endpoints (the same as the sample application in the quick start guide):
 
   GET  /default/token?sub=NAME&password=secret[&aud=&iss=&exp_secs=&nbf_offset=]
+       [&preferred_username=U&roles=a,b&groups=/g1,/g2&scope=s1 s2]
        -> raw RS256 JWT (text/plain); header kid "demo-key-1", typ "JWT";
-          claims sub, iss, aud, iat, nbf, exp, jti.
+          claims sub, iss, aud, iat, nbf, exp, jti, and the Keycloak-style
+          extras when asked for: preferred_username, realm_access.roles
+          (from roles=), groups (from groups=), scope.
           Wrong password -> 403 "Forbidden"; no sub -> 400.
   GET  /default/verify?token=...[&expected_iss=&expected_aud=]
        (also Authorization: Bearer TOKEN, or POST with the raw token or
        JSON {"token": "..."} as the body)
        -> {"valid": true, "header": {...}, "claims": {...}}
           or {"valid": false, "error": "..."} (200); no token -> 400.
+  POST /default/introspect  (form body token=...; RFC 7662 style)
+       -> {"active": true, "sub": ..., "exp": ..., "iat": ..., "nbf": ...,
+           "iss": ..., "aud": ..., "jti": ..., "token_type": "Bearer",
+           "username": ..., "scope": ...} for a valid token, else
+          {"active": false} -- 200 in both cases, like real endpoints.
+          Test knob: a token whose sub is "inactive" is never active.
+          No token -> 400 {"error": "invalid_request"}.
   GET  /.well-known/jwks.json, /default/jwks -> {"keys": [RSA JWK]}
   GET  /healthz -> {"status": "ok"}
 
@@ -182,6 +192,20 @@ def make_app(cfg, key):
             "exp": now + exp_secs,
             "jti": str(uuid.uuid4()),
         }
+        # Keycloak-style extras, for the Lua hook examples and tests.
+        username = request.args.get("preferred_username")
+        if username:
+            claims["preferred_username"] = username
+        roles = request.args.get("roles")
+        if roles is not None:
+            claims["realm_access"] = {
+                "roles": [r for r in roles.split(",") if r]}
+        groups = request.args.get("groups")
+        if groups is not None:
+            claims["groups"] = [g for g in groups.split(",") if g]
+        scope = request.args.get("scope")
+        if scope:
+            claims["scope"] = scope
         token = jwt.encode(claims, key, algorithm=ALGORITHM,
                            headers={"kid": KID, "typ": "JWT"})
         log.info("issued token for sub=%s jti=%s", sub, claims["jti"])
@@ -213,6 +237,39 @@ def make_app(cfg, key):
             return jsonify(valid=False, error=str(e))
         log.info("verify: valid token for sub=%s", claims.get("sub"))
         return jsonify(valid=True, header=header, claims=claims)
+
+    @app.post("/default/introspect")
+    def introspect():
+        # RFC 7662: the token comes as a form field; the answer is 200
+        # whether the token is active or not.
+        token = request.form.get("token", "").strip()
+        if not token:
+            return jsonify(error="invalid_request",
+                           error_description="missing 'token'"), 400
+        if len(token) > MAX_TOKEN_BYTES:
+            return jsonify(active=False)
+        try:
+            claims = jwt.decode(
+                token, public_key, algorithms=[ALGORITHM],
+                issuer=cfg.issuer,
+                options={"require": ["exp", "iat", "nbf", "iss", "sub"],
+                         "verify_aud": False})
+        except Exception as e:  # any failure is an inactive token
+            log.info("introspect: inactive token (%s)", e)
+            return jsonify(active=False)
+        if claims.get("sub") == "inactive":
+            log.info("introspect: sub 'inactive' is never active")
+            return jsonify(active=False)
+        answer = {"active": True, "token_type": "Bearer",
+                  "client_id": "pvacms-demo"}
+        for name in ("sub", "exp", "iat", "nbf", "iss", "aud", "jti",
+                     "scope"):
+            if name in claims:
+                answer[name] = claims[name]
+        if "preferred_username" in claims:
+            answer["username"] = claims["preferred_username"]
+        log.info("introspect: active token for sub=%s", claims.get("sub"))
+        return jsonify(answer)
 
     @app.get("/.well-known/jwks.json")
     @app.get("/default/jwks")

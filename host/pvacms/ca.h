@@ -93,8 +93,8 @@ enum ca_ocsp_status { CA_OCSP_GOOD = 0, CA_OCSP_REVOKED = 1, CA_OCSP_UNKNOWN = 2
  * A DER OCSPResponse (status successful, BasicOCSPResponse signed by the
  * CA with SHA-256, CertID with SHA-1 hashes) for one serial:
  * thisUpdate = this_update, nextUpdate = next_update, revocation time when
- * REVOKED.  nonce may be NULL.  Returns a buffer the caller frees with
- * OPENSSL_free, or NULL with err set.
+ * REVOKED.  Returns a buffer the caller frees with OPENSSL_free, or NULL
+ * with err set.
  */
 unsigned char *ca_ocsp_response(struct ca *ca, uint64_t serial,
     enum ca_ocsp_status status, int64_t revoked_at, int64_t this_update,

@@ -17,21 +17,27 @@
 #include "conf.h"
 #include "paths.h"
 
-enum opt_kind { OPT_STR, OPT_INT, OPT_LISTEN };
+/*
+ * OPT_STR, OPT_LISTEN: a char * member.  OPT_INT: an int member, OPT_I64
+ * an int64_t one, both within [min, max].  OPT_FLAG: an int member set
+ * to 1, takes no value.  env is NULL for flag-only options.
+ */
+enum opt_kind { OPT_STR, OPT_INT, OPT_LISTEN, OPT_FLAG, OPT_I64 };
 
 struct opt_def {
 	const char *flag;	/* long flag without dashes */
 	char shortopt;		/* 0 if none */
-	const char *env;
-	const char *metavar;
+	const char *env;	/* NULL: no variable */
+	const char *metavar;	/* "" for OPT_FLAG */
 	const char *help;
 	enum opt_kind kind;
 	size_t offset;		/* of the char * member in struct config */
-	long min, max;		/* OPT_INT bounds */
-	size_t int_offset;	/* of the int member for OPT_INT */
+	long long min, max;	/* OPT_INT, OPT_I64 bounds */
+	size_t int_offset;	/* of the int (int64_t) member */
 };
 
 #define S(m) offsetof(struct config, m)
+#define I(m) offsetof(struct config, m)
 
 static const struct opt_def opt_defs[] = {
 	{ "cert-auth-keychain", 0, "EPICS_CERT_AUTH_TLS_KEYCHAIN", "FILE",
@@ -95,12 +101,37 @@ static const struct opt_def opt_defs[] = {
 	{ "listen-info", 0, "EPICS_PVACMS_LISTEN_INFO", "FILE",
 	  "write the bound addresses here once listening", OPT_STR,
 	  S(listen_info), 0, 0, 0 },
+	{ "lua-memory-mb", 0, "EPICS_PVACMS_LUA_MEMORY_MB", "MB",
+	  "memory cap of each Lua hook script", OPT_INT, 0, 1, 1024,
+	  I(lua_memory_mb) },
+	{ "lua-timeout-ms", 0, "EPICS_PVACMS_LUA_TIMEOUT_MS", "MS",
+	  "time budget of each Lua hook call", OPT_INT, 0, 1, 10000,
+	  I(lua_timeout_ms) },
+	/* The offline script test: flags only, see pvacms-lua(5). */
+	{ "dry-run", 0, NULL, "",
+	  "decide one token offline and print the result", OPT_FLAG, 0, 0,
+	  0, I(dry_run) },
+	{ "token", 0, NULL, "FILE",
+	  "dry run: the token to decide", OPT_STR, S(dry_token), 0, 0, 0 },
+	{ "usage", 0, NULL, "USAGE",
+	  "dry run: client, server or ioc (default client)", OPT_STR,
+	  S(dry_usage), 0, 0, 0 },
+	{ "response", 0, NULL, "FILE",
+	  "dry run: a saved validator answer to judge", OPT_STR,
+	  S(dry_response), 0, 0, 0 },
+	{ "response-status", 0, NULL, "N",
+	  "dry run: its HTTP status (default 200)", OPT_INT, 0, 100, 599,
+	  I(dry_response_status) },
+	{ "now", 0, NULL, "EPOCH",
+	  "dry run: the time to decide at (default now)", OPT_I64, 0, 0,
+	  253402300799LL, I(dry_now) },
 };
 
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
 static int conf_set(struct config *, const struct opt_def *, const char *,
     const char *, char *, size_t);
+static int conf_check_dry_run(struct config *, char *, size_t);
 static int conf_set_default(char **, char *);
 static int conf_add_extra(struct config *, const char *, const char *);
 static const struct opt_def *conf_find(const char *, char);
@@ -117,19 +148,25 @@ conf_set(struct config *cfg, const struct opt_def *d, const char *value,
     const char *source, char *err, size_t errlen)
 {
 	char *copy, *end;
-	long n;
+	long long n;
+	int64_t n64;
 
-	if (d->kind == OPT_INT) {
+	if (d->kind == OPT_INT || d->kind == OPT_I64) {
 		errno = 0;
-		n = strtol(value, &end, 10);
+		n = strtoll(value, &end, 10);
 		if (errno != 0 || end == value || *end != '\0' ||
 		    n < d->min || n > d->max) {
 			snprintf(err, errlen, "%s: expected a whole number "
-			    "from %ld to %ld, got '%s'", source, d->min,
+			    "from %lld to %lld, got '%s'", source, d->min,
 			    d->max, value);
 			return -1;
 		}
-		*(int *)(void *)((char *)cfg + d->int_offset) = (int)n;
+		if (d->kind == OPT_INT)
+			*(int *)(void *)((char *)cfg + d->int_offset) = (int)n;
+		else {
+			n64 = (int64_t)n;
+			memcpy((char *)cfg + d->int_offset, &n64, sizeof(n64));
+		}
 		return 0;
 	}
 	if (d->kind == OPT_LISTEN) {
@@ -264,11 +301,17 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->status_validity_mins = 30;
 	cfg->workers = 4;
+	cfg->lua_memory_mb = 16;
+	cfg->lua_timeout_ms = 100;
+	cfg->dry_now = -1;
 
 	/* The environment first... */
 	for (i = 0; i < N_OPTS; i++) {
-		const char *v = getenv(opt_defs[i].env);
+		const char *v;
 
+		if (opt_defs[i].env == NULL)
+			continue;
+		v = getenv(opt_defs[i].env);
 		if (v == NULL || *v == '\0')
 			continue;
 		if (conf_set(cfg, &opt_defs[i], v, opt_defs[i].env, err,
@@ -316,6 +359,15 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 		} else {
 			snprintf(err, errlen, "unexpected argument '%s'", arg);
 			return -1;
+		}
+		if (d != NULL && d->kind == OPT_FLAG) {
+			if (value != NULL) {
+				snprintf(err, errlen, "option --%s takes no "
+				    "value", d->flag);
+				return -1;
+			}
+			*(int *)(void *)((char *)cfg + d->int_offset) = 1;
+			continue;
 		}
 		if (value == NULL) {
 			if (a + 1 >= argc) {
@@ -381,11 +433,63 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 		    "https://, got '%s'", cfg->status_url);
 		return -1;
 	}
+	if (conf_check_dry_run(cfg, err, errlen) != 0)
+		return -1;
 	(void)conf_parse_listen(cfg->https_listen_text, &cfg->https_listen,
 	    err, errlen);
 	(void)conf_parse_listen(cfg->http_listen_text, &cfg->http_listen,
 	    err, errlen);
 	err[0] = '\0';
+	return 0;
+}
+
+/* The dry-run flags go together; fill their defaults. */
+static int
+conf_check_dry_run(struct config *cfg, char *err, size_t errlen)
+{
+	const char *stray = NULL;
+
+	if (!cfg->dry_run) {
+		if (cfg->dry_token != NULL)
+			stray = "--token";
+		else if (cfg->dry_usage != NULL)
+			stray = "--usage";
+		else if (cfg->dry_response != NULL)
+			stray = "--response";
+		else if (cfg->dry_response_status != 0)
+			stray = "--response-status";
+		else if (cfg->dry_now != -1)
+			stray = "--now";
+		if (stray != NULL) {
+			snprintf(err, errlen, "%s is only for --dry-run",
+			    stray);
+			return -1;
+		}
+		return 0;
+	}
+	if (cfg->dry_token == NULL) {
+		snprintf(err, errlen, "--dry-run needs --token FILE");
+		return -1;
+	}
+	if (cfg->dry_response_status != 0 && cfg->dry_response == NULL) {
+		snprintf(err, errlen, "--response-status needs --response "
+		    "FILE");
+		return -1;
+	}
+	if (cfg->dry_response_status == 0)
+		cfg->dry_response_status = 200;
+	if (cfg->dry_usage == NULL &&
+	    (cfg->dry_usage = strdup("client")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (strcmp(cfg->dry_usage, "client") != 0 &&
+	    strcmp(cfg->dry_usage, "server") != 0 &&
+	    strcmp(cfg->dry_usage, "ioc") != 0) {
+		snprintf(err, errlen, "--usage: expected client, server or "
+		    "ioc, got '%s'", cfg->dry_usage);
+		return -1;
+	}
 	return 0;
 }
 
@@ -458,8 +562,11 @@ conf_usage(FILE *fp)
 		else
 			snprintf(left, sizeof(left), "    --%s %s", d->flag,
 			    d->metavar);
-		fprintf(fp, "  %-31s %s\n  %-31s   (%s)\n", left, d->help, "",
-		    d->env);
+		if (d->env == NULL)
+			fprintf(fp, "  %-31s %s\n", left, d->help);
+		else
+			fprintf(fp, "  %-31s %s\n  %-31s   (%s)\n", left,
+			    d->help, "", d->env);
 	}
 }
 
@@ -469,7 +576,8 @@ conf_free(struct config *cfg)
 	size_t i;
 
 	for (i = 0; i < N_OPTS; i++)
-		if (opt_defs[i].kind != OPT_INT)
+		if (opt_defs[i].kind == OPT_STR ||
+		    opt_defs[i].kind == OPT_LISTEN)
 			free(*conf_member(cfg, &opt_defs[i]));
 	for (i = 0; i < cfg->n_extra; i++) {
 		free(cfg->extra_flags[i]);

@@ -1,13 +1,14 @@
 /*
  * conf.h - the daemon's configuration: one table of options, each with
  * a long flag and an EPICS_* variable (flags win), parsed and checked
- * once at startup.  Flags that belong to a plugin (e.g. --jwt-*) are kept
+ * once at startup.  The --dry-run flags are the exception: flags only.  Flags that belong to a plugin (e.g. --jwt-*) are kept
  * aside and handed to the plugin through conf_plugin_value().
  */
 #ifndef PVACMS_CONF_H
 #define PVACMS_CONF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "pvacms/authn.h"
@@ -37,6 +38,18 @@ struct config {
 	char *listen_info;
 	int status_validity_mins;
 	int workers;
+
+	/* Lua hooks: limits per script state and per call. */
+	int lua_memory_mb;
+	int lua_timeout_ms;
+
+	/* --dry-run and the flags that only it takes (no variables). */
+	int dry_run;
+	char *dry_token;		/* --token FILE (required) */
+	char *dry_usage;		/* --usage, default "client" */
+	char *dry_response;		/* --response FILE, or NULL */
+	int dry_response_status;	/* --response-status, default 200 */
+	int64_t dry_now;		/* --now EPOCH; -1: the current time */
 
 	/* --flag value pairs not in the host table, for plugins. */
 	size_t n_extra;

@@ -21,9 +21,11 @@
 #include "ca.h"
 #include "conf.h"
 #include "db.h"
+#include "dryrun.h"
 #include "fsutil.h"
 #include "httpc.h"
 #include "log.h"
+#include "luahost.h"
 #include "plugin.h"
 #include "server.h"
 #include "timefmt.h"
@@ -130,7 +132,10 @@ main_signal(evutil_socket_t sig, short what, void *arg)
 	size_t i;
 
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: reloading plugin configuration");
+		log_info("SIGHUP: reloading Lua hooks and plugin "
+		    "configuration");
+		/* Each hook: new state, validated, swapped; or kept. */
+		(void)luahook_reload_all();
 		for (i = 0; i < app.nplugins; i++)
 			if (plugin_reload(app.plugins[i], err,
 			    sizeof(err)) != 0)
@@ -163,6 +168,10 @@ main_load_plugins(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* Plugins load their hooks in init(): limits and log first. */
+	luahook_set_limits((size_t)cfg->lua_memory_mb * 1024 * 1024,
+	    cfg->lua_timeout_ms);
+	luahook_set_logger(log_msg);
 	for (i = 0; names[i] != NULL; i++) {
 		if (app.nplugins == API_MAX_PLUGINS) {
 			snprintf(err, errlen, "too many plugins (limit %d)",
@@ -327,6 +336,7 @@ out:
 		event_free(sig_hup_ev);
 	while (app.nplugins > 0)
 		plugin_unload(app.plugins[--app.nplugins]);
+	luahook_free_all();
 	audit_close();
 	ca_free(app.ca);
 	db_close(app.db);
@@ -343,6 +353,35 @@ out:
 	free(app.status_url);
 	if (app.base)
 		event_base_free(app.base);
+	httpc_global_cleanup();
+	return rc;
+}
+
+/*
+ * --dry-run: plugins and their hooks load as for a live start, then the
+ * first plugin decides the token offline.  No CA, database, listener or
+ * audit log is opened.
+ */
+static int
+main_dry_run(struct config *cfg)
+{
+	char err[1024];
+	int rc = 1;
+
+	app.cfg = cfg;
+	if (httpc_global_init(err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (main_load_plugins(cfg, err, sizeof(err)) != 0)
+		log_error("%s", err);
+	else if (app.nplugins == 0)
+		log_error("no plugin to run (--plugins is empty)");
+	else
+		rc = dryrun_run(app.plugins[0], cfg);
+	while (app.nplugins > 0)
+		plugin_unload(app.plugins[--app.nplugins]);
+	luahook_free_all();
 	httpc_global_cleanup();
 	return rc;
 }
@@ -407,7 +446,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_set_verbose(cfg.verbose);
-	rc = main_run(&cfg);
+	rc = cfg.dry_run ? main_dry_run(&cfg) : main_run(&cfg);
 	conf_free(&cfg);
 	return rc;
 }

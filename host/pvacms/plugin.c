@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "httpc.h"
 #include "log.h"
+#include "luahost.h"
 #include "plugin.h"
 
 struct plugin {
@@ -52,6 +53,10 @@ static const struct pvacms_host_services host_services = {
 	.config_get = services_config_get,
 	.http_fetch = services_http_fetch,
 	.http_free = services_http_free,
+	/* ABI 1.1: the Lua hooks live in lua/luahook.c. */
+	.hook_load = luahook_load,
+	.hook_extract_claims = luahook_extract_claims,
+	.hook_interpret_response = luahook_interpret_response,
 };
 
 static void
@@ -206,7 +211,7 @@ plugin_load(const char *dir, const char *name, char *err, size_t errlen)
 		    major, minor);
 		goto fail;
 	}
-	/* Members of 1.0 only so far; later minors gate new members here. */
+	/* Members of 1.0 here; 1.1 members are read through plugin_dry_run. */
 	if (api->name == NULL || strcmp(api->name, name) != 0) {
 		snprintf(err, errlen, "%s: plugin calls itself '%s', expected "
 		    "'%s'", p->path, api->name ? api->name : "(null)", name);
@@ -283,4 +288,13 @@ const char *
 plugin_path(const struct plugin *p)
 {
 	return p->path;
+}
+
+plugin_dry_run_fn
+plugin_dry_run(const struct plugin *p)
+{
+	/* dry_run arrived in 1.1: an older plugin's struct ends before it. */
+	if (PVACMS_AUTHN_ABI_GET_MINOR(p->api->abi_version) < 1)
+		return NULL;
+	return p->api->dry_run;
 }

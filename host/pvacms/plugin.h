@@ -41,4 +41,9 @@ void plugin_unload(struct plugin *p);
 const struct pvacms_authn_plugin *plugin_api(const struct plugin *p);
 const char *plugin_path(const struct plugin *p);
 
+/* The plugin's dry_run (ABI 1.1), or NULL when it has none or is 1.0. */
+typedef void (*plugin_dry_run_fn)(const struct pvacms_authn_request *,
+    const struct pvacms_http_response *, struct pvacms_authn_result *);
+plugin_dry_run_fn plugin_dry_run(const struct plugin *p);
+
 #endif

@@ -24,6 +24,8 @@ static int	jwt_config_long(const char *name, const char *s, long def,
 static int	jwt_config_query_ok(const char *fmt);
 static int	jwt_config_local(jwt_config_get_fn get, char *err,
 		    size_t errlen);
+static int	jwt_config_script(jwt_config_get_fn get, const char *name,
+		    char **out, char *err, size_t errlen);
 
 /* Returns a copy of s without surrounding white space (caller frees). */
 static char *
@@ -153,6 +155,44 @@ jwt_config_local(jwt_config_get_fn get, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A hook script path (Lua hooks, DESIGN §8): *out becomes a copy the
+ * config owns, or NULL when the variable is unset or blank.  The file
+ * itself is read by the host's hook_load, which names file:line.
+ */
+static int
+jwt_config_script(jwt_config_get_fn get, const char *name, char **out,
+    char *err, size_t errlen)
+{
+	char *v;
+	size_t i;
+
+	*out = NULL;
+	if ((v = jwt_config_trim(get(name))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (*v == '\0') {
+		free(v);
+		return 0;
+	}
+	if (strlen(v) > JWT_SCRIPT_PATH_MAX) {
+		snprintf(err, errlen, "%s: longer than %d bytes", name,
+		    JWT_SCRIPT_PATH_MAX);
+		free(v);
+		return -1;
+	}
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+			snprintf(err, errlen, "%s: holds a control character",
+			    name);
+			free(v);
+			return -1;
+		}
+	*out = v;
+	return 0;
+}
+
 struct jwt_config *
 jwt_config_load(jwt_config_get_fn get, char *err, size_t errlen)
 {
@@ -257,6 +297,13 @@ jwt_config_load(jwt_config_get_fn get, char *err, size_t errlen)
 	    &cfg->timeout_ms, err, errlen) != 0)
 		goto bad;
 	free(v);
+	v = NULL;
+
+	if (jwt_config_script(get, "EPICS_AUTH_JWT_CLAIMS_SCRIPT",
+	    &cfg->claims_script, err, errlen) != 0 ||
+	    jwt_config_script(get, "EPICS_AUTH_JWT_RESPONSE_SCRIPT",
+	    &cfg->response_script, err, errlen) != 0)
+		goto bad;
 	return cfg;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -274,5 +321,7 @@ jwt_config_free(struct jwt_config *cfg)
 	free(cfg->trusted_uri);
 	free(cfg->request_format);
 	free(cfg->response_format);
+	free(cfg->claims_script);
+	free(cfg->response_script);
 	free(cfg);
 }

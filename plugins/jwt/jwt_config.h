@@ -16,6 +16,7 @@
 #define JWT_TIMEOUT_DEFAULT 5000
 #define JWT_TIMEOUT_MIN 100
 #define JWT_TIMEOUT_MAX 60000
+#define JWT_SCRIPT_PATH_MAX 4096
 
 typedef const char *(*jwt_config_get_fn)(const char *env_name);
 
@@ -28,6 +29,8 @@ struct jwt_config {
 	int use_response_code;		/* 0 or 1 */
 	long leeway;			/* seconds, 0..3600, default 60 */
 	long timeout_ms;		/* 100..60000, default 5000 */
+	char *claims_script;		/* ..._CLAIMS_SCRIPT path, or NULL */
+	char *response_script;		/* ..._RESPONSE_SCRIPT path, or NULL */
 };
 
 /*

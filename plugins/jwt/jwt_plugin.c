@@ -1,23 +1,31 @@
 /*
  * jwt_plugin.c - the "jwt" authenticator plugin of pvacms: the one
- * exported symbol, and verify(), which runs the checks in order:
+ * exported symbol, and verify() and dry_run(), which share one decision
+ * that runs the checks in order:
  *
  *   1. parse the token (token_malformed)
  *   2. the issuer rule against the trusted URI (issuer_mismatch)
  *   3. local claims: exp, nbf, sub (token_expired, token_not_yet_valid,
  *      subject_invalid)
- *   4. the remote validator (validator_rejected, validator_error,
- *      validator_unreachable, validator_timeout)
- *   5. the default identity: CN = sub, O = host of iss, exp/nbf window.
+ *   4. the default identity: CN = sub, O = host of iss, exp/nbf window
+ *   5. the remote validator, judged by the response pattern or by the
+ *      interpret_response hook (validator_rejected, validator_error,
+ *      validator_unreachable, validator_timeout, script_denied,
+ *      script_error); a dry run judges a saved answer or skips this
+ *   6. the extract_claims hook, merged over the defaults and clamped to
+ *      the token's window (script_denied, script_error).
  *
  * verify() runs concurrently in the host's worker threads; the config
  * is a reference-counted object that reload() replaces whole, so a
- * request always sees one consistent configuration.  The token never
- * appears in a reason or a log line.
+ * request always sees one consistent configuration.  The hook handles
+ * are the host's: loaded once by init() and rebuilt by the host itself
+ * on SIGHUP, so reload() only refuses a changed script path.  The token
+ * never appears in a reason or a log line.
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +34,7 @@
 
 #include "jwt_claims.h"
 #include "jwt_config.h"
+#include "jwt_hooks.h"
 #include "jwt_iss.h"
 #include "jwt_remote.h"
 #include "jwt_status.h"
@@ -38,10 +47,23 @@ struct jwt_state {
 
 static int	jwt_plugin_init(const struct pvacms_host_services *services,
 		    char *err, size_t errlen);
-static int	jwt_plugin_load(char *err, size_t errlen);
+static int	jwt_plugin_load(int first, char *err, size_t errlen);
 static int	jwt_plugin_reload(char *err, size_t errlen);
 static void	jwt_plugin_verify(const struct pvacms_authn_request *req,
 		    struct pvacms_authn_result *res);
+static void	jwt_plugin_dry_run(const struct pvacms_authn_request *req,
+		    const struct pvacms_http_response *saved,
+		    struct pvacms_authn_result *res);
+static void	jwt_plugin_decide(const struct pvacms_authn_request *req,
+		    int offline, const struct pvacms_http_response *saved,
+		    struct pvacms_authn_result *res);
+static int	jwt_plugin_remote(struct jwt_config *cfg, const char *tok,
+		    size_t len, const char *kid, int offline,
+		    const struct pvacms_http_response *saved, char *why,
+		    size_t whylen);
+static int	jwt_plugin_hooks_load(const struct jwt_config *cfg,
+		    char *err, size_t errlen);
+static int	jwt_plugin_same(const char *a, const char *b);
 static void	jwt_plugin_fini(void);
 static struct jwt_state *jwt_plugin_acquire(void);
 static void	jwt_plugin_release(struct jwt_state *st);
@@ -51,6 +73,12 @@ static void	jwt_plugin_set(struct pvacms_authn_result *res, int status,
 static const struct pvacms_host_services *jwt_services;
 static pthread_mutex_t jwt_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct jwt_state *jwt_current;
+
+/* The host's script handles (set by init, valid until fini). */
+static struct pvacms_hook *jwt_claims_hook;
+static struct pvacms_hook *jwt_response_hook;
+static char *jwt_claims_path;
+static char *jwt_response_path;
 
 static const struct pvacms_authn_option jwt_options[] = {
 	{ "jwt-trusted-uri", "EPICS_AUTH_JWT_TRUSTED_URI",
@@ -67,6 +95,10 @@ static const struct pvacms_authn_option jwt_options[] = {
 	    "clock leeway for exp and nbf in seconds (default 60)" },
 	{ "jwt-timeout-ms", "EPICS_AUTH_JWT_TIMEOUT_MS",
 	    "validator call timeout in milliseconds (default 5000)" },
+	{ "jwt-claims-script", "EPICS_AUTH_JWT_CLAIMS_SCRIPT",
+	    "Lua script defining extract_claims(token) (pvacms-lua(5))" },
+	{ "jwt-response-script", "EPICS_AUTH_JWT_RESPONSE_SCRIPT",
+	    "Lua script defining interpret_response(r) (pvacms-lua(5))" },
 	{ NULL, NULL, NULL }
 };
 
@@ -80,6 +112,7 @@ struct pvacms_authn_plugin pvacms_authn_plugin = {
 	.reload = jwt_plugin_reload,
 	.verify = jwt_plugin_verify,
 	.fini = jwt_plugin_fini,
+	.dry_run = jwt_plugin_dry_run,
 };
 
 /* Returns the current state with a reference held, or NULL. */
@@ -111,9 +144,75 @@ jwt_plugin_release(struct jwt_state *st)
 	}
 }
 
-/* Load the configuration and make it current; the old one is released. */
+/* Whether two optional strings are equal (both NULL counts). */
 static int
-jwt_plugin_load(char *err, size_t errlen)
+jwt_plugin_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * init only: ask the host to load the configured scripts and keep the
+ * handles and the paths they came from.
+ */
+static int
+jwt_plugin_hooks_load(const struct jwt_config *cfg, char *err,
+    size_t errlen)
+{
+	char why[PVACMS_REASON_MAX];
+
+	if (cfg->claims_script == NULL && cfg->response_script == NULL)
+		return 0;
+	if (!jwt_hooks_available(jwt_services)) {
+		snprintf(err, errlen, "%s: host too old for Lua hooks (needs"
+		    " plugin ABI 1.1)", cfg->claims_script != NULL ?
+		    "EPICS_AUTH_JWT_CLAIMS_SCRIPT" :
+		    "EPICS_AUTH_JWT_RESPONSE_SCRIPT");
+		return -1;
+	}
+	if (cfg->claims_script != NULL) {
+		why[0] = '\0';
+		if ((jwt_claims_hook = jwt_services->hook_load(JWT_HOOK_CLAIMS,
+		    cfg->claims_script, why, sizeof(why))) == NULL) {
+			why[sizeof(why) - 1] = '\0';
+			snprintf(err, errlen, "EPICS_AUTH_JWT_CLAIMS_SCRIPT:"
+			    " %s", why[0] != '\0' ? why :
+			    "cannot load the script");
+			return -1;
+		}
+		if ((jwt_claims_path = strdup(cfg->claims_script)) == NULL)
+			goto nomem;
+	}
+	if (cfg->response_script != NULL) {
+		why[0] = '\0';
+		if ((jwt_response_hook = jwt_services->hook_load(
+		    JWT_HOOK_RESPONSE, cfg->response_script, why,
+		    sizeof(why))) == NULL) {
+			why[sizeof(why) - 1] = '\0';
+			snprintf(err, errlen, "EPICS_AUTH_JWT_RESPONSE_SCRIPT:"
+			    " %s", why[0] != '\0' ? why :
+			    "cannot load the script");
+			return -1;
+		}
+		if ((jwt_response_path = strdup(cfg->response_script)) ==
+		    NULL)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/*
+ * Load the configuration and make it current; the old one is released.
+ * At init (first) the scripts are loaded too; on reload a changed
+ * script path is refused, since the host owns and reloads the states.
+ */
+static int
+jwt_plugin_load(int first, char *err, size_t errlen)
 {
 	struct jwt_state *st, *old;
 	struct jwt_config *cfg;
@@ -121,6 +220,22 @@ jwt_plugin_load(char *err, size_t errlen)
 	if ((cfg = jwt_config_load(jwt_services->config_get, err,
 	    errlen)) == NULL)
 		return -1;
+	if (first && jwt_plugin_hooks_load(cfg, err, errlen) != 0) {
+		jwt_config_free(cfg);
+		return -1;
+	}
+	if (!first && (!jwt_plugin_same(cfg->claims_script,
+	    jwt_claims_path) || !jwt_plugin_same(cfg->response_script,
+	    jwt_response_path))) {
+		snprintf(err, errlen, "%s: a script path change needs a"
+		    " restart of pvacms (the running scripts are reloaded"
+		    " from their old paths)",
+		    !jwt_plugin_same(cfg->claims_script, jwt_claims_path) ?
+		    "EPICS_AUTH_JWT_CLAIMS_SCRIPT" :
+		    "EPICS_AUTH_JWT_RESPONSE_SCRIPT");
+		jwt_config_free(cfg);
+		return -1;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		jwt_config_free(cfg);
 		snprintf(err, errlen, "out of memory");
@@ -157,14 +272,20 @@ jwt_plugin_init(const struct pvacms_host_services *services, char *err,
 		    PVACMS_AUTHN_ABI_MAJOR);
 		return -1;
 	}
-	if (services->size < sizeof(*services) || services->log == NULL ||
+	/* The 1.0 members; the hook calls are checked when a script is set. */
+	if (services->size < offsetof(struct pvacms_host_services,
+	    hook_load) || services->log == NULL ||
 	    services->config_get == NULL || services->http_fetch == NULL ||
 	    services->http_free == NULL) {
 		snprintf(err, errlen, "host services table is incomplete");
 		return -1;
 	}
 	jwt_services = services;
-	return jwt_plugin_load(err, errlen);
+	if (jwt_plugin_load(1, err, errlen) != 0) {
+		jwt_plugin_fini();
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -174,7 +295,7 @@ jwt_plugin_reload(char *err, size_t errlen)
 		snprintf(err, errlen, "not initialised");
 		return -1;
 	}
-	return jwt_plugin_load(err, errlen);
+	return jwt_plugin_load(0, err, errlen);
 }
 
 static void
@@ -187,6 +308,13 @@ jwt_plugin_fini(void)
 	jwt_current = NULL;
 	pthread_mutex_unlock(&jwt_lock);
 	jwt_plugin_release(old);
+	/* The host frees the script states itself. */
+	jwt_claims_hook = NULL;
+	jwt_response_hook = NULL;
+	free(jwt_claims_path);
+	free(jwt_response_path);
+	jwt_claims_path = NULL;
+	jwt_response_path = NULL;
 	jwt_services = NULL;
 }
 
@@ -200,18 +328,56 @@ jwt_plugin_set(struct pvacms_authn_result *res, int status,
 	snprintf(res->reason, sizeof(res->reason), "%s", reason);
 }
 
+/*
+ * Step 5: ask the validator (or, offline, judge the saved answer, or
+ * skip).  Returns JWT_OK or a jwt_status with the reason in why; on
+ * JWT_OK offline, why holds the text of the Remote Check line.
+ */
+static int
+jwt_plugin_remote(struct jwt_config *cfg, const char *tok, size_t len,
+    const char *kid, int offline, const struct pvacms_http_response *saved,
+    char *why, size_t whylen)
+{
+	struct pvacms_http_response resp;
+	int status;
+
+	if (offline && saved == NULL) {
+		snprintf(why, whylen, "skipped: no --response given");
+		return JWT_OK;
+	}
+	if (offline)
+		status = jwt_hooks_judge(jwt_services, jwt_response_hook, cfg,
+		    saved, why, whylen);
+	else {
+		if ((status = jwt_remote_fetch(jwt_services, cfg, tok, len,
+		    kid, &resp, why, whylen)) != JWT_OK)
+			return status;
+		status = jwt_hooks_judge(jwt_services, jwt_response_hook, cfg,
+		    &resp, why, whylen);
+		jwt_services->http_free(&resp);
+	}
+	if (status == JWT_OK)
+		snprintf(why, whylen, "validator answer accepted");
+	return status;
+}
+
+/*
+ * The one decision behind verify() and dry_run(): offline never touches
+ * the network (saved is the answer to judge, or NULL to skip).
+ */
 static void
-jwt_plugin_verify(const struct pvacms_authn_request *req,
+jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
+    const struct pvacms_http_response *saved,
     struct pvacms_authn_result *res)
 {
 	struct jwt_state *st;
 	struct jwt_config *cfg;
 	struct jwt_token tok;
 	struct jwt_identity id;
-	char why[PVACMS_REASON_MAX];
+	char why[PVACMS_REASON_MAX], remote[PVACMS_REASON_MAX];
 	const char *p;
 	size_t len;
-	int status;
+	int status, approval = 0;
 
 	memset(&tok, 0, sizeof(tok));
 	if ((st = jwt_plugin_acquire()) == NULL) {
@@ -252,26 +418,50 @@ jwt_plugin_verify(const struct pvacms_authn_request *req,
 		jwt_plugin_set(res, status, why);
 		goto out;
 	}
-	if ((status = jwt_remote_verify(jwt_services, cfg, p, len, tok.kid,
-	    why, sizeof(why))) != JWT_OK) {
-		if (jwt_status_verdict(status) == PVACMS_ERROR)
-			jwt_services->log(PVACMS_LOG_WARN, "%s", why);
-		jwt_plugin_set(res, status, why);
-		goto out;
-	}
 	if (jwt_claims_identity(&tok, cfg->trusted_uri, req->now, &id, why,
 	    sizeof(why)) != 0) {
 		jwt_plugin_set(res, JWT_MALFORMED, why);
 		goto out;
 	}
+	if ((status = jwt_plugin_remote(cfg, p, len, tok.kid, offline, saved,
+	    remote, sizeof(remote))) != JWT_OK) {
+		if (jwt_status_verdict(status) == PVACMS_ERROR && !offline)
+			jwt_services->log(PVACMS_LOG_WARN, "%s", remote);
+		jwt_plugin_set(res, status, remote);
+		goto out;
+	}
+	if (jwt_claims_hook != NULL && (status = jwt_hooks_claims(jwt_services,
+	    jwt_claims_hook, &tok, req->usage, &id, &approval, why,
+	    sizeof(why))) != JWT_OK) {
+		jwt_plugin_set(res, status, why);
+		goto out;
+	}
 	res->verdict = PVACMS_ALLOW;
 	snprintf(res->cn, sizeof(res->cn), "%s", id.cn);
 	snprintf(res->o, sizeof(res->o), "%s", id.o);
-	res->ou[0] = '\0';
-	res->c[0] = '\0';
+	snprintf(res->ou, sizeof(res->ou), "%s", id.ou);
+	snprintf(res->c, sizeof(res->c), "%s", id.c);
 	res->not_before = id.not_before;
 	res->not_after = id.not_after;
+	res->approval = approval;
+	if (offline)
+		snprintf(res->reason, sizeof(res->reason), "%s", remote);
 out:
 	jwt_token_free(&tok);
 	jwt_plugin_release(st);
+}
+
+static void
+jwt_plugin_verify(const struct pvacms_authn_request *req,
+    struct pvacms_authn_result *res)
+{
+	jwt_plugin_decide(req, 0, NULL, res);
+}
+
+static void
+jwt_plugin_dry_run(const struct pvacms_authn_request *req,
+    const struct pvacms_http_response *saved,
+    struct pvacms_authn_result *res)
+{
+	jwt_plugin_decide(req, 1, saved, res);
 }

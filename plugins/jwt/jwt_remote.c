@@ -12,7 +12,9 @@
  * characters) and is appended after '?' (or '&' when the trusted URI
  * already has a query) with the #token# and #kid# values url-encoded.
  * POST: the substituted format is the body, sent as application/json
- * when it starts with '{', else as text/plain.
+ * when it starts with '{', as application/x-www-form-urlencoded (the
+ * values url-encoded) when it starts with "name=" like an RFC 7662
+ * introspection request "token=#token#", else as text/plain.
  */
 #include "config.h"
 
@@ -32,6 +34,7 @@ static size_t	jwt_remote_put(char *out, const char *s, size_t len,
 static void	jwt_remote_redact(char *msg, const char *token,
 		    size_t toklen, int cut_query);
 static int	jwt_remote_timeout(const char *msg);
+static int	jwt_remote_is_form(const char *fmt);
 
 /* Copy (or just measure, with out NULL) s, percent-encoded if asked. */
 static size_t
@@ -79,6 +82,22 @@ jwt_remote_kid_ok(const char *kid)
 			return 0;
 	}
 	return 1;
+}
+
+/* Whether a POST format reads as a form: a name, then '='. */
+static int
+jwt_remote_is_form(const char *fmt)
+{
+	const char *p = fmt;
+
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (*p == '#')
+		return 0;	/* "#token#..." */
+	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+	    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.')
+		p++;
+	return p != fmt && *p == '=';
 }
 
 char *
@@ -129,13 +148,18 @@ jwt_remote_build(const struct jwt_config *cfg, const char *token,
 	*url = *body = NULL;
 	*ctype = NULL;
 	if (!cfg->method_get) {
+		int form = jwt_remote_is_form(cfg->request_format);
+
 		if ((*body = jwt_remote_format(cfg->request_format, token,
-		    toklen, kid, 0)) == NULL)
+		    toklen, kid, form)) == NULL)
 			return -1;
 		for (f = cfg->request_format; *f == ' ' || *f == '\t' ||
 		    *f == '\r' || *f == '\n'; f++)
 			;
-		*ctype = *f == '{' ? "application/json" : "text/plain";
+		if (form)
+			*ctype = "application/x-www-form-urlencoded";
+		else
+			*ctype = *f == '{' ? "application/json" : "text/plain";
 		if ((*url = strdup(cfg->trusted_uri)) == NULL) {
 			free(*body);
 			*body = NULL;
@@ -240,12 +264,12 @@ jwt_remote_timeout(const char *msg)
 }
 
 int
-jwt_remote_verify(const struct pvacms_host_services *svc,
+jwt_remote_fetch(const struct pvacms_host_services *svc,
     const struct jwt_config *cfg, const char *token, size_t toklen,
-    const char *kid, char *err, size_t errlen)
+    const char *kid, struct pvacms_http_response *resp, char *err,
+    size_t errlen)
 {
 	struct pvacms_http_request req;
-	struct pvacms_http_response resp;
 	const char *headers[4];
 	char *url = NULL, *body = NULL, *auth = NULL, *ctype_hdr = NULL;
 	const char *ctype;
@@ -253,6 +277,7 @@ jwt_remote_verify(const struct pvacms_host_services *svc,
 	size_t nh = 0, len;
 	int rc = JWT_INTERNAL;
 
+	memset(resp, 0, sizeof(*resp));
 	if (strstr(cfg->request_format, JWT_KID_TAG) != NULL && kid != NULL &&
 	    !jwt_remote_kid_ok(kid)) {
 		snprintf(err, errlen, "token kid is not a safe string");
@@ -279,7 +304,6 @@ jwt_remote_verify(const struct pvacms_host_services *svc,
 	headers[nh] = NULL;
 
 	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
 	req.method = cfg->method_get ? "GET" : "POST";
 	req.url = url;
 	req.headers = headers;
@@ -289,7 +313,8 @@ jwt_remote_verify(const struct pvacms_host_services *svc,
 	req.max_response = JWT_BODY_MAX;
 
 	why[0] = '\0';
-	if (svc->http_fetch(&req, &resp, why, sizeof(why)) != 0) {
+	if (svc->http_fetch(&req, resp, why, sizeof(why)) != 0) {
+		memset(resp, 0, sizeof(*resp));
 		why[sizeof(why) - 1] = '\0';
 		jwt_remote_redact(why, token, toklen, 1);
 		if (jwt_remote_timeout(why)) {
@@ -302,14 +327,15 @@ jwt_remote_verify(const struct pvacms_host_services *svc,
 		}
 		goto out;
 	}
-	if (resp.body_len > JWT_BODY_MAX) {
+	if (resp->body_len > JWT_BODY_MAX) {
+		svc->http_free(resp);
+		memset(resp, 0, sizeof(*resp));
 		snprintf(err, errlen, "validator error: answer larger than %d"
 		    " bytes", JWT_BODY_MAX);
 		rc = JWT_VALIDATOR_ERROR;
-	} else
-		rc = jwt_remote_judge(cfg, resp.status, resp.body,
-		    resp.body_len, err, errlen);
-	svc->http_free(&resp);
+		goto out;
+	}
+	rc = JWT_OK;
 	goto out;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -322,5 +348,22 @@ out:
 		free(auth);
 	}
 	free(ctype_hdr);
+	return rc;
+}
+
+int
+jwt_remote_verify(const struct pvacms_host_services *svc,
+    const struct jwt_config *cfg, const char *token, size_t toklen,
+    const char *kid, char *err, size_t errlen)
+{
+	struct pvacms_http_response resp;
+	int rc;
+
+	if ((rc = jwt_remote_fetch(svc, cfg, token, toklen, kid, &resp, err,
+	    errlen)) != JWT_OK)
+		return rc;
+	rc = jwt_remote_judge(cfg, resp.status, resp.body, resp.body_len, err,
+	    errlen);
+	svc->http_free(&resp);
 	return rc;
 }

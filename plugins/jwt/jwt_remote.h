@@ -26,6 +26,17 @@ int jwt_remote_verify(const struct pvacms_host_services *svc,
     const char *kid, char *err, size_t errlen);
 
 /*
+ * The first half of jwt_remote_verify: build and send the request.
+ * Returns JWT_OK with *resp filled (release it with svc->http_free), or
+ * a jwt_status as above with *resp empty and a reason in err.  The
+ * answer is not judged: a 500 is JWT_OK here.
+ */
+int jwt_remote_fetch(const struct pvacms_host_services *svc,
+    const struct jwt_config *cfg, const char *token, size_t toklen,
+    const char *kid, struct pvacms_http_response *resp, char *err,
+    size_t errlen);
+
+/*
  * Substitute #token# and #kid# in fmt; with urlencode set, the
  * substituted values are percent-encoded (RFC 3986 unreserved kept).
  * Returns a string the caller frees, or NULL on allocation failure.
@@ -39,7 +50,8 @@ int jwt_remote_kid_ok(const char *kid);
 /*
  * Build the request for cfg: *url (GET: trusted URI plus query; POST:
  * the trusted URI) and *body (POST only, else NULL), both for the
- * caller to free, and the Content-Type in *ctype (static).  Returns 0,
+ * caller to free, and the Content-Type in *ctype (static): a POST
+ * format "name=..." is a form, its values url-encoded.  Returns 0,
  * or -1 on allocation failure.
  */
 int jwt_remote_build(const struct jwt_config *cfg, const char *token,

@@ -27,6 +27,12 @@ static const struct {
 	[JWT_UNREACHABLE] = { "validator_unreachable", PVACMS_ERROR, 503 },
 	[JWT_TIMEOUT] = { "validator_timeout", PVACMS_ERROR, 504 },
 	[JWT_INTERNAL] = { "internal", PVACMS_ERROR, 500 },
+	/*
+	 * A hook that fails (error, limit, bad return) refuses the request
+	 * like a hook that says no: fail closed, 403, told apart by code.
+	 */
+	[JWT_SCRIPT_DENIED] = { "script_denied", PVACMS_DENY, 403 },
+	[JWT_SCRIPT_ERROR] = { "script_error", PVACMS_DENY, 403 },
 };
 
 #define JWT_NSTATUS \

@@ -20,7 +20,9 @@ enum jwt_status {
 	JWT_VALIDATOR_ERROR,	/* validator_error */
 	JWT_UNREACHABLE,	/* validator_unreachable */
 	JWT_TIMEOUT,		/* validator_timeout */
-	JWT_INTERNAL		/* internal */
+	JWT_INTERNAL,		/* internal */
+	JWT_SCRIPT_DENIED,	/* script_denied: a site hook said no */
+	JWT_SCRIPT_ERROR	/* script_error: a hook failed or lied */
 };
 
 /* The stable machine code, e.g. "token_expired". */
@@ -29,7 +31,7 @@ const char *jwt_status_code(int status);
 /* The pvacms_verdict: PVACMS_ALLOW, PVACMS_DENY or PVACMS_ERROR. */
 int jwt_status_verdict(int status);
 
-/* The honest HTTP status for the answer: 401, 502, 503, 504, 500. */
+/* The honest HTTP status for the answer: 401, 403, 502, 503, 504, 500. */
 int jwt_status_http(int status);
 
 /*

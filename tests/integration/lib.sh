@@ -534,3 +534,43 @@ tls_handshake()
 	    grep -q '^Verification: OK' "$d/s_server.out" &&
 	    ! grep -qi 'verify error' "$d/s_server.out"
 }
+
+# ---------------------------------------------------------------- lua hooks
+
+# craft_token CLAIMS_JSON: a JWT with these claims (header: RS256, kid
+# demo-key-1) and a made-up signature, on stdout.  Only for checks that
+# never reach a validator (pvacms --dry-run without a live call).
+craft_token()
+{
+	"$PYTHON3" - "$1" <<'EOF_PY'
+import base64, json, sys
+def b64(d):
+    return base64.urlsafe_b64encode(d).rstrip(b"=").decode()
+h = {"alg": "RS256", "kid": "demo-key-1", "typ": "JWT"}
+c = json.loads(sys.argv[1])
+print("%s.%s.%s" % (b64(json.dumps(h).encode()),
+                    b64(json.dumps(c).encode()), b64(b"not-a-signature")))
+EOF_PY
+}
+
+# dry_run ARGS...: pvacms --dry-run ARGS as user "dryrun", whose HOME
+# starts empty (so a test can check that nothing was created), bounded by
+# RUN_TIMEOUT.  Sets RC, OUT, ERR and MS like run.
+dry_run()
+{
+	run as_user dryrun pvacms --dry-run "$@"
+}
+
+# dry_field NAME: the value of the "NAME : value" line of the last dry run.
+dry_field()
+{
+	printf '%s\n' "$OUT" | sed -n "s/^$1 *: //p"
+}
+
+# tree_sum DIR...: one line per file under DIR (path and checksum), to
+# compare a directory before and after.
+tree_sum()
+{
+	find "$@" -type f -print0 2>/dev/null | sort -z |
+	    xargs -0 -r sha256sum
+}

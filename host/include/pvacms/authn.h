@@ -26,6 +26,9 @@
  *
  * API changelog (keep in step with pvacms-plugin(5)):
  *   1.0  first version.
+ *   1.1  Lua hooks: services hook_load, hook_extract_claims,
+ *        hook_interpret_response and struct pvacms_claims; plugin member
+ *        dry_run for the offline script test (pvacms --dry-run).
  */
 #ifndef PVACMS_AUTHN_H
 #define PVACMS_AUTHN_H
@@ -38,7 +41,7 @@ extern "C" {
 #endif
 
 #define PVACMS_AUTHN_ABI_MAJOR 1
-#define PVACMS_AUTHN_ABI_MINOR 0
+#define PVACMS_AUTHN_ABI_MINOR 1
 #define PVACMS_AUTHN_ABI_VERSION \
 	((PVACMS_AUTHN_ABI_MAJOR << 16) | PVACMS_AUTHN_ABI_MINOR)
 #define PVACMS_AUTHN_ABI_GET_MAJOR(v) ((unsigned)(v) >> 16)
@@ -100,6 +103,34 @@ struct pvacms_http_response {
 	char *content_type;		/* may be NULL */
 };
 
+/* An opaque handle to a site script the host has loaded (ABI 1.1). */
+struct pvacms_hook;
+
+/* Which keys an extract_claims script returned (struct pvacms_claims.set). */
+#define PVACMS_CLAIMS_CN		0x01
+#define PVACMS_CLAIMS_O			0x02
+#define PVACMS_CLAIMS_OU		0x04
+#define PVACMS_CLAIMS_C			0x08
+#define PVACMS_CLAIMS_NOT_BEFORE	0x10
+#define PVACMS_CLAIMS_NOT_AFTER		0x20
+#define PVACMS_CLAIMS_APPROVAL		0x40
+
+/*
+ * What extract_claims returned, already type-checked by the host.  Only
+ * the keys flagged in `set` were returned; the others keep the plugin's
+ * defaults.  Strings are NUL-terminated; the host refuses longer ones.
+ */
+struct pvacms_claims {
+	unsigned int set;
+	char cn[PVACMS_NAME_MAX];
+	char o[PVACMS_NAME_MAX];
+	char ou[PVACMS_NAME_MAX];
+	char c[PVACMS_NAME_MAX];
+	int64_t not_before;
+	int64_t not_after;
+	int approval;
+};
+
 /* Services the host offers to a plugin.  Check version before use. */
 struct pvacms_host_services {
 	unsigned int version;	/* PVACMS_AUTHN_ABI_VERSION of the host */
@@ -128,6 +159,45 @@ struct pvacms_host_services {
 	int (*http_fetch)(const struct pvacms_http_request *req,
 	    struct pvacms_http_response *resp, char *err, size_t errlen);
 	void (*http_free)(struct pvacms_http_response *resp);
+
+	/* ---- ABI 1.1: Lua hooks, see pvacms-lua(5) ---- */
+
+	/*
+	 * Load the site script at path, which must define the global
+	 * function hook_name ("extract_claims" or "interpret_response"), into
+	 * a fresh sandboxed Lua state.  The host owns the state: it rebuilds
+	 * it on SIGHUP (new state, validated, then swapped; a broken new
+	 * script leaves the old one running) and frees it at shutdown.  The
+	 * handle stays valid until then.  Returns NULL with err naming
+	 * file:line on a load error.  Call from init() only.
+	 */
+	struct pvacms_hook *(*hook_load)(const char *hook_name,
+	    const char *path, char *err, size_t errlen);
+
+	/*
+	 * Call extract_claims(token) with token.header and token.claims (the
+	 * decoded JSON texts given here) and token.usage.  Returns
+	 * PVACMS_ALLOW with *out filled (out->set says which keys), or
+	 * PVACMS_DENY with the script's reason ("nil, reason" return), or
+	 * PVACMS_ERROR with a reason naming the hook (runtime error with
+	 * traceback, time or memory limit, wrong return types).
+	 * Thread-safe; may be called from worker threads.
+	 */
+	int (*hook_extract_claims)(struct pvacms_hook *hook,
+	    const char *header_json, const char *claims_json, int usage,
+	    struct pvacms_claims *out, char *reason, size_t reasonlen);
+
+	/*
+	 * Call interpret_response(r) with r.status, r.body, r.headers (a
+	 * table of lower-cased names; the array `headers` holds "Name: value"
+	 * lines, NULL-terminated, may be NULL) and r.json (the decoded body,
+	 * or nil).  Returns PVACMS_ALLOW when the script returned true,
+	 * PVACMS_DENY with its reason for "false, reason", PVACMS_ERROR as
+	 * above.  Thread-safe.
+	 */
+	int (*hook_interpret_response)(struct pvacms_hook *hook, long status,
+	    const char *body, size_t body_len, const char *const *headers,
+	    char *reason, size_t reasonlen);
 };
 
 /* A command-line flag a plugin accepts; the host maps it to env_name. */
@@ -196,6 +266,19 @@ struct pvacms_authn_plugin {
 
 	/* Release everything; called once at shutdown. */
 	void (*fini)(void);
+
+	/* ---- ABI 1.1 ---- */
+
+	/*
+	 * Offline dry run for site admins (pvacms --dry-run): decide req like
+	 * verify() would, with every local check and hook, but never touch
+	 * the network.  saved is the validator answer to judge instead of
+	 * calling the validator; when NULL the remote step is skipped and
+	 * reported as such in result->reason.  May be NULL.
+	 */
+	void (*dry_run)(const struct pvacms_authn_request *req,
+	    const struct pvacms_http_response *saved,
+	    struct pvacms_authn_result *result);
 };
 
 #ifdef __cplusplus
