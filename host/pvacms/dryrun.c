@@ -30,75 +30,27 @@
 #include "dryrun.h"
 #include "fsutil.h"
 #include "plugin.h"
+#include "policy.h"
 #include "timefmt.h"
 
 #define DRYRUN_MAX_TOKEN	(16 * 1024)	/* as issue.c takes */
 #define DRYRUN_MAX_RESPONSE	(1024 * 1024)
 
-static int dryrun_check_name(const char *, size_t, int, const char **);
 static int dryrun_host_checks(struct pvacms_authn_result *, int64_t);
 static void dryrun_print(const char *, const struct pvacms_authn_result *,
     int64_t);
-
-/* issue.c's rule for subject fields: "" or a reason. */
-static int
-dryrun_check_name(const char *value, size_t max, int required,
-    const char **why)
-{
-	const unsigned char *p;
-	size_t len = strlen(value);
-
-	if (len == 0) {
-		*why = "is empty";
-		return required ? -1 : 0;
-	}
-	if (len > max) {
-		*why = max == 63 ? "is longer than 63 bytes" :
-		    "is longer than 64 bytes";
-		return -1;
-	}
-	for (p = (const unsigned char *)value; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f) {
-			*why = "holds a control character";
-			return -1;
-		}
-	return 0;
-}
 
 /* What the host refuses after an ALLOW; turns r into the refusal. */
 static int
 dryrun_host_checks(struct pvacms_authn_result *r, int64_t now)
 {
-	const char *why = "", *code = "subject_invalid";
-	char reason[PVACMS_REASON_MAX];
-	int verdict = PVACMS_DENY;
+	struct policy_refusal refusal;
 
-	if (dryrun_check_name(r->cn, 63, 1, &why) != 0)
-		snprintf(reason, sizeof(reason), "subject common name %s",
-		    why);
-	else if (dryrun_check_name(r->o, 64, 0, &why) != 0 ||
-	    dryrun_check_name(r->ou, 64, 0, &why) != 0)
-		snprintf(reason, sizeof(reason), "subject organization %s",
-		    why);
-	else if (r->c[0] != '\0' && (strlen(r->c) != 2 ||
-	    !isupper((unsigned char)r->c[0]) ||
-	    !isupper((unsigned char)r->c[1])))
-		snprintf(reason, sizeof(reason), "subject country must be "
-		    "two capital letters");
-	else if (r->not_after <= 0) {
-		verdict = PVACMS_ERROR;
-		code = "internal";
-		snprintf(reason, sizeof(reason), "authenticator gave no "
-		    "expiry time");
-	} else if (r->not_after <= now) {
-		code = "token_expired";
-		snprintf(reason, sizeof(reason), "the certificate would "
-		    "already be expired");
-	} else
+	if (policy_check_identity(r, now, &refusal) == 0)
 		return 0;
-	r->verdict = verdict;
-	snprintf(r->code, sizeof(r->code), "%s", code);
-	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+	r->verdict = refusal.verdict;
+	snprintf(r->code, sizeof(r->code), "%s", refusal.code);
+	snprintf(r->reason, sizeof(r->reason), "%s", refusal.reason);
 	return -1;
 }
 

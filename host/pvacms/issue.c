@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +31,7 @@
 #include "issue.h"
 #include "log.h"
 #include "plugin.h"
+#include "policy.h"
 #include "status.h"
 #include "timefmt.h"
 #include "worker.h"
@@ -56,7 +56,6 @@ struct issue_job {
 static void issue_work(void *);
 static void issue_done(void *);
 static void issue_free(struct issue_job *);
-static int issue_check_name(const char *, size_t, int, char *, size_t);
 static void issue_sign(struct issue_job *);
 static int issue_token_id(const struct issue_job *, char *, size_t);
 static void issue_replayed(struct issue_job *, uint64_t);
@@ -206,36 +205,6 @@ issue_work(void *arg)
 	job->result.sub[sizeof(job->result.sub) - 1] = '\0';
 	job->result.iss[sizeof(job->result.iss) - 1] = '\0';
 	job->result.jti[sizeof(job->result.jti) - 1] = '\0';
-}
-
-/*
- * Subject fields the host will sign: printable, no control characters,
- * no bytes that confuse one-line renderings, bounded length.
- */
-static int
-issue_check_name(const char *value, size_t max, int required, char *err,
-    size_t errlen)
-{
-	const unsigned char *p;
-	size_t len = strlen(value);
-
-	if (len == 0) {
-		if (required) {
-			snprintf(err, errlen, "is empty");
-			return -1;
-		}
-		return 0;
-	}
-	if (len > max) {
-		snprintf(err, errlen, "is longer than %zu bytes", max);
-		return -1;
-	}
-	for (p = (const unsigned char *)value; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f) {
-			snprintf(err, errlen, "holds a control character");
-			return -1;
-		}
-	return 0;
 }
 
 /*
@@ -426,7 +395,8 @@ issue_sign(struct issue_job *job)
 	struct ca_subject subject;
 	struct db_cert rec;
 	X509 *cert = NULL;
-	char err[256], why[128], reason[400], cert_id[CERTID_MAX];
+	char err[256], cert_id[CERTID_MAX];
+	struct policy_refusal refusal;
 	char *pem = NULL, *chain_pem = NULL;
 	int64_t now = (int64_t)time(NULL), nb, na;
 	uint64_t serial;
@@ -435,38 +405,13 @@ issue_sign(struct issue_job *job)
 	uint64_t used_serial;
 	int state, i, used;
 
-	if (issue_check_name(r->cn, 63, 1, why, sizeof(why)) != 0) {
-		snprintf(reason, sizeof(reason), "subject common name %s",
-		    why);
-		issue_refuse(job, 403, "subject_invalid", reason);
-		return;
-	}
-	if (issue_check_name(r->o, 64, 0, why, sizeof(why)) != 0 ||
-	    issue_check_name(r->ou, 64, 0, why, sizeof(why)) != 0) {
-		snprintf(reason, sizeof(reason), "subject organization %s",
-		    why);
-		issue_refuse(job, 403, "subject_invalid", reason);
-		return;
-	}
-	if (r->c[0] != '\0' && (strlen(r->c) != 2 ||
-	    !isupper((unsigned char)r->c[0]) ||
-	    !isupper((unsigned char)r->c[1]))) {
-		issue_refuse(job, 403, "subject_invalid", "subject country "
-		    "must be two capital letters");
+	if (policy_check_identity(r, now, &refusal) != 0) {
+		issue_refuse(job, refusal.http_status, refusal.code,
+		    refusal.reason);
 		return;
 	}
 	nb = r->not_before > 0 ? r->not_before : now;
 	na = r->not_after;
-	if (na <= 0) {
-		issue_refuse(job, 500, "internal", "authenticator gave no "
-		    "expiry time");
-		return;
-	}
-	if (na <= now) {
-		issue_refuse(job, 401, "token_expired", "the certificate "
-		    "would already be expired");
-		return;
-	}
 	if (issue_token_id(job, token_id, sizeof(token_id)) != 0) {
 		issue_refuse(job, 500, "internal", "cannot hash the credential");
 		return;
