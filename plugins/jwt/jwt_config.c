@@ -13,7 +13,10 @@
 #include <strings.h>
 
 #include "jwt_config.h"
+#include "jwt_iss.h"
+#include "jwt_local.h"
 #include "jwt_pattern.h"
+#include "jwt_status.h"
 
 #define JWT_TOKEN_TAG "#token#"
 #define JWT_KID_TAG "#kid#"
@@ -22,8 +25,8 @@ static char	*jwt_config_trim(const char *s);
 static int	jwt_config_long(const char *name, const char *s, long def,
 		    long lo, long hi, long *out, char *err, size_t errlen);
 static int	jwt_config_query_ok(const char *fmt);
-static int	jwt_config_local(jwt_config_get_fn get, char *err,
-		    size_t errlen);
+static int	jwt_config_trusted(struct jwt_config *cfg, const char *v,
+		    char *err, size_t errlen);
 static int	jwt_config_script(jwt_config_get_fn get, const char *name,
 		    char **out, char *err, size_t errlen);
 
@@ -128,30 +131,113 @@ jwt_config_query_ok(const char *fmt)
 	return 1;
 }
 
-/* Local verification is not in this plugin yet: refuse to pretend. */
+/*
+ * Split EPICS_AUTH_JWT_TRUSTED_URI (v, trimmed, not blank) into its
+ * URIs and parse each; the first becomes trusted_uri and trusted.
+ */
 static int
-jwt_config_local(jwt_config_get_fn get, char *err, size_t errlen)
+jwt_config_trusted(struct jwt_config *cfg, const char *v, char *err,
+    size_t errlen)
 {
-	static const char *const local[] = {
-		"EPICS_AUTH_JWT_JWKS_URI", "EPICS_AUTH_JWT_HS_SECRET_FILE"
-	};
-	const char *mode = get("EPICS_AUTH_JWT_MODE");
-	size_t i;
+	const char *p = v, *end;
+	char why[128];
+	size_t i, j;
 
-	if (mode != NULL && *mode != '\0' && strcasecmp(mode, "remote") != 0) {
-		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE: only 'remote' is"
-		    " supported by this build");
+	if ((cfg->trusted_uris = calloc(JWT_TRUSTED_MAX,
+	    sizeof(*cfg->trusted_uris))) == NULL ||
+	    (cfg->trusted_urls = calloc(JWT_TRUSTED_MAX,
+	    sizeof(*cfg->trusted_urls))) == NULL)
+		goto nomem;
+	while (*p != '\0') {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		for (end = p; *end != '\0' && !isspace((unsigned char)*end);
+		    end++)
+			;
+		if (cfg->ntrusted == JWT_TRUSTED_MAX) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: more"
+			    " than %d URIs", JWT_TRUSTED_MAX);
+			return -1;
+		}
+		i = cfg->ntrusted;
+		if ((cfg->trusted_uris[i] = strndup(p, (size_t)(end - p))) ==
+		    NULL)
+			goto nomem;
+		cfg->ntrusted++;
+		if (jwt_url_parse(cfg->trusted_uris[i], 0,
+		    &cfg->trusted_urls[i], why, sizeof(why)) != 0) {
+			if (i == 0)
+				snprintf(err, errlen,
+				    "EPICS_AUTH_JWT_TRUSTED_URI: %s", why);
+			else
+				snprintf(err, errlen,
+				    "EPICS_AUTH_JWT_TRUSTED_URI (URI %zu): %s",
+				    i + 1, why);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(cfg->trusted_uris[j],
+			    cfg->trusted_uris[i]) == 0) {
+				snprintf(err, errlen,
+				    "EPICS_AUTH_JWT_TRUSTED_URI: a URI is listed"
+				    " twice");
+				return -1;
+			}
+		p = end;
+	}
+	if ((cfg->trusted_uri = strdup(cfg->trusted_uris[0])) == NULL)
+		goto nomem;
+	cfg->trusted = cfg->trusted_urls[0];
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int
+jwt_config_pick(const struct jwt_config *cfg, const char *iss,
+    struct jwt_config *out, char *err, size_t errlen)
+{
+	char why[PVACMS_REASON_MAX], safe[128];
+	size_t i, hits = 0, pick = 0;
+
+	if (cfg->ntrusted == 0) {
+		snprintf(err, errlen, "no trusted validator is configured");
 		return -1;
 	}
-	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
-		const char *v = get(local[i]);
-
-		if (v != NULL && *v != '\0') {
-			snprintf(err, errlen, "%s: local verification is not"
-			    " supported by this build", local[i]);
+	if (cfg->ntrusted == 1) {
+		/* One URI: its own reason, as before. */
+		if (jwt_iss_check(iss, &cfg->trusted_urls[0],
+		    cfg->trusted_uris[0], err, errlen) != 0)
+			return -1;
+	} else if (iss == NULL) {
+		snprintf(err, errlen, "token has no iss, and %zu validators"
+		    " are trusted: cannot pick one", cfg->ntrusted);
+		return -1;
+	} else {
+		for (i = 0; i < cfg->ntrusted; i++)
+			if (jwt_iss_check(iss, &cfg->trusted_urls[i],
+			    cfg->trusted_uris[i], why, sizeof(why)) == 0) {
+				if (hits++ == 0)
+					pick = i;
+			}
+		jwt_status_sanitize(safe, sizeof(safe), iss, 100);
+		if (hits == 0) {
+			snprintf(err, errlen, "issuer '%s' is not trusted by"
+			    " any of the %zu validators", safe, cfg->ntrusted);
+			return -1;
+		}
+		if (hits > 1) {
+			snprintf(err, errlen, "issuer '%s' fits %zu trusted"
+			    " validators: ambiguous, refused", safe, hits);
 			return -1;
 		}
 	}
+	*out = *cfg;
+	out->trusted_uri = cfg->trusted_uris[pick];
+	out->trusted = cfg->trusted_urls[pick];
 	return 0;
 }
 
@@ -205,23 +291,23 @@ jwt_config_load(jwt_config_get_fn get, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (jwt_config_local(get, err, errlen) != 0)
-		goto bad;
-
-	if ((cfg->trusted_uri = jwt_config_trim(
-	    get("EPICS_AUTH_JWT_TRUSTED_URI"))) == NULL)
+	/* Remote, local or both (DESIGN §7); local keys: jwt_local.c. */
+	if ((v = jwt_config_trim(get("EPICS_AUTH_JWT_TRUSTED_URI"))) == NULL)
 		goto nomem;
-	if (*cfg->trusted_uri == '\0') {
+	if (*v == '\0' && !jwt_local_configured(get)) {
 		snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: not set;"
 		    " it must name the token validator, e.g."
-		    " http://localhost:8080/default/verify");
+		    " http://localhost:8080/default/verify (or set"
+		    " EPICS_AUTH_JWT_JWKS_URI to verify tokens locally)");
 		goto bad;
 	}
-	if (jwt_url_parse(cfg->trusted_uri, 0, &cfg->trusted, why,
-	    sizeof(why)) != 0) {
-		snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: %s", why);
+	if ((cfg->mode = jwt_local_mode(get, *v != '\0', err, errlen)) < 0)
 		goto bad;
-	}
+	if ((cfg->mode & JWT_MODE_REMOTE) &&
+	    jwt_config_trusted(cfg, v, err, errlen) != 0)
+		goto bad;
+	free(v);
+	v = NULL;
 
 	if ((v = jwt_config_trim(get("EPICS_AUTH_JWT_REQUEST_METHOD"))) ==
 	    NULL)
@@ -316,9 +402,15 @@ bad:
 void
 jwt_config_free(struct jwt_config *cfg)
 {
+	size_t i;
+
 	if (cfg == NULL)
 		return;
 	free(cfg->trusted_uri);
+	for (i = 0; i < cfg->ntrusted; i++)
+		free(cfg->trusted_uris[i]);
+	free(cfg->trusted_uris);
+	free(cfg->trusted_urls);
 	free(cfg->request_format);
 	free(cfg->response_format);
 	free(cfg->claims_script);

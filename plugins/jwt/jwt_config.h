@@ -17,12 +17,23 @@
 #define JWT_TIMEOUT_MIN 100
 #define JWT_TIMEOUT_MAX 60000
 #define JWT_SCRIPT_PATH_MAX 4096
+#define JWT_TRUSTED_MAX 16
 
 typedef const char *(*jwt_config_get_fn)(const char *env_name);
 
 struct jwt_config {
-	char *trusted_uri;		/* EPICS_AUTH_JWT_TRUSTED_URI */
-	struct jwt_url trusted;		/* the same, parsed */
+	int mode;			/* JWT_MODE_* of jwt_local.h */
+	/*
+	 * EPICS_AUTH_JWT_TRUSTED_URI: one URI, or several separated by
+	 * spaces (one per issuer; a token's iss picks exactly one).
+	 * trusted_uri and trusted are the first, or NULL and empty in
+	 * local mode; jwt_config_pick gives a request its own.
+	 */
+	char *trusted_uri;
+	struct jwt_url trusted;
+	size_t ntrusted;
+	char **trusted_uris;		/* ntrusted URIs */
+	struct jwt_url *trusted_urls;	/* the same, parsed */
 	char *request_format;		/* default "#token#" */
 	int method_get;			/* 0: POST (default), 1: GET */
 	char *response_format;		/* default "#response#" */
@@ -42,6 +53,17 @@ struct jwt_config *jwt_config_load(jwt_config_get_fn get, char *err,
     size_t errlen);
 
 void jwt_config_free(struct jwt_config *cfg);
+
+/*
+ * The trusted validator for a token's iss (NULL when it has none): the
+ * one URI whose issuer rule (jwt_iss_check) iss satisfies.  Fills *out
+ * with a shallow copy of cfg whose trusted_uri and trusted are that
+ * URI's (it borrows cfg's strings: do not free it, do not outlive cfg)
+ * and returns 0; or -1 with a reason in err (issuer_mismatch) when no
+ * URI or more than one fits, or iss is NULL among several URIs.
+ */
+int jwt_config_pick(const struct jwt_config *cfg, const char *iss,
+    struct jwt_config *out, char *err, size_t errlen);
 
 /*
  * Parse a yes/no word: yes true 1 y on -> 1; no false 0 n off or empty

@@ -4,11 +4,17 @@
  * that runs the checks in order:
  *
  *   1. parse the token (token_malformed)
- *   2. the issuer rule against the trusted URI (issuer_mismatch)
+ *   2. remote and both modes: the issuer rule picks the one trusted URI
+ *      the token's iss belongs to (issuer_mismatch)
  *   3. local claims: exp, nbf, sub (token_expired, token_not_yet_valid,
  *      subject_invalid)
  *   4. the default identity: CN = sub, O = host of iss, exp/nbf window
- *   5. the remote validator, judged by the response pattern or by the
+ *   4b. local and both modes: local verification (jwt_local.c): the
+ *      signature against the issuer's JWKS or HS secret, alg, iss, aud
+ *      (alg_not_allowed, kid_unknown, bad_signature, issuer_mismatch,
+ *      audience_mismatch, jwks_unreachable); in both, both must accept
+ *   5. remote and both modes: the remote validator, judged by the
+ *      response pattern or by the
  *      interpret_response hook (validator_rejected, validator_error,
  *      validator_unreachable, validator_timeout, script_denied,
  *      script_error); a dry run judges a saved answer or skips this
@@ -35,13 +41,14 @@
 #include "jwt_claims.h"
 #include "jwt_config.h"
 #include "jwt_hooks.h"
-#include "jwt_iss.h"
+#include "jwt_local.h"
 #include "jwt_remote.h"
 #include "jwt_status.h"
 #include "jwt_token.h"
 
 struct jwt_state {
 	struct jwt_config *cfg;
+	struct jwt_local *local;	/* local and both modes, else NULL */
 	unsigned long refs;
 };
 
@@ -99,6 +106,20 @@ static const struct pvacms_authn_option jwt_options[] = {
 	    "Lua script defining extract_claims(token) (pvacms-lua(5))" },
 	{ "jwt-response-script", "EPICS_AUTH_JWT_RESPONSE_SCRIPT",
 	    "Lua script defining interpret_response(r) (pvacms-lua(5))" },
+	{ "jwt-mode", "EPICS_AUTH_JWT_MODE",
+	    "remote, local or both (default: what is configured)" },
+	{ "jwt-jwks-uri", "EPICS_AUTH_JWT_JWKS_URI",
+	    "JWKS URL or pinned file for local verification (per issuer)" },
+	{ "jwt-issuer", "EPICS_AUTH_JWT_ISSUER",
+	    "exact iss accepted by local verification (space-separated)" },
+	{ "jwt-audience", "EPICS_AUTH_JWT_AUDIENCE",
+	    "accepted aud values, space-separated (local verification)" },
+	{ "jwt-algorithms", "EPICS_AUTH_JWT_ALGORITHMS",
+	    "allowed algorithms (default the RS, PS and ES families)" },
+	{ "jwt-hs-secret-file", "EPICS_AUTH_JWT_HS_SECRET_FILE",
+	    "shared secret file enabling HS256/384/512 (never with JWKS)" },
+	{ "jwt-jwks-cooldown", "EPICS_AUTH_JWT_JWKS_COOLDOWN",
+	    "least seconds between two JWKS fetches (default 30)" },
 	{ NULL, NULL, NULL }
 };
 
@@ -139,6 +160,7 @@ jwt_plugin_release(struct jwt_state *st)
 	last = --st->refs == 0;
 	pthread_mutex_unlock(&jwt_lock);
 	if (last) {
+		jwt_local_free(st->local);
 		jwt_config_free(st->cfg);
 		free(st);
 	}
@@ -216,11 +238,22 @@ jwt_plugin_load(int first, char *err, size_t errlen)
 {
 	struct jwt_state *st, *old;
 	struct jwt_config *cfg;
+	struct jwt_local *local = NULL;
+	const char *trusted;
+	size_t i;
 
 	if ((cfg = jwt_config_load(jwt_services->config_get, err,
 	    errlen)) == NULL)
 		return -1;
+	/* Pinned key files and secrets are read now; JWKS URLs lazily. */
+	if ((cfg->mode & JWT_MODE_LOCAL) && (local = jwt_local_load(
+	    jwt_services->config_get, jwt_services, cfg->timeout_ms, err,
+	    errlen)) == NULL) {
+		jwt_config_free(cfg);
+		return -1;
+	}
 	if (first && jwt_plugin_hooks_load(cfg, err, errlen) != 0) {
+		jwt_local_free(local);
 		jwt_config_free(cfg);
 		return -1;
 	}
@@ -233,26 +266,50 @@ jwt_plugin_load(int first, char *err, size_t errlen)
 		    !jwt_plugin_same(cfg->claims_script, jwt_claims_path) ?
 		    "EPICS_AUTH_JWT_CLAIMS_SCRIPT" :
 		    "EPICS_AUTH_JWT_RESPONSE_SCRIPT");
+		jwt_local_free(local);
 		jwt_config_free(cfg);
 		return -1;
 	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		jwt_local_free(local);
 		jwt_config_free(cfg);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	st->cfg = cfg;
+	st->local = local;
 	st->refs = 1;
 	pthread_mutex_lock(&jwt_lock);
 	old = jwt_current;
 	jwt_current = st;
 	pthread_mutex_unlock(&jwt_lock);
+	/* What the replaced key caches did, before they go. */
+	if (old != NULL && old->local != NULL)
+		jwt_local_log_stats(old->local, jwt_services);
 	jwt_plugin_release(old);
+
+	jwt_services->log(PVACMS_LOG_INFO, "mode %s, leeway %lds, timeout"
+	    " %ldms", cfg->mode == JWT_MODE_BOTH ? "both (local and remote"
+	    " must both accept)" : cfg->mode == JWT_MODE_LOCAL ? "local" :
+	    "remote", cfg->leeway, cfg->timeout_ms);
 	/* Not the whole URI: its query might carry a key. */
-	jwt_services->log(PVACMS_LOG_INFO, "validator %s://%s:%u%s (%s),"
-	    " leeway %lds, timeout %ldms", cfg->trusted.scheme,
-	    cfg->trusted.host, cfg->trusted.port, cfg->trusted.path,
-	    cfg->method_get ? "GET" : "POST", cfg->leeway, cfg->timeout_ms);
+	for (i = 0; i < cfg->ntrusted; i++)
+		jwt_services->log(PVACMS_LOG_INFO, "validator %s://%s:%u%s"
+		    " (%s)", cfg->trusted_urls[i].scheme,
+		    cfg->trusted_urls[i].host, cfg->trusted_urls[i].port,
+		    cfg->trusted_urls[i].path, cfg->method_get ? "GET" :
+		    "POST");
+	if (local != NULL)
+		jwt_local_log(local, jwt_services);
+	if (!(cfg->mode & JWT_MODE_LOCAL) &&
+	    jwt_local_configured(jwt_services->config_get))
+		jwt_services->log(PVACMS_LOG_WARN, "EPICS_AUTH_JWT_MODE is"
+		    " remote: the local verification settings are ignored");
+	trusted = jwt_services->config_get("EPICS_AUTH_JWT_TRUSTED_URI");
+	if (!(cfg->mode & JWT_MODE_REMOTE) && trusted != NULL &&
+	    strspn(trusted, " \t") != strlen(trusted))
+		jwt_services->log(PVACMS_LOG_WARN, "EPICS_AUTH_JWT_MODE is"
+		    " local: EPICS_AUTH_JWT_TRUSTED_URI is ignored");
 	return 0;
 }
 
@@ -371,15 +428,17 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
     struct pvacms_authn_result *res)
 {
 	struct jwt_state *st;
-	struct jwt_config *cfg;
+	struct jwt_config *cfg, pick, *rcfg = NULL;
 	struct jwt_token tok;
 	struct jwt_identity id;
 	char why[PVACMS_REASON_MAX], remote[PVACMS_REASON_MAX];
+	char local[PVACMS_REASON_MAX], lwhy[PVACMS_REASON_MAX - 64];
 	const char *p;
 	size_t len;
 	int status, approval = 0;
 
 	memset(&tok, 0, sizeof(tok));
+	remote[0] = local[0] = '\0';
 	if ((st = jwt_plugin_acquire()) == NULL) {
 		jwt_plugin_set(res, JWT_INTERNAL, "jwt plugin not configured");
 		return;
@@ -408,23 +467,44 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 	jwt_status_sanitize(res->iss, sizeof(res->iss), tok.iss, 200);
 	jwt_status_sanitize(res->jti, sizeof(res->jti), tok.jti, 200);
 
-	if (jwt_iss_check(tok.iss, &cfg->trusted, cfg->trusted_uri, why,
-	    sizeof(why)) != 0) {
-		jwt_plugin_set(res, JWT_ISSUER_MISMATCH, why);
-		goto out;
+	/* The one trusted URI this iss belongs to: no fallthrough. */
+	if (cfg->mode & JWT_MODE_REMOTE) {
+		if (jwt_config_pick(cfg, tok.iss, &pick, why,
+		    sizeof(why)) != 0) {
+			jwt_plugin_set(res, JWT_ISSUER_MISMATCH, why);
+			goto out;
+		}
+		rcfg = &pick;
 	}
 	if ((status = jwt_claims_check(&tok, req->now, cfg->leeway, why,
 	    sizeof(why))) != JWT_OK) {
 		jwt_plugin_set(res, status, why);
 		goto out;
 	}
-	if (jwt_claims_identity(&tok, cfg->trusted_uri, req->now, &id, why,
-	    sizeof(why)) != 0) {
+	if (jwt_claims_identity(&tok, rcfg != NULL ? rcfg->trusted_uri : NULL,
+	    req->now, &id, why, sizeof(why)) != 0) {
 		jwt_plugin_set(res, JWT_MALFORMED, why);
 		goto out;
 	}
-	if ((status = jwt_plugin_remote(cfg, p, len, tok.kid, offline, saved,
-	    remote, sizeof(remote))) != JWT_OK) {
+	/* Local before remote: a forged token never reaches the validator. */
+	if (st->local != NULL) {
+		status = jwt_local_verify(st->local, p, len, &tok, req->now,
+		    cfg->leeway, offline, lwhy, sizeof(lwhy));
+		if (status == JWT_JWKS_UNREACHABLE && offline)
+			snprintf(local, sizeof(local), "local check skipped:"
+			    " %s", lwhy);
+		else if (status != JWT_OK) {
+			if (jwt_status_verdict(status) == PVACMS_ERROR &&
+			    !offline)
+				jwt_services->log(PVACMS_LOG_WARN, "%s", lwhy);
+			jwt_plugin_set(res, status, lwhy);
+			goto out;
+		} else
+			snprintf(local, sizeof(local), "signature verified"
+			    " locally");
+	}
+	if (rcfg != NULL && (status = jwt_plugin_remote(rcfg, p, len, tok.kid,
+	    offline, saved, remote, sizeof(remote))) != JWT_OK) {
 		if (jwt_status_verdict(status) == PVACMS_ERROR && !offline)
 			jwt_services->log(PVACMS_LOG_WARN, "%s", remote);
 		jwt_plugin_set(res, status, remote);
@@ -445,7 +525,8 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 	res->not_after = id.not_after;
 	res->approval = approval;
 	if (offline)
-		snprintf(res->reason, sizeof(res->reason), "%s", remote);
+		snprintf(res->reason, sizeof(res->reason), "%s%s%s", local,
+		    local[0] != '\0' && remote[0] != '\0' ? "; " : "", remote);
 out:
 	jwt_token_free(&tok);
 	jwt_plugin_release(st);

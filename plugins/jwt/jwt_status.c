@@ -33,6 +33,13 @@ static const struct {
 	 */
 	[JWT_SCRIPT_DENIED] = { "script_denied", PVACMS_DENY, 403 },
 	[JWT_SCRIPT_ERROR] = { "script_error", PVACMS_DENY, 403 },
+	[JWT_ALG_NOT_ALLOWED] = { "alg_not_allowed", PVACMS_DENY, 401 },
+	[JWT_KID_UNKNOWN] = { "kid_unknown", PVACMS_DENY, 401 },
+	[JWT_BAD_SIGNATURE] = { "bad_signature", PVACMS_DENY, 401 },
+	[JWT_AUDIENCE_MISMATCH] = { "audience_mismatch", PVACMS_DENY, 401 },
+	[JWT_REPLAY] = { "replay", PVACMS_DENY, 409 },
+	/* No key set to check with: like an unreachable validator. */
+	[JWT_JWKS_UNREACHABLE] = { "jwks_unreachable", PVACMS_ERROR, 503 },
 };
 
 #define JWT_NSTATUS \

@@ -22,7 +22,14 @@ enum jwt_status {
 	JWT_TIMEOUT,		/* validator_timeout */
 	JWT_INTERNAL,		/* internal */
 	JWT_SCRIPT_DENIED,	/* script_denied: a site hook said no */
-	JWT_SCRIPT_ERROR	/* script_error: a hook failed or lied */
+	JWT_SCRIPT_ERROR,	/* script_error: a hook failed or lied */
+	/* Local verification (issue #4). */
+	JWT_ALG_NOT_ALLOWED,	/* alg_not_allowed */
+	JWT_KID_UNKNOWN,	/* kid_unknown */
+	JWT_BAD_SIGNATURE,	/* bad_signature */
+	JWT_AUDIENCE_MISMATCH,	/* audience_mismatch */
+	JWT_REPLAY,		/* replay: a jti seen before */
+	JWT_JWKS_UNREACHABLE	/* jwks_unreachable: no usable key set */
 };
 
 /* The stable machine code, e.g. "token_expired". */
@@ -31,7 +38,10 @@ const char *jwt_status_code(int status);
 /* The pvacms_verdict: PVACMS_ALLOW, PVACMS_DENY or PVACMS_ERROR. */
 int jwt_status_verdict(int status);
 
-/* The honest HTTP status for the answer: 401, 403, 502, 503, 504, 500. */
+/*
+ * The honest HTTP status for the answer: 401, 403, 409, 502, 503, 504,
+ * 500.
+ */
 int jwt_status_http(int status);
 
 /*

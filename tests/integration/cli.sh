@@ -29,10 +29,12 @@ for f in -h --help -V --version -v --verbose \
 done
 run pvacms -h
 is "$RC" 0 "pvacms -h exits 0"
+VERSION=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' \
+    "$top_builddir/config.h")
 run pvacms --version
-is "$OUT" "pvacms 0.1.0" "pvacms --version prints 'pvacms 0.1.0'"
+is "$OUT" "pvacms $VERSION" "pvacms --version prints 'pvacms $VERSION'"
 run pvacms -V
-is "$OUT" "pvacms 0.1.0" "pvacms -V prints 'pvacms 0.1.0'"
+is "$OUT" "pvacms $VERSION" "pvacms -V prints 'pvacms $VERSION'"
 
 # ---- authnjwt -h
 run authnjwt -h

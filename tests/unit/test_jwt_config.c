@@ -9,6 +9,7 @@
 
 #include "tap.h"
 #include "jwt_config.h"
+#include "jwt_local.h"
 
 #define MAXVARS 16
 
@@ -93,8 +94,9 @@ main(void)
 		{ "EPICS_AUTH_JWT_TIMEOUT_MS", "five" },
 		{ "EPICS_AUTH_JWT_MODE", "local" },
 		{ "EPICS_AUTH_JWT_MODE", "both" },
-		{ "EPICS_AUTH_JWT_JWKS_URI", "http://idp/jwks" },
-		{ "EPICS_AUTH_JWT_HS_SECRET_FILE", "/etc/secret" },
+		{ "EPICS_AUTH_JWT_MODE", "sometimes" },
+		{ "EPICS_AUTH_JWT_TRUSTED_URI", "http://a/v ftp://b/v" },
+		{ "EPICS_AUTH_JWT_TRUSTED_URI", "http://a/v http://a/v" },
 		{ NULL, NULL }
 	};
 	static const char *yes[] = { "yes", "YES", "true", "True", "1", "y",
@@ -194,6 +196,72 @@ main(void)
 	ok(!loads(err, sizeof(err)), "'x' refused");
 	is_str(err, "EPICS_AUTH_JWT_USE_RESPONSE_CODE: expected yes or no,"
 	    " got 'x'", "boolean reason");
+
+	/* Mode: what is configured, unless told (keys: test_jwt_local). */
+	reset();
+	setv("EPICS_AUTH_JWT_JWKS_URI", "/etc/pvacms/jwks.json");
+	cfg = jwt_config_load(get, err, sizeof(err));
+	ok(cfg != NULL && cfg->mode == JWT_MODE_BOTH && cfg->ntrusted == 1,
+	    "trusted URI and JWKS: mode both");
+	jwt_config_free(cfg);
+	setv("EPICS_AUTH_JWT_MODE", "local");
+	cfg = jwt_config_load(get, err, sizeof(err));
+	ok(cfg != NULL && cfg->mode == JWT_MODE_LOCAL && cfg->ntrusted == 0 &&
+	    cfg->trusted_uri == NULL, "mode local: trusted URI unused");
+	jwt_config_free(cfg);
+	nvars = 0;
+	setv("EPICS_AUTH_JWT_HS_SECRET_FILE", "/etc/pvacms/hs.secret");
+	cfg = jwt_config_load(get, err, sizeof(err));
+	ok(cfg != NULL && cfg->mode == JWT_MODE_LOCAL,
+	    "HS secret alone: mode local, no trusted URI needed");
+	jwt_config_free(cfg);
+	reset();
+	cfg = jwt_config_load(get, err, sizeof(err));
+	ok(cfg != NULL && cfg->mode == JWT_MODE_REMOTE, "default: remote");
+	jwt_config_free(cfg);
+
+	/* Several trusted URIs: iss picks exactly one. */
+	{
+		struct jwt_config pick;
+
+		reset();
+		setv("EPICS_AUTH_JWT_TRUSTED_URI", " http://a:8080/r1/verify"
+		    "  https://b.example/r2/verify ");
+		cfg = jwt_config_load(get, err, sizeof(err));
+		ok(cfg != NULL && cfg->ntrusted == 2, "two trusted URIs");
+		is_str(cfg->trusted_uri, "http://a:8080/r1/verify",
+		    "trusted_uri is the first");
+		ok(jwt_config_pick(cfg, "http://a:8080/r1", &pick, err,
+		    sizeof(err)) == 0 && strcmp(pick.trusted_uri,
+		    "http://a:8080/r1/verify") == 0 &&
+		    strcmp(pick.trusted.host, "a") == 0, "iss a picks a");
+		ok(jwt_config_pick(cfg, "https://b.example/r2", &pick, err,
+		    sizeof(err)) == 0 && strcmp(pick.trusted_uri,
+		    "https://b.example/r2/verify") == 0 &&
+		    strcmp(pick.trusted.host, "b.example") == 0 &&
+		    pick.leeway == cfg->leeway, "iss b picks b");
+		ok(jwt_config_pick(cfg, "https://c.example/r2", &pick, err,
+		    sizeof(err)) != 0 && strstr(err, "any of the 2") != NULL,
+		    "unknown iss refused");
+		ok(jwt_config_pick(cfg, NULL, &pick, err, sizeof(err)) != 0,
+		    "no iss among two URIs refused");
+		jwt_config_free(cfg);
+		setv("EPICS_AUTH_JWT_TRUSTED_URI", "http://a/x/verify"
+		    " http://a/x/other");
+		cfg = jwt_config_load(get, err, sizeof(err));
+		ok(cfg != NULL && jwt_config_pick(cfg, "http://a/x", &pick,
+		    err, sizeof(err)) != 0 && strstr(err, "ambiguous") != NULL,
+		    "iss fitting two URIs refused");
+		ok(jwt_config_pick(cfg, "http://a/x/verify", &pick, err,
+		    sizeof(err)) == 0 && strcmp(pick.trusted_uri,
+		    "http://a/x/verify") == 0, "the exact one is unambiguous");
+		jwt_config_free(cfg);
+		reset();
+		cfg = jwt_config_load(get, err, sizeof(err));
+		ok(jwt_config_pick(cfg, NULL, &pick, err, sizeof(err)) == 0,
+		    "one URI: a token without iss is checked against it");
+		jwt_config_free(cfg);
+	}
 
 	/* Every bad value names its variable. */
 	for (i = 0; bad[i].var != NULL; i++) {

@@ -91,7 +91,7 @@ main(void)
 		ok(strncmp(o->flag, "jwt-", 4) == 0 &&
 		    strncmp(o->env_name, "EPICS_AUTH_JWT_", 15) == 0 &&
 		    o->help != NULL, "option %s -> %s", o->flag, o->env_name);
-	is_int(n, 9, "nine options");
+	is_int(n, 16, "sixteen options");
 	is_str(pl->options[0].flag, "jwt-trusted-uri", "first flag");
 	is_str(pl->options[5].env_name, "EPICS_AUTH_JWT_LEEWAY", "leeway");
 	is_str(pl->options[6].env_name, "EPICS_AUTH_JWT_TIMEOUT_MS",

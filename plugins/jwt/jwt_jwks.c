@@ -1,0 +1,669 @@
+/*
+ * jwt_jwks.c - the key set cache of local verification.
+ *
+ * One cache per JWKS source.  The set itself is immutable and shared by
+ * reference count, so a verifier holds its key while a refresh swaps in
+ * a new set.  Fetching happens in the verifier's worker thread, with
+ * the cache lock released; a flag makes it single-flight and the other
+ * verifiers that need the result wait on a condition variable, bounded
+ * by the fetch timeout.  A fetch is attempted at most once per cooldown
+ * whatever triggers it (no set yet, an expired set, an unknown kid), so
+ * a flood of tokens with random kids costs one fetch per cooldown.  An
+ * expired set keeps serving while fetches fail, up to
+ * JWT_JWKS_STALE_MAX past its expiry; then lookups fail closed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "jwt_jwks.h"
+#include "jwt_status.h"
+
+struct jwt_jwks {
+	char *source;
+	char label[160];		/* source without its query, for logs */
+	int is_file;
+	const struct pvacms_host_services *svc;
+	long timeout_ms;
+	long cooldown;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct jwt_keyset *set;		/* current set, or NULL */
+	int64_t expires;		/* end of freshness of set */
+	int fetching;			/* a fetch is in flight */
+	unsigned long gen;		/* bumped when a fetch ends */
+	char last_error[192];
+	struct jwt_jwks_stats st;
+};
+
+static int	jwt_jwks_key_usable(json_t *k);
+static int	jwt_jwks_select(const struct jwt_keyset *set, const char *kid,
+		    const struct jwt_alg *alg, const struct jwt_jwk **key,
+		    char *err, size_t errlen);
+static int	jwt_jwks_may_fetch(const struct jwt_jwks *c, int64_t now);
+static struct jwt_keyset *jwt_jwks_fetch(struct jwt_jwks *c, long *maxage,
+		    char *err, size_t errlen);
+static void	jwt_jwks_refresh(struct jwt_jwks *c, int64_t now);
+static void	jwt_jwks_wait(struct jwt_jwks *c);
+static void	jwt_jwks_unref(struct jwt_keyset *set);
+
+char *
+jwt_jwks_read_file(const char *path, size_t max, size_t *len, char *err,
+    size_t errlen)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto bad;
+	}
+	if ((size_t)sb.st_size > max) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+		goto bad;
+	}
+	if ((buf = malloc(max + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto bad;
+	}
+	/* Read to the cap, whatever st_size said: the file may grow. */
+	while (n <= max) {
+		r = read(fd, buf + n, max + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto bad;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+		goto bad;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+bad:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+long
+jwt_jwks_max_age(const char *cc)
+{
+	const char *p = cc, *name;
+	size_t nlen;
+	long age = -1, v;
+	int digits;
+
+	if (cc == NULL)
+		return JWT_JWKS_MAXAGE_DEFAULT;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		name = p;
+		while (*p != '\0' && *p != '=' && *p != ',' && *p != ' ' &&
+		    *p != '\t')
+			p++;
+		nlen = (size_t)(p - name);
+		if ((nlen == 8 && strncasecmp(name, "no-store", 8) == 0) ||
+		    (nlen == 8 && strncasecmp(name, "no-cache", 8) == 0))
+			return JWT_JWKS_MAXAGE_MIN;
+		if (*p == '=') {
+			p++;
+			if (*p == '"')
+				p++;
+			v = 0;
+			digits = 0;
+			while (*p >= '0' && *p <= '9') {
+				if (v < 100000000L)
+					v = v * 10 + (*p - '0');
+				digits++;
+				p++;
+			}
+			if (nlen == 7 && strncasecmp(name, "max-age", 7) == 0 &&
+			    digits > 0)
+				age = v;
+		}
+		/* Skip the rest of this directive. */
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
+	if (age < 0)
+		return JWT_JWKS_MAXAGE_DEFAULT;
+	if (age < JWT_JWKS_MAXAGE_MIN)
+		return JWT_JWKS_MAXAGE_MIN;
+	if (age > JWT_JWKS_MAXAGE_MAX)
+		return JWT_JWKS_MAXAGE_MAX;
+	return age;
+}
+
+/*
+ * Whether a JWK object may serve to verify signatures here: RSA or EC,
+ * public only, meant for signatures, with an alg (if any) of its kty.
+ */
+static int
+jwt_jwks_key_usable(json_t *k)
+{
+	const char *kty, *use;
+	const struct jwt_alg *a;
+	json_t *ops, *op, *alg;
+	size_t i;
+	int verify = 0;
+
+	if (!json_is_object(k) || !json_is_string(json_object_get(k, "kty")))
+		return 0;
+	kty = json_string_value(json_object_get(k, "kty"));
+	if (strcmp(kty, "RSA") != 0 && strcmp(kty, "EC") != 0)
+		return 0;
+	/* Private parts in a published set are a mistake: keep out. */
+	if (json_object_get(k, "d") != NULL)
+		return 0;
+	if (json_object_get(k, "use") != NULL) {
+		use = json_string_value(json_object_get(k, "use"));
+		if (use == NULL || strcmp(use, "sig") != 0)
+			return 0;
+	}
+	if ((ops = json_object_get(k, "key_ops")) != NULL) {
+		if (!json_is_array(ops))
+			return 0;
+		json_array_foreach(ops, i, op)
+			if (json_is_string(op) &&
+			    strcmp(json_string_value(op), "verify") == 0)
+				verify = 1;
+		if (!verify)
+			return 0;
+	}
+	if (json_object_get(k, "kid") != NULL) {
+		const char *kid = json_string_value(json_object_get(k, "kid"));
+
+		if (kid == NULL || *kid == '\0' ||
+		    strlen(kid) > JWT_JWKS_KID_MAX)
+			return 0;
+	}
+	if ((alg = json_object_get(k, "alg")) != NULL) {
+		if ((a = jwt_alg_find(json_string_value(alg))) == NULL)
+			return 0;
+		if (a->family == JWT_ALG_HS ||
+		    ((a->family == JWT_ALG_ES) != (strcmp(kty, "EC") == 0)))
+			return 0;
+	}
+	return 1;
+}
+
+struct jwt_keyset *
+jwt_jwks_parse(const char *doc, size_t len, size_t *skipped, char *err,
+    size_t errlen)
+{
+	struct jwt_keyset *set = NULL;
+	struct jwt_jwk *jk;
+	json_error_t jerr;
+	json_t *root, *keys, *k;
+	cjose_err cerr;
+	char *text;
+	size_t i, n;
+
+	*skipped = 0;
+	if (len > JWT_JWKS_MAX_BYTES) {
+		snprintf(err, errlen, "key set larger than %d bytes",
+		    JWT_JWKS_MAX_BYTES);
+		return NULL;
+	}
+	if ((root = json_loadb(doc, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		snprintf(err, errlen, "key set is not JSON (line %d)",
+		    jerr.line);
+		return NULL;
+	}
+	keys = json_object_get(root, "keys");
+	if (!json_is_object(root) || !json_is_array(keys)) {
+		snprintf(err, errlen, "key set has no \"keys\" array");
+		goto out;
+	}
+	if ((n = json_array_size(keys)) > JWT_JWKS_MAX_KEYS) {
+		snprintf(err, errlen, "key set holds %zu keys, more than %d",
+		    n, JWT_JWKS_MAX_KEYS);
+		goto out;
+	}
+	if ((set = calloc(1, sizeof(*set) + n * sizeof(set->keys[0]))) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	set->refs = 1;
+	json_array_foreach(keys, i, k) {
+		if (!jwt_jwks_key_usable(k)) {
+			(*skipped)++;
+			continue;
+		}
+		if ((text = json_dumps(k, JSON_COMPACT)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto bad;
+		}
+		jk = &set->keys[set->n];
+		jk->jwk = cjose_jwk_import(text, strlen(text), &cerr);
+		free(text);
+		if (jk->jwk == NULL) {
+			(*skipped)++;
+			continue;
+		}
+		if (json_object_get(k, "kid") != NULL && (jk->kid = strdup(
+		    json_string_value(json_object_get(k, "kid")))) == NULL) {
+			cjose_jwk_release(jk->jwk);
+			jk->jwk = NULL;
+			snprintf(err, errlen, "out of memory");
+			goto bad;
+		}
+		jk->alg = jwt_alg_find(json_string_value(json_object_get(k,
+		    "alg")));
+		set->n++;
+	}
+	if (set->n == 0) {
+		snprintf(err, errlen, "key set holds no usable signature key"
+		    " (%zu skipped)", *skipped);
+		goto bad;
+	}
+	json_decref(root);
+	return set;
+bad:
+	jwt_keyset_free(set);
+	set = NULL;
+out:
+	json_decref(root);
+	return NULL;
+}
+
+void
+jwt_keyset_free(struct jwt_keyset *set)
+{
+	size_t i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->n; i++) {
+		free(set->keys[i].kid);
+		cjose_jwk_release(set->keys[i].jwk);
+	}
+	free(set);
+}
+
+static void
+jwt_jwks_unref(struct jwt_keyset *set)
+{
+	if (set != NULL && --set->refs == 0)
+		jwt_keyset_free(set);
+}
+
+struct jwt_jwks *
+jwt_jwks_new(const char *source, const struct pvacms_host_services *svc,
+    long timeout_ms, long cooldown, char *err, size_t errlen)
+{
+	struct jwt_jwks *c;
+	pthread_condattr_t ca;
+	char *doc, why[192];
+	size_t len, skipped, i;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->source = strdup(source)) == NULL) {
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->svc = svc;
+	c->timeout_ms = timeout_ms;
+	c->cooldown = cooldown;
+	c->is_file = strncasecmp(source, "http://", 7) != 0 &&
+	    strncasecmp(source, "https://", 8) != 0;
+	c->st.is_file = c->is_file;
+	for (i = 0; source[i] != '\0' && source[i] != '?' &&
+	    i + 1 < sizeof(c->label); i++)
+		c->label[i] = (unsigned char)source[i] < 0x20 ? '?' :
+		    source[i];
+	c->label[i] = '\0';
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (!c->is_file)
+		return c;
+
+	/* A pinned file: read now, so that a bad one stops pvacms. */
+	if ((doc = jwt_jwks_read_file(source, JWT_JWKS_MAX_BYTES, &len, err,
+	    errlen)) == NULL)
+		goto bad;
+	c->set = jwt_jwks_parse(doc, len, &skipped, why, sizeof(why));
+	free(doc);
+	if (c->set == NULL) {
+		snprintf(err, errlen, "%s: %s", c->label, why);
+		goto bad;
+	}
+	c->st.last_fetch = (int64_t)time(NULL);
+	c->st.keys = c->set->n;
+	return c;
+bad:
+	jwt_jwks_free(c);
+	return NULL;
+}
+
+void
+jwt_jwks_free(struct jwt_jwks *c)
+{
+	if (c == NULL)
+		return;
+	jwt_jwks_unref(c->set);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	free(c->source);
+	free(c);
+}
+
+const char *
+jwt_jwks_source(const struct jwt_jwks *c)
+{
+	return c->label;
+}
+
+void
+jwt_jwks_stats(struct jwt_jwks *c, struct jwt_jwks_stats *st)
+{
+	pthread_mutex_lock(&c->lock);
+	*st = c->st;
+	st->expires = c->is_file ? 0 : c->expires;
+	st->keys = c->set != NULL ? c->set->n : 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+jwt_jwks_release(struct jwt_jwks *c, struct jwt_keyset *set)
+{
+	if (set == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	jwt_jwks_unref(set);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * Pick the key for alg and kid in set.  Returns JWT_OK with *key,
+ * JWT_KID_UNKNOWN, or JWT_ALG_NOT_ALLOWED when kid is held only by keys
+ * of another type (the token asks for the wrong algorithm for its key).
+ */
+static int
+jwt_jwks_select(const struct jwt_keyset *set, const char *kid,
+    const struct jwt_alg *alg, const struct jwt_jwk **key, char *err,
+    size_t errlen)
+{
+	const struct jwt_jwk *k, *first = NULL;
+	char safe[72], why[128];
+	size_t i, held = 0, fit = 0;
+
+	why[0] = '\0';
+	for (i = 0; i < set->n; i++) {
+		k = &set->keys[i];
+		if (kid != NULL && (k->kid == NULL || strcmp(k->kid, kid) != 0))
+			continue;
+		held++;
+		if (k->alg != NULL && k->alg != alg) {
+			snprintf(why, sizeof(why), "the key is for %s",
+			    k->alg->name);
+			continue;
+		}
+		if (jwt_alg_key_check(alg, k->jwk, why, sizeof(why)) != JWT_OK)
+			continue;
+		if (fit++ == 0)
+			first = k;
+	}
+	if (fit > 0 && (kid != NULL || fit == 1)) {
+		*key = first;
+		return JWT_OK;
+	}
+	if (kid == NULL) {
+		if (fit > 1)
+			snprintf(err, errlen, "token has no kid and %zu keys"
+			    " fit %s", fit, alg->name);
+		else
+			snprintf(err, errlen, "token has no kid and no key"
+			    " fits %s", alg->name);
+		return JWT_KID_UNKNOWN;
+	}
+	jwt_status_sanitize(safe, sizeof(safe), kid, 64);
+	if (held > 0) {
+		snprintf(err, errlen, "key '%s' cannot verify %s: %s", safe,
+		    alg->name, why);
+		return JWT_ALG_NOT_ALLOWED;
+	}
+	snprintf(err, errlen, "kid '%s' is not in the key set", safe);
+	return JWT_KID_UNKNOWN;
+}
+
+/* Whether the cooldown allows a fetch at now (lock held). */
+static int
+jwt_jwks_may_fetch(const struct jwt_jwks *c, int64_t now)
+{
+	if (c->is_file || c->fetching)
+		return 0;
+	return c->st.last_attempt == 0 || now < c->st.last_attempt ||
+	    now - c->st.last_attempt >= c->cooldown;
+}
+
+/*
+ * One fetch of the source, without the lock.  Returns a new set (one
+ * reference) with its freshness in *maxage, or NULL with a reason.
+ */
+static struct jwt_keyset *
+jwt_jwks_fetch(struct jwt_jwks *c, long *maxage, char *err, size_t errlen)
+{
+	static const char *const headers[] = {
+		"Accept: application/jwk-set+json, application/json", NULL
+	};
+	struct pvacms_http_request req;
+	struct pvacms_http_response resp;
+	struct jwt_keyset *set;
+	char why[160];
+	size_t skipped;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.method = "GET";
+	req.url = c->source;
+	req.headers = headers;
+	req.timeout_ms = c->timeout_ms;
+	req.max_response = JWT_JWKS_MAX_BYTES;
+	why[0] = '\0';
+	if (c->svc->http_fetch(&req, &resp, why, sizeof(why)) != 0) {
+		why[sizeof(why) - 1] = '\0';
+		snprintf(err, errlen, "fetch failed: %s",
+		    why[0] != '\0' ? why : "no reason given");
+		return NULL;
+	}
+	if (resp.status != 200) {
+		snprintf(err, errlen, "answered HTTP %ld", resp.status);
+		c->svc->http_free(&resp);
+		return NULL;
+	}
+	set = jwt_jwks_parse(resp.body != NULL ? resp.body : "",
+	    resp.body != NULL ? resp.body_len : 0, &skipped, why,
+	    sizeof(why));
+	/*
+	 * TODO(ABI 1.2): honour Cache-Control.  http_fetch gives no
+	 * response headers yet; with a cache_control member in struct
+	 * pvacms_http_response this becomes
+	 * jwt_jwks_max_age(resp.cache_control).  Until then: 5 minutes.
+	 */
+	*maxage = jwt_jwks_max_age(NULL);
+	c->svc->http_free(&resp);
+	if (set == NULL) {
+		snprintf(err, errlen, "%s", why);
+		return NULL;
+	}
+	if (skipped > 0)
+		c->svc->log(PVACMS_LOG_INFO, "JWKS %s: %zu keys left out"
+		    " (not RSA or EC signature keys, private, or unreadable)",
+		    c->label, skipped);
+	return set;
+}
+
+/* Fetch now (lock held on entry and on return, released meanwhile). */
+static void
+jwt_jwks_refresh(struct jwt_jwks *c, int64_t now)
+{
+	struct jwt_keyset *set, *old = NULL;
+	char why[192];
+	long maxage = JWT_JWKS_MAXAGE_DEFAULT;
+	size_t held;
+
+	c->fetching = 1;
+	c->st.last_attempt = now;
+	c->st.fetches++;
+	pthread_mutex_unlock(&c->lock);
+
+	why[0] = '\0';
+	set = jwt_jwks_fetch(c, &maxage, why, sizeof(why));
+	if (set != NULL)
+		c->svc->log(PVACMS_LOG_INFO, "JWKS %s: %zu keys, fresh for"
+		    " %lds", c->label, set->n, maxage);
+
+	pthread_mutex_lock(&c->lock);
+	if (set != NULL) {
+		old = c->set;
+		c->set = set;
+		c->expires = now + maxage;
+		c->st.last_fetch = now;
+		c->st.keys = set->n;
+		c->last_error[0] = '\0';
+	} else {
+		c->st.failures++;
+		snprintf(c->last_error, sizeof(c->last_error), "%s", why);
+		held = c->set != NULL ? c->set->n : 0;
+		/* Logging under the lock: rare, and log never blocks long. */
+		c->svc->log(PVACMS_LOG_WARN, "JWKS %s: %s%s", c->label, why,
+		    held > 0 ? "; serving the last good keys" : "");
+	}
+	jwt_jwks_unref(old);
+	c->fetching = 0;
+	c->gen++;
+	pthread_cond_broadcast(&c->cond);
+}
+
+/* Wait (lock held) for the fetch in flight, at most its timeout + 1 s. */
+static void
+jwt_jwks_wait(struct jwt_jwks *c)
+{
+	struct timespec until;
+	unsigned long gen = c->gen;
+	long ms = c->timeout_ms + 1000;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (c->fetching && c->gen == gen)
+		if (pthread_cond_timedwait(&c->cond, &c->lock, &until) ==
+		    ETIMEDOUT)
+			break;
+}
+
+int
+jwt_jwks_lookup(struct jwt_jwks *c, const char *kid,
+    const struct jwt_alg *alg, int64_t now, int offline,
+    struct jwt_keyset **set, const struct jwt_jwk **key, char *err,
+    size_t errlen)
+{
+	int r = JWT_KID_UNKNOWN, usable, fresh, tried = offline, counted = 0;
+
+	*set = NULL;
+	*key = NULL;
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		usable = c->set != NULL && (c->is_file ||
+		    now < c->expires + JWT_JWKS_STALE_MAX);
+		fresh = c->set != NULL && (c->is_file || now < c->expires);
+		if (usable) {
+			r = jwt_jwks_select(c->set, kid, alg, key, err, errlen);
+			if (r == JWT_OK && !fresh && !tried &&
+			    jwt_jwks_may_fetch(c, now)) {
+				/* Expired: refresh, then look again. */
+				jwt_jwks_refresh(c, now);
+				tried = 1;
+				continue;
+			}
+			if (r == JWT_OK) {
+				if (!fresh)
+					c->st.stale_served++;
+				c->set->refs++;
+				*set = c->set;
+				goto out;
+			}
+			if (r != JWT_KID_UNKNOWN)
+				goto out;
+			if (!counted) {
+				c->st.unknown_kid++;
+				counted = 1;
+			}
+		}
+		if (tried || c->is_file)
+			break;
+		if (c->fetching) {
+			jwt_jwks_wait(c);
+			tried = 1;
+			continue;
+		}
+		if (!jwt_jwks_may_fetch(c, now))
+			break;
+		jwt_jwks_refresh(c, now);
+		tried = 1;
+	}
+	usable = c->set != NULL && (c->is_file ||
+	    now < c->expires + JWT_JWKS_STALE_MAX);
+	if (usable) {
+		/* err was set by the last select */
+		r = JWT_KID_UNKNOWN;
+		*key = NULL;
+	} else if (c->set != NULL) {
+		snprintf(err, errlen, "JWKS %s: keys expired more than %ds"
+		    " ago and no fetch succeeded%s%s", c->label,
+		    JWT_JWKS_STALE_MAX, c->last_error[0] != '\0' ? ": " : "",
+		    c->last_error);
+		r = JWT_JWKS_UNREACHABLE;
+	} else if (offline) {
+		snprintf(err, errlen, "JWKS %s: not fetched (offline)",
+		    c->label);
+		r = JWT_JWKS_UNREACHABLE;
+	} else {
+		snprintf(err, errlen, "JWKS %s: no keys yet%s%s", c->label,
+		    c->last_error[0] != '\0' ? ": " : "", c->last_error);
+		r = JWT_JWKS_UNREACHABLE;
+	}
+out:
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}

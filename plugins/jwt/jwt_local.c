@@ -1,0 +1,602 @@
+/*
+ * jwt_local.c - local verification of a JWT: configuration (issuers,
+ * key sources, audiences, algorithms, mode) and the verification of one
+ * token.  The order of the checks follows RFC 8725: refuse a header
+ * that names its own key or an algorithm outside the allow-list, pick
+ * the issuer by exact iss (which alone decides whose keys may be used),
+ * pick the key whose type fits the algorithm, check the signature
+ * length and then the signature with cjose, and only then trust the
+ * claims (aud, exp, nbf, sub).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjose/header.h>
+#include <cjose/jws.h>
+#include <openssl/crypto.h>
+
+#include "jwt_alg.h"
+#include "jwt_claims.h"
+#include "jwt_local.h"
+#include "jwt_status.h"
+#include "jwt_url.h"
+
+static void	jwt_local_strv_free(char **v, size_t n);
+static int	jwt_local_split(const char *name, const char *value,
+		    size_t max, char ***out, size_t *n, char *err,
+		    size_t errlen);
+static int	jwt_local_nonblank(const char *s);
+static const char *jwt_local_pick(char **v, size_t n, size_t i);
+static struct jwt_jwks *jwt_local_cache(struct jwt_local *l, char ***srcs,
+		    const char *src, const struct pvacms_host_services *svc,
+		    long timeout_ms, char *err, size_t errlen);
+static cjose_jwk_t *jwt_local_secret(const char *path, char *err,
+		    size_t errlen);
+static int	jwt_local_aud_ok(const struct jwt_local *l, json_t *aud);
+
+static void
+jwt_local_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * Split a space-separated value into at most max words, each at most
+ * JWT_LOCAL_ITEM_MAX printable ASCII bytes.  *out is a new array of new
+ * strings (free with jwt_local_strv_free), NULL when *n is 0.
+ */
+static int
+jwt_local_split(const char *name, const char *value, size_t max,
+    char ***out, size_t *n, char *err, size_t errlen)
+{
+	const char *p = value, *end;
+	char **v = NULL;
+	size_t len, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		for (end = p; *end != '\0' && *end != ' ' && *end != '\t' &&
+		    *end != '\n'; end++)
+			if ((unsigned char)*end < 0x20 ||
+			    (unsigned char)*end >= 0x7f) {
+				snprintf(err, errlen, "%s: holds a control or"
+				    " non-ASCII character", name);
+				goto bad;
+			}
+		len = (size_t)(end - p);
+		if (len > JWT_LOCAL_ITEM_MAX) {
+			snprintf(err, errlen, "%s: an entry is longer than %d"
+			    " bytes", name, JWT_LOCAL_ITEM_MAX);
+			goto bad;
+		}
+		if (k == max) {
+			snprintf(err, errlen, "%s: more than %zu entries",
+			    name, max);
+			goto bad;
+		}
+		if (v == NULL && (v = calloc(max, sizeof(*v))) == NULL)
+			goto nomem;
+		if ((v[k] = strndup(p, len)) == NULL)
+			goto nomem;
+		k++;
+		p = end;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+bad:
+	jwt_local_strv_free(v, k);
+	return -1;
+}
+
+static int
+jwt_local_nonblank(const char *s)
+{
+	if (s == NULL)
+		return 0;
+	while (isspace((unsigned char)*s))
+		s++;
+	return *s != '\0';
+}
+
+int
+jwt_local_configured(jwt_config_get_fn get)
+{
+	return jwt_local_nonblank(get("EPICS_AUTH_JWT_JWKS_URI")) ||
+	    jwt_local_nonblank(get("EPICS_AUTH_JWT_HS_SECRET_FILE"));
+}
+
+int
+jwt_local_mode(jwt_config_get_fn get, int have_remote, char *err,
+    size_t errlen)
+{
+	const char *v = get("EPICS_AUTH_JWT_MODE");
+	int have_local = jwt_local_configured(get), want;
+	char word[16];
+	size_t n = 0;
+
+	while (v != NULL && isspace((unsigned char)*v))
+		v++;
+	while (v != NULL && v[n] != '\0' && !isspace((unsigned char)v[n]) &&
+	    n + 1 < sizeof(word)) {
+		word[n] = v[n];
+		n++;
+	}
+	word[n] = '\0';
+	if (n == 0) {
+		if (!have_remote && !have_local) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: not"
+			    " set; it must name the token validator (or set"
+			    " EPICS_AUTH_JWT_JWKS_URI to verify locally)");
+			return -1;
+		}
+		return (have_remote ? JWT_MODE_REMOTE : 0) |
+		    (have_local ? JWT_MODE_LOCAL : 0);
+	}
+	if (strcasecmp(word, "remote") == 0)
+		want = JWT_MODE_REMOTE;
+	else if (strcasecmp(word, "local") == 0)
+		want = JWT_MODE_LOCAL;
+	else if (strcasecmp(word, "both") == 0)
+		want = JWT_MODE_BOTH;
+	else {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE: expected remote,"
+		    " local or both");
+		return -1;
+	}
+	if ((want & JWT_MODE_REMOTE) && !have_remote) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE is %s but"
+		    " EPICS_AUTH_JWT_TRUSTED_URI is not set", word);
+		return -1;
+	}
+	if ((want & JWT_MODE_LOCAL) && !have_local) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE is %s but neither"
+		    " EPICS_AUTH_JWT_JWKS_URI nor EPICS_AUTH_JWT_HS_SECRET_FILE"
+		    " is set", word);
+		return -1;
+	}
+	return want;
+}
+
+/* Entry i of a list that is empty, one for all, or parallel; or NULL. */
+static const char *
+jwt_local_pick(char **v, size_t n, size_t i)
+{
+	const char *s;
+
+	if (n == 0)
+		return NULL;
+	s = n == 1 ? v[0] : v[i];
+	return strcmp(s, "-") == 0 ? NULL : s;
+}
+
+/* The cache for src, shared by every issuer naming the same source. */
+static struct jwt_jwks *
+jwt_local_cache(struct jwt_local *l, char ***srcs, const char *src,
+    const struct pvacms_host_services *svc, long timeout_ms, char *err,
+    size_t errlen)
+{
+	struct jwt_url u;
+	struct jwt_jwks *c;
+	char why[256];
+	size_t i;
+
+	for (i = 0; i < l->ncaches; i++)
+		if (strcmp((*srcs)[i], src) == 0)
+			return l->caches[i];
+	if ((strncasecmp(src, "http://", 7) == 0 ||
+	    strncasecmp(src, "https://", 8) == 0) &&
+	    jwt_url_parse(src, 0, &u, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_JWKS_URI: %s", why);
+		return NULL;
+	}
+	if (strstr(src, "://") != NULL && strncasecmp(src, "http", 4) != 0) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_JWKS_URI: expected an"
+		    " http(s) URL or a file path");
+		return NULL;
+	}
+	if ((c = jwt_jwks_new(src, svc, timeout_ms, l->cooldown, why,
+	    sizeof(why))) == NULL) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_JWKS_URI: %s", why);
+		return NULL;
+	}
+	l->caches[l->ncaches++] = c;	/* freed with l from now on */
+	if (((*srcs)[l->ncaches - 1] = strdup(src)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * Read the HS secret at path (the raw bytes; one trailing newline is
+ * not part of it) into an octet key the caller releases.
+ */
+static cjose_jwk_t *
+jwt_local_secret(const char *path, char *err, size_t errlen)
+{
+	cjose_jwk_t *key;
+	cjose_err cerr;
+	char *buf, why[256];
+	size_t len;
+
+	if ((buf = jwt_jwks_read_file(path, JWT_HS_SECRET_MAX, &len, why,
+	    sizeof(why))) == NULL) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_HS_SECRET_FILE: %s", why);
+		return NULL;
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len < JWT_HS_SECRET_MIN) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_HS_SECRET_FILE: the"
+		    " secret is shorter than %d bytes", JWT_HS_SECRET_MIN);
+		key = NULL;
+	} else if ((key = cjose_jwk_create_oct_spec((const uint8_t *)buf,
+	    len, &cerr)) == NULL)
+		snprintf(err, errlen, "EPICS_AUTH_JWT_HS_SECRET_FILE: cannot"
+		    " make a key of it");
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return key;
+}
+
+struct jwt_local *
+jwt_local_load(jwt_config_get_fn get, const struct pvacms_host_services *svc,
+    long timeout_ms, char *err, size_t errlen)
+{
+	struct jwt_local *l;
+	char **iss = NULL, **uris = NULL, **secrets = NULL, **srcs = NULL;
+	size_t niss = 0, nuris = 0, nsecrets = 0, i, j;
+	const char *v, *src;
+	unsigned int algs;
+	char *end;
+	long cd;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (jwt_local_split("EPICS_AUTH_JWT_ISSUER",
+	    get("EPICS_AUTH_JWT_ISSUER"), JWT_LOCAL_MAX_ISSUERS, &iss, &niss,
+	    err, errlen) != 0 ||
+	    jwt_local_split("EPICS_AUTH_JWT_JWKS_URI",
+	    get("EPICS_AUTH_JWT_JWKS_URI"), JWT_LOCAL_MAX_ISSUERS, &uris,
+	    &nuris, err, errlen) != 0 ||
+	    jwt_local_split("EPICS_AUTH_JWT_HS_SECRET_FILE",
+	    get("EPICS_AUTH_JWT_HS_SECRET_FILE"), JWT_LOCAL_MAX_ISSUERS,
+	    &secrets, &nsecrets, err, errlen) != 0 ||
+	    jwt_local_split("EPICS_AUTH_JWT_AUDIENCE",
+	    get("EPICS_AUTH_JWT_AUDIENCE"), JWT_LOCAL_MAX_AUDIENCES,
+	    &l->audiences, &l->naudiences, err, errlen) != 0)
+		goto bad;
+	if (niss == 0) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_ISSUER: required for"
+		    " local verification (the exact iss of the tokens)");
+		goto bad;
+	}
+	for (i = 0; i < niss; i++)
+		for (j = i + 1; j < niss; j++)
+			if (strcmp(iss[i], iss[j]) == 0) {
+				snprintf(err, errlen, "EPICS_AUTH_JWT_ISSUER:"
+				    " an issuer is listed twice");
+				goto bad;
+			}
+	if (nuris > 1 && nuris != niss) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_JWKS_URI: %zu entries"
+		    " for %zu issuers (give one, or one per issuer)", nuris,
+		    niss);
+		goto bad;
+	}
+	if (nsecrets > 1 && nsecrets != niss) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_HS_SECRET_FILE: %zu"
+		    " entries for %zu issuers (give one, or one per issuer)",
+		    nsecrets, niss);
+		goto bad;
+	}
+
+	v = get("EPICS_AUTH_JWT_ALGORITHMS");
+	if (jwt_alg_parse_list(v, &algs, err, errlen) != 0)
+		goto bad;
+	if (!jwt_local_nonblank(v) && nsecrets > 0)
+		algs |= JWT_ALGS_HS;	/* the secret file enables HS */
+	if ((algs & JWT_ALGS_HS) && nsecrets == 0) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_ALGORITHMS: HS"
+		    " algorithms need EPICS_AUTH_JWT_HS_SECRET_FILE (they never"
+		    " use JWKS keys)");
+		goto bad;
+	}
+	if (nsecrets > 0 && (algs & JWT_ALGS_HS) == 0) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_HS_SECRET_FILE: set, but"
+		    " EPICS_AUTH_JWT_ALGORITHMS allows no HS algorithm");
+		goto bad;
+	}
+	if (nuris > 0 && (algs & ~JWT_ALGS_HS) == 0) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_JWKS_URI: set, but"
+		    " EPICS_AUTH_JWT_ALGORITHMS allows only HS algorithms,"
+		    " which never use JWKS keys");
+		goto bad;
+	}
+	l->algs = algs;
+
+	l->cooldown = JWT_JWKS_COOLDOWN_DEFAULT;
+	v = get("EPICS_AUTH_JWT_JWKS_COOLDOWN");
+	if (jwt_local_nonblank(v)) {
+		cd = strtol(v, &end, 10);
+		while (isspace((unsigned char)*end))
+			end++;
+		if (*end != '\0' || !isdigit((unsigned char)*v) || cd < 1 ||
+		    cd > JWT_JWKS_COOLDOWN_MAX) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_JWKS_COOLDOWN:"
+			    " expected seconds from 1 to %d",
+			    JWT_JWKS_COOLDOWN_MAX);
+			goto bad;
+		}
+		l->cooldown = cd;
+	}
+
+	if ((l->issuers = calloc(niss, sizeof(*l->issuers))) == NULL ||
+	    (l->caches = calloc(niss, sizeof(*l->caches))) == NULL ||
+	    (srcs = calloc(niss, sizeof(*srcs))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto bad;
+	}
+	for (i = 0; i < niss; i++) {
+		struct jwt_local_issuer *is = &l->issuers[i];
+
+		is->iss = iss[i];
+		iss[i] = NULL;
+		l->nissuers++;
+		if ((src = jwt_local_pick(uris, nuris, i)) != NULL &&
+		    (is->jwks = jwt_local_cache(l, &srcs, src, svc,
+		    timeout_ms, err, errlen)) == NULL)
+			goto bad;
+		if ((src = jwt_local_pick(secrets, nsecrets, i)) != NULL &&
+		    (is->hs_key = jwt_local_secret(src, err, errlen)) == NULL)
+			goto bad;
+		if (is->jwks == NULL && is->hs_key == NULL) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_ISSUER: issuer"
+			    " %zu has neither a JWKS nor an HS secret", i + 1);
+			goto bad;
+		}
+	}
+	jwt_local_strv_free(iss, niss);
+	jwt_local_strv_free(uris, nuris);
+	jwt_local_strv_free(secrets, nsecrets);
+	jwt_local_strv_free(srcs, l->ncaches);
+	return l;
+bad:
+	jwt_local_strv_free(iss, niss);
+	jwt_local_strv_free(uris, nuris);
+	jwt_local_strv_free(secrets, nsecrets);
+	jwt_local_strv_free(srcs, l->ncaches);
+	jwt_local_free(l);
+	return NULL;
+}
+
+void
+jwt_local_free(struct jwt_local *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nissuers; i++) {
+		free(l->issuers[i].iss);
+		if (l->issuers[i].hs_key != NULL)
+			cjose_jwk_release(l->issuers[i].hs_key);
+	}
+	for (i = 0; i < l->ncaches; i++)
+		jwt_jwks_free(l->caches[i]);
+	free(l->issuers);
+	free(l->caches);
+	jwt_local_strv_free(l->audiences, l->naudiences);
+	free(l);
+}
+
+void
+jwt_local_log(struct jwt_local *l, const struct pvacms_host_services *svc)
+{
+	char algs[128], iss[128];
+	size_t i;
+
+	jwt_alg_format(l->algs, algs, sizeof(algs));
+	for (i = 0; i < l->nissuers; i++) {
+		jwt_status_sanitize(iss, sizeof(iss), l->issuers[i].iss, 120);
+		svc->log(PVACMS_LOG_INFO, "local issuer %s: %s%s%s", iss,
+		    l->issuers[i].jwks != NULL ? "JWKS " : "",
+		    l->issuers[i].jwks != NULL ?
+		    jwt_jwks_source(l->issuers[i].jwks) : "",
+		    l->issuers[i].hs_key != NULL ? (l->issuers[i].jwks !=
+		    NULL ? " and HS secret" : "HS secret") : "");
+	}
+	jwt_local_log_stats(l, svc);
+	for (i = 0; i < l->ncaches; i++) {
+		if (strncasecmp(jwt_jwks_source(l->caches[i]), "http://", 7)
+		    == 0)
+			svc->log(PVACMS_LOG_WARN, "JWKS %s is fetched over"
+			    " plain http: anyone on the path can replace the"
+			    " keys", jwt_jwks_source(l->caches[i]));
+	}
+	svc->log(PVACMS_LOG_INFO, "local algorithms: %s; JWKS cooldown %lds",
+	    algs, l->cooldown);
+	if (l->naudiences == 0)
+		svc->log(PVACMS_LOG_WARN, "EPICS_AUTH_JWT_AUDIENCE is not set:"
+		    " local verification accepts tokens these issuers minted"
+		    " for ANY audience (any other service's tokens too); set"
+		    " it to the audience of pvacms");
+}
+
+void
+jwt_local_log_stats(struct jwt_local *l,
+    const struct pvacms_host_services *svc)
+{
+	struct jwt_jwks_stats st;
+	size_t i;
+
+	for (i = 0; i < l->ncaches; i++) {
+		jwt_jwks_stats(l->caches[i], &st);
+		svc->log(PVACMS_LOG_INFO, "JWKS %s: %zu keys, %lu fetches"
+		    " (%lu failed), %lu unknown kids, %lu stale uses, last"
+		    " good %lld", jwt_jwks_source(l->caches[i]), st.keys,
+		    st.fetches, st.failures, st.unknown_kid, st.stale_served,
+		    (long long)st.last_fetch);
+	}
+}
+
+int
+jwt_local_stats(struct jwt_local *l, size_t i, struct jwt_jwks_stats *st)
+{
+	if (l == NULL || i >= l->nissuers || l->issuers[i].jwks == NULL)
+		return -1;
+	jwt_jwks_stats(l->issuers[i].jwks, st);
+	return 0;
+}
+
+/* Whether aud holds one of the configured audiences (any, if none). */
+static int
+jwt_local_aud_ok(const struct jwt_local *l, json_t *aud)
+{
+	json_t *a;
+	size_t i, k;
+
+	if (l->naudiences == 0)
+		return 1;
+	if (json_is_string(aud)) {
+		for (i = 0; i < l->naudiences; i++)
+			if (strcmp(json_string_value(aud), l->audiences[i]) ==
+			    0)
+				return 1;
+		return 0;
+	}
+	json_array_foreach(aud, k, a)
+		for (i = 0; i < l->naudiences; i++)
+			if (json_is_string(a) && strcmp(json_string_value(a),
+			    l->audiences[i]) == 0)
+				return 1;
+	return 0;
+}
+
+int
+jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
+    const struct jwt_token *t, int64_t now, long leeway, int offline,
+    char *err, size_t errlen)
+{
+	const struct jwt_local_issuer *is = NULL;
+	const struct jwt_alg *alg;
+	const struct jwt_jwk *jk = NULL;
+	struct jwt_keyset *set = NULL;
+	const cjose_jwk_t *key;
+	cjose_jws_t *jws = NULL;
+	cjose_err cerr;
+	const char *halg;
+	char safe[72];
+	size_t i;
+	int r;
+
+	if ((r = jwt_alg_header_check(t->header, err, errlen)) != JWT_OK)
+		return r;
+	alg = jwt_alg_find(t->alg);
+	if (alg == NULL || (l->algs & alg->bit) == 0) {
+		jwt_status_sanitize(safe, sizeof(safe), t->alg, 16);
+		snprintf(err, errlen, "algorithm %s is not allowed", safe);
+		return JWT_ALG_NOT_ALLOWED;
+	}
+	if (t->iss == NULL) {
+		snprintf(err, errlen, "token has no iss");
+		return JWT_ISSUER_MISMATCH;
+	}
+	for (i = 0; i < l->nissuers && is == NULL; i++)
+		if (strcmp(l->issuers[i].iss, t->iss) == 0)
+			is = &l->issuers[i];
+	if (is == NULL) {
+		jwt_status_sanitize(safe, sizeof(safe), t->iss, 64);
+		snprintf(err, errlen, "issuer '%s' is not a local issuer",
+		    safe);
+		return JWT_ISSUER_MISMATCH;
+	}
+
+	if (alg->family == JWT_ALG_HS) {
+		/* Only the issuer's shared secret; never a JWKS key. */
+		if (is->hs_key == NULL) {
+			snprintf(err, errlen, "%s needs this issuer's HS"
+			    " secret, and it has none", alg->name);
+			return JWT_ALG_NOT_ALLOWED;
+		}
+		key = is->hs_key;
+		if ((r = jwt_alg_key_check(alg, key, err, errlen)) != JWT_OK)
+			return r;
+	} else {
+		if (is->jwks == NULL) {
+			snprintf(err, errlen, "%s needs a JWKS, and this issuer"
+			    " has none", alg->name);
+			return JWT_ALG_NOT_ALLOWED;
+		}
+		if ((r = jwt_jwks_lookup(is->jwks, t->kid, alg, now, offline,
+		    &set, &jk, err, errlen)) != JWT_OK)
+			return r;
+		key = jk->jwk;
+	}
+
+	/* cjose reads the signature by the length it was given. */
+	if (!jwt_alg_sig_len_ok(alg, key, t->sig_len * 3 / 4)) {
+		snprintf(err, errlen, "signature has the wrong length for %s",
+		    alg->name);
+		r = JWT_BAD_SIGNATURE;
+		goto out;
+	}
+	if ((jws = cjose_jws_import(tok, len, &cerr)) == NULL) {
+		snprintf(err, errlen, "token is not a JWS cjose can read");
+		r = JWT_MALFORMED;
+		goto out;
+	}
+	halg = cjose_header_get(cjose_jws_get_protected(jws), CJOSE_HDR_ALG,
+	    &cerr);
+	if (halg == NULL || strcmp(halg, alg->name) != 0) {
+		snprintf(err, errlen, "token header read two ways");
+		r = JWT_MALFORMED;
+		goto out;
+	}
+	if (!cjose_jws_verify(jws, key, &cerr)) {
+		if (jk != NULL && jk->kid != NULL) {
+			jwt_status_sanitize(safe, sizeof(safe), jk->kid, 64);
+			snprintf(err, errlen, "signature does not verify with"
+			    " key '%s'", safe);
+		} else
+			snprintf(err, errlen, "signature does not verify");
+		r = JWT_BAD_SIGNATURE;
+		goto out;
+	}
+
+	if (!jwt_local_aud_ok(l, t->aud)) {
+		snprintf(err, errlen, t->aud == NULL ? "token has no aud" :
+		    "token aud names none of EPICS_AUTH_JWT_AUDIENCE");
+		r = JWT_AUDIENCE_MISMATCH;
+		goto out;
+	}
+	r = jwt_claims_check(t, now, leeway, err, errlen);
+out:
+	cjose_jws_release(jws);
+	if (set != NULL)
+		jwt_jwks_release(is->jwks, set);
+	return r;
+}
