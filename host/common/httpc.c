@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ struct httpc_sink {
 
 static size_t	httpc_write_cb(char *ptr, size_t size, size_t nmemb,
 		    void *userdata);
+static size_t	httpc_header_cb(char *ptr, size_t size, size_t nmemb,
+		    void *userdata);
 static int	httpc_host_is_loopback(const char *host);
 static int	httpc_check_url(const struct httpc_request *req, char *err,
 		    size_t errlen);
@@ -52,6 +55,52 @@ void
 httpc_global_cleanup(void)
 {
 	curl_global_cleanup();
+}
+
+/* Where header lines go: a caller's buffer, filled as far as it fits. */
+struct httpc_hdrsink {
+	char	*buf;
+	size_t	 size;
+	size_t	 len;
+};
+
+/*
+ * One header line from curl.  A status line starts a new answer (after a
+ * 100 Continue, say), so only the final answer's headers are kept.  Names
+ * are lower-cased, CR/LF stripped, and a line that does not fit whole is
+ * dropped rather than cut.
+ */
+static size_t
+httpc_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct httpc_hdrsink *h = userdata;
+	size_t n = size * nmemb, len = n, i;
+	int in_name = 1;
+
+	if (strncmp(ptr, "HTTP/", n < 5 ? n : 5) == 0 && n >= 5) {
+		h->len = 0;
+		h->buf[0] = '\0';
+		return n;
+	}
+	while (len > 0 && (ptr[len - 1] == '\r' || ptr[len - 1] == '\n' ||
+	    ptr[len - 1] == ' ' || ptr[len - 1] == '\t'))
+		len--;
+	if (len == 0 || memchr(ptr, ':', len) == NULL ||
+	    h->len + len + 2 > h->size)
+		return n;
+	for (i = 0; i < len; i++) {
+		char ch = ptr[i];
+
+		if (ch == ':')
+			in_name = 0;
+		if ((unsigned char)ch < 0x20 && ch != '\t')
+			ch = ' ';
+		h->buf[h->len++] = in_name ? (char)tolower((unsigned char)ch) :
+		    ch;
+	}
+	h->buf[h->len++] = '\n';
+	h->buf[h->len] = '\0';
+	return n;
 }
 
 static size_t
@@ -211,6 +260,7 @@ httpc_fetch(const struct httpc_request *req, struct httpc_response *resp,
 {
 	char errbuf[CURL_ERROR_SIZE], shown[256];
 	struct httpc_sink sink;
+	struct httpc_hdrsink hsink;
 	struct curl_slist *hdrs = NULL, *t;
 	const char *method;
 	const char *const *h;
@@ -265,6 +315,14 @@ httpc_fetch(const struct httpc_request *req, struct httpc_response *resp,
 	while (0)
 	HTTPC_SET(CURLOPT_ERRORBUFFER, errbuf);
 	HTTPC_SET(CURLOPT_URL, req->url);
+	if (req->headers_out != NULL && req->headers_out_len > 0) {
+		hsink.buf = req->headers_out;
+		hsink.size = req->headers_out_len;
+		hsink.len = 0;
+		hsink.buf[0] = '\0';
+		HTTPC_SET(CURLOPT_HEADERFUNCTION, httpc_header_cb);
+		HTTPC_SET(CURLOPT_HEADERDATA, &hsink);
+	}
 	HTTPC_SET(CURLOPT_NOSIGNAL, 1L);
 	HTTPC_SET(CURLOPT_FOLLOWLOCATION, 0L);
 	HTTPC_SET(CURLOPT_PROTOCOLS_STR, "http,https");

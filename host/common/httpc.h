@@ -24,6 +24,9 @@ struct httpc_request {
 	const char *client_p12;		/* client keychain for mutual TLS, or NULL */
 	const char *client_p12_password;
 	int plain_loopback_only;	/* refuse http:// to non-loopback hosts */
+	char *headers_out;		/* if set: the final answer's headers as */
+	size_t headers_out_len;		/* "name: value\n" lines, names lower-cased,
+					   NUL-terminated, truncated to fit */
 };
 
 struct httpc_response {

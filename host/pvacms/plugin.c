@@ -42,6 +42,8 @@ static size_t services_nopts;
 static void services_log(int, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 static const char *services_config_get(const char *);
+static int services_http_fetch_headers(const struct pvacms_http_request *,
+    struct pvacms_http_response *, char *, size_t, char *, size_t);
 static int services_http_fetch(const struct pvacms_http_request *,
     struct pvacms_http_response *, char *, size_t);
 static void services_http_free(struct pvacms_http_response *);
@@ -57,6 +59,8 @@ static const struct pvacms_host_services host_services = {
 	.hook_load = luahook_load,
 	.hook_extract_claims = luahook_extract_claims,
 	.hook_interpret_response = luahook_interpret_response,
+	/* ABI 1.2 */
+	.http_fetch_headers = services_http_fetch_headers,
 };
 
 static void
@@ -85,9 +89,11 @@ services_config_get(const char *env_name)
 	return getenv(env_name);
 }
 
+/* Both fetch services: one request through httpc, headers optional. */
 static int
-services_http_fetch(const struct pvacms_http_request *req,
-    struct pvacms_http_response *resp, char *err, size_t errlen)
+services_http_fetch_headers(const struct pvacms_http_request *req,
+    struct pvacms_http_response *resp, char *headers, size_t headers_len,
+    char *err, size_t errlen)
 {
 	struct httpc_request hreq;
 	struct httpc_response hresp;
@@ -101,6 +107,8 @@ services_http_fetch(const struct pvacms_http_request *req,
 	hreq.body_len = req->body_len;
 	hreq.timeout_ms = req->timeout_ms;
 	hreq.max_response = req->max_response;
+	hreq.headers_out = headers;
+	hreq.headers_out_len = headers != NULL ? headers_len : 0;
 	if (httpc_fetch(&hreq, &hresp, err, errlen) != 0)
 		return -1;
 	resp->status = hresp.status;
@@ -108,6 +116,13 @@ services_http_fetch(const struct pvacms_http_request *req,
 	resp->body_len = hresp.body_len;
 	resp->content_type = hresp.content_type;
 	return 0;
+}
+
+static int
+services_http_fetch(const struct pvacms_http_request *req,
+    struct pvacms_http_response *resp, char *err, size_t errlen)
+{
+	return services_http_fetch_headers(req, resp, NULL, 0, err, errlen);
 }
 
 static void

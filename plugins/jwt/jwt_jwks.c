@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -476,6 +477,50 @@ jwt_jwks_may_fetch(const struct jwt_jwks *c, int64_t now)
  * One fetch of the source, without the lock.  Returns a new set (one
  * reference) with its freshness in *maxage, or NULL with a reason.
  */
+/* 1 if the host offers http_fetch_headers (ABI 1.2 and a table that big). */
+static int
+jwt_jwks_has_headers(const struct pvacms_host_services *svc)
+{
+	return PVACMS_AUTHN_ABI_GET_MINOR(svc->version) >= 2 &&
+	    svc->size >= offsetof(struct pvacms_host_services,
+	    http_fetch_headers) + sizeof(svc->http_fetch_headers) &&
+	    svc->http_fetch_headers != NULL;
+}
+
+/*
+ * The value of header `name` (lower case) in "name: value\n" lines, copied
+ * into buf without surrounding blanks; NULL when absent.
+ */
+static const char *
+jwt_jwks_header(const char *lines, const char *name, char *buf, size_t len)
+{
+	size_t nlen = strlen(name), vlen;
+	const char *p = lines, *v, *end;
+
+	while (*p != '\0') {
+		end = strchr(p, '\n');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == ':') {
+			v = p + nlen + 1;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			vlen = (size_t)(end - v);
+			while (vlen > 0 && (v[vlen - 1] == ' ' ||
+			    v[vlen - 1] == '\t'))
+				vlen--;
+			if (vlen >= len)
+				vlen = len - 1;
+			memcpy(buf, v, vlen);
+			buf[vlen] = '\0';
+			return buf;
+		}
+		p = *end != '\0' ? end + 1 : end;
+	}
+	return NULL;
+}
+
 static struct jwt_keyset *
 jwt_jwks_fetch(struct jwt_jwks *c, long *maxage, char *err, size_t errlen)
 {
@@ -485,8 +530,9 @@ jwt_jwks_fetch(struct jwt_jwks *c, long *maxage, char *err, size_t errlen)
 	struct pvacms_http_request req;
 	struct pvacms_http_response resp;
 	struct jwt_keyset *set;
-	char why[160];
+	char why[160], hdrs[4096], cc[256];
 	size_t skipped;
+	int rc;
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
@@ -496,7 +542,14 @@ jwt_jwks_fetch(struct jwt_jwks *c, long *maxage, char *err, size_t errlen)
 	req.timeout_ms = c->timeout_ms;
 	req.max_response = JWT_JWKS_MAX_BYTES;
 	why[0] = '\0';
-	if (c->svc->http_fetch(&req, &resp, why, sizeof(why)) != 0) {
+	hdrs[0] = '\0';
+	/* ABI 1.2 hosts also give the headers, for Cache-Control. */
+	if (jwt_jwks_has_headers(c->svc))
+		rc = c->svc->http_fetch_headers(&req, &resp, hdrs, sizeof(hdrs),
+		    why, sizeof(why));
+	else
+		rc = c->svc->http_fetch(&req, &resp, why, sizeof(why));
+	if (rc != 0) {
 		why[sizeof(why) - 1] = '\0';
 		snprintf(err, errlen, "fetch failed: %s",
 		    why[0] != '\0' ? why : "no reason given");
@@ -510,13 +563,9 @@ jwt_jwks_fetch(struct jwt_jwks *c, long *maxage, char *err, size_t errlen)
 	set = jwt_jwks_parse(resp.body != NULL ? resp.body : "",
 	    resp.body != NULL ? resp.body_len : 0, &skipped, why,
 	    sizeof(why));
-	/*
-	 * TODO(ABI 1.2): honour Cache-Control.  http_fetch gives no
-	 * response headers yet; with a cache_control member in struct
-	 * pvacms_http_response this becomes
-	 * jwt_jwks_max_age(resp.cache_control).  Until then: 5 minutes.
-	 */
-	*maxage = jwt_jwks_max_age(NULL);
+	/* Cache-Control max-age, clamped to [5 min, 24 h]; none: 5 min. */
+	*maxage = jwt_jwks_max_age(jwt_jwks_header(hdrs, "cache-control",
+	    cc, sizeof(cc)));
 	c->svc->http_free(&resp);
 	if (set == NULL) {
 		snprintf(err, errlen, "%s", why);

@@ -99,6 +99,7 @@ serve(int fd, enum mode m)
 			    strlen(body), "|%s", eoh + 4);
 		snprintf(resp, sizeof(resp), "HTTP/1.1 201 Created\r\n"
 		    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+		    "Cache-Control:  max-age=600 \r\n"
 		    "Connection: close\r\n\r\n%s", strlen(body), body);
 		say(fd, resp);
 		break;
@@ -161,7 +162,7 @@ main(void)
 	int lfd, port, dead;
 	pid_t pid;
 
-	tap_plan(37);
+	tap_plan(41);
 	if (httpc_global_init(err, sizeof(err)) != 0 ||
 	    (lfd = listen_any(&port)) < 0) {
 		printf("Bail out! setup: %s\n", err);
@@ -219,6 +220,35 @@ main(void)
 	httpc_response_free(&rs);
 	ok(rs.body == NULL && rs.content_type == NULL,
 	    "httpc_response_free zeroes");
+	/* The answer's headers, names lower-cased, when asked for. */
+	{
+		char headers[512], tiny[24];
+
+		rq.headers_out = headers;
+		rq.headers_out_len = sizeof(headers);
+		pid = serve_once(lfd, M_ECHO);
+		is_int(httpc_fetch(&rq, &rs, err, sizeof(err)), 0,
+		    "GET with header capture works");
+		reap(pid);
+		ok(strstr(headers, "cache-control:  max-age=600\n") != NULL &&
+		    strstr(headers, "content-type: application/json\n") !=
+		    NULL && strstr(headers, "HTTP/") == NULL,
+		    "headers captured, names lower-cased, no status line");
+		httpc_response_free(&rs);
+		rq.headers_out = tiny;
+		rq.headers_out_len = sizeof(tiny);
+		pid = serve_once(lfd, M_ECHO);
+		is_int(httpc_fetch(&rq, &rs, err, sizeof(err)), 0,
+		    "a small header buffer is not an error");
+		reap(pid);
+		ok(strlen(tiny) < sizeof(tiny) && (tiny[0] == '\0' ||
+		    tiny[strlen(tiny) - 1] == '\n'),
+		    "lines that do not fit are left out whole (%zu bytes)",
+		    strlen(tiny));
+		httpc_response_free(&rs);
+		rq.headers_out = NULL;
+		rq.headers_out_len = 0;
+	}
 	rq.method = "POST";
 	rq.body = "{\"a\":1}";
 	rq.body_len = 7;

@@ -111,6 +111,26 @@ static const struct pvacms_host_services fx_svc = {
 	.http_free = fx_free,
 };
 
+/* An ABI 1.2 host also hands over the answer's headers. */
+static int
+fx_fetch_headers(const struct pvacms_http_request *req,
+    struct pvacms_http_response *resp, char *headers, size_t headers_len,
+    char *err, size_t errlen)
+{
+	snprintf(headers, headers_len, "content-type: application/json\n"
+	    "cache-control: public, max-age=3600\n");
+	return fx_fetch(req, resp, err, errlen);
+}
+
+static const struct pvacms_host_services fx_svc_headers = {
+	.version = PVACMS_AUTHN_ABI_VERSION,
+	.size = sizeof(struct pvacms_host_services),
+	.log = fx_logf,
+	.http_fetch = fx_fetch,
+	.http_free = fx_free,
+	.http_fetch_headers = fx_fetch_headers,
+};
+
 static int
 fx_count(void)
 {
@@ -182,7 +202,7 @@ main(void)
 	size_t skipped, len, i;
 	int n, before, ok_all, r;
 
-	tap_plan(70);
+	tap_plan(72);
 	if (mkdtemp(dir) == NULL)
 		abort();
 	k1 = tk_rsa(2048, "k1");
@@ -285,6 +305,22 @@ main(void)
 	c = jwt_jwks_new("/nonexistent/jwks.json", &fx_svc, 1000, 30, err,
 	    sizeof(err));
 	ok(c == NULL, "missing pinned file refused at load");
+
+	/* Cache-Control from an ABI 1.2 host sets the freshness. */
+	fx_body = set1;
+	c = jwt_jwks_new("https://idp.example/jwks", &fx_svc_headers, 2000, 30,
+	    err, sizeof(err));
+	is_int(c != NULL ? look(c, "k1", "RS256", T0) : -1, JWT_OK,
+	    "1.2 host: k1 fetched");
+	if (c != NULL) {
+		jwt_jwks_stats(c, &st);
+		is_int((long long)(st.expires - st.last_fetch), 3600,
+		    "Cache-Control max-age=3600 honoured");
+		jwt_jwks_free(c);
+	}
+	pthread_mutex_lock(&fx_lock);
+	fx_calls = 0;	/* the counts below start here */
+	pthread_mutex_unlock(&fx_lock);
 
 	/* Single flight: 8 threads, a slow fetch, one call. */
 	fx_body = set1;

@@ -29,6 +29,8 @@
  *   1.1  Lua hooks: services hook_load, hook_extract_claims,
  *        hook_interpret_response and struct pvacms_claims; plugin member
  *        dry_run for the offline script test (pvacms --dry-run).
+ *   1.2  service http_fetch_headers: the answer's headers too (for
+ *        Cache-Control on JWKS fetches and for interpret_response).
  */
 #ifndef PVACMS_AUTHN_H
 #define PVACMS_AUTHN_H
@@ -41,7 +43,7 @@ extern "C" {
 #endif
 
 #define PVACMS_AUTHN_ABI_MAJOR 1
-#define PVACMS_AUTHN_ABI_MINOR 1
+#define PVACMS_AUTHN_ABI_MINOR 2
 #define PVACMS_AUTHN_ABI_VERSION \
 	((PVACMS_AUTHN_ABI_MAJOR << 16) | PVACMS_AUTHN_ABI_MINOR)
 #define PVACMS_AUTHN_ABI_GET_MAJOR(v) ((unsigned)(v) >> 16)
@@ -198,6 +200,17 @@ struct pvacms_host_services {
 	int (*hook_interpret_response)(struct pvacms_hook *hook, long status,
 	    const char *body, size_t body_len, const char *const *headers,
 	    char *reason, size_t reasonlen);
+
+	/* ---- ABI 1.2 ---- */
+
+	/*
+	 * http_fetch, and also the final answer's headers, copied into the
+	 * caller's buffer as "name: value\n" lines with lower-cased names,
+	 * NUL-terminated; a line that does not fit is left out.
+	 */
+	int (*http_fetch_headers)(const struct pvacms_http_request *req,
+	    struct pvacms_http_response *resp, char *headers,
+	    size_t headers_len, char *err, size_t errlen);
 };
 
 /* A command-line flag a plugin accepts; the host maps it to env_name. */
