@@ -32,11 +32,10 @@
 #include "log.h"
 #include "plugin.h"
 #include "policy.h"
+#include "request.h"
 #include "status.h"
 #include "timefmt.h"
 #include "worker.h"
-
-#define ISSUE_MAX_CREDENTIAL (16 * 1024)
 
 struct issue_job {
 	struct app *app;
@@ -93,12 +92,14 @@ void
 issue_handle(struct app *app, struct evhttp_request *req)
 {
 	struct issue_job *job = NULL;
-	const char *body, *type, *usage, *csr, *token;
-	json_t *root = NULL, *data;
-	json_error_t jerr;
+	struct cert_request creq;
+	const char *types[API_MAX_PLUGINS + 1];
+	const char *body;
 	size_t body_len, i;
 	char err[256];
+	int r;
 
+	memset(&creq, 0, sizeof(creq));
 	if (app->draining) {
 		api_reply_error(req, 503, "stopping", "pvacms is shutting "
 		    "down");
@@ -109,21 +110,20 @@ issue_handle(struct app *app, struct evhttp_request *req)
 		    "than %d bytes", API_MAX_BODY);
 		return;
 	}
-	root = json_loadb(body, body_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL || !json_is_object(root)) {
-		api_reply_error(req, 400, "bad_request", "request body is not "
-		    "a JSON object%s%s", root ? "" : ": ",
-		    root ? "" : jerr.text);
+	for (i = 0; i < app->nplugins && i < API_MAX_PLUGINS; i++)
+		types[i] = plugin_api(app->plugins[i])->name;
+	types[i] = NULL;
+	r = request_parse(body, body_len, types, &creq, err, sizeof(err));
+	if (r == REQUEST_TOO_LARGE) {
+		api_reply_error(req, 413, "too_large", "%s", err);
 		goto out;
 	}
-	type = json_string_value(json_object_get(root, "type"));
-	usage = json_string_value(json_object_get(root, "usage"));
-	csr = json_string_value(json_object_get(root, "csr"));
-	data = json_object_get(root, "data");
-	if (type == NULL || usage == NULL || csr == NULL ||
-	    !json_is_object(data)) {
-		api_reply_error(req, 400, "bad_request", "request needs "
-		    "string fields type, usage, csr and an object data");
+	if (r == REQUEST_NOMEM) {
+		api_reply_error(req, 500, "internal", "out of memory");
+		goto out;
+	}
+	if (r != REQUEST_OK) {
+		api_reply_error(req, 400, "bad_request", "%s", err);
 		goto out;
 	}
 	if ((job = calloc(1, sizeof(*job))) == NULL) {
@@ -132,42 +132,25 @@ issue_handle(struct app *app, struct evhttp_request *req)
 	}
 	job->app = app;
 	job->req = req;
-	if (issue_usage(usage, &job->usage) != 0) {
+	if (issue_usage(creq.usage, &job->usage) != 0) {
+		/* request_parse admits only these three. */
 		api_reply_error(req, 400, "bad_request", "usage must be "
 		    "client, server or ioc");
 		goto out;
 	}
-	snprintf(job->usage_name, sizeof(job->usage_name), "%s", usage);
-	for (i = 0; i < app->nplugins; i++)
-		if (strcmp(plugin_api(app->plugins[i])->name, type) == 0)
-			job->api = plugin_api(app->plugins[i]);
-	if (job->api == NULL) {
-		api_reply_error(req, 400, "bad_request", "no authenticator "
-		    "of type '%.32s' is loaded", type);
-		goto out;
-	}
-	token = json_string_value(json_object_get(data, "token"));
-	if (token == NULL || *token == '\0') {
-		api_reply_error(req, 400, "bad_request", "data.token must be "
-		    "a non-empty string");
-		goto out;
-	}
-	job->credential_len = strlen(token);
-	if (job->credential_len > ISSUE_MAX_CREDENTIAL) {
-		api_reply_error(req, 413, "too_large", "token larger than %d "
-		    "bytes", ISSUE_MAX_CREDENTIAL);
-		goto out;
-	}
-	job->pubkey = ca_csr_pubkey(csr, strlen(csr), job->spki_sha256, err,
-	    sizeof(err));
+	snprintf(job->usage_name, sizeof(job->usage_name), "%s", creq.usage);
+	job->api = plugin_api(app->plugins[creq.type_index]);
+	job->pubkey = ca_csr_pubkey(creq.csr, creq.csr_len, job->spki_sha256,
+	    err, sizeof(err));
 	if (job->pubkey == NULL) {
 		api_reply_error(req, 400, "bad_request", "%s", err);
 		goto out;
 	}
-	if ((job->credential = strdup(token)) == NULL) {
-		api_reply_error(req, 500, "internal", "out of memory");
-		goto out;
-	}
+	/* The job takes the token over; issue_free wipes it. */
+	job->credential = creq.token;
+	job->credential_len = creq.token_len;
+	creq.token = NULL;
+	creq.token_len = 0;
 	api_peer(req, job->peer, sizeof(job->peer));
 	job->areq.type = job->api->name;
 	job->areq.usage = (int)job->usage;
@@ -183,7 +166,7 @@ issue_handle(struct app *app, struct evhttp_request *req)
 	job = NULL;	/* issue_done owns it now */
 out:
 	issue_free(job);
-	json_decref(root);
+	request_clear(&creq);
 }
 
 /* Worker thread: only the plugin runs here. */

@@ -8,7 +8,7 @@
 setup_root
 start_issuer
 start_pvacms
-plan 39
+plan 44
 
 # post BODY: POST /v1/certs over HTTPS; sets CODE and BODY.
 post()
@@ -38,6 +38,14 @@ post '[1,2,3]'
 expect 400 bad_request "JSON array instead of object"
 post '{"type":"jwt","usage":"client","csr":'"$CSR"',"data":{"token":"'"$TOKEN"'"},"type":"jwt"}'
 expect 400 bad_request "duplicate key"
+like "$BODY" 'duplicate member' "the duplicate-key error says so"
+# A syntax error right after the token: the answer names the place, and
+# never quotes the text there (it would be part of the token).
+post '{"type":"jwt","usage":"client","csr":'"$CSR"',"data":{"token":"'"$TOKEN"'" ]}'
+expect 400 bad_request "a syntax error after the token"
+like "$BODY" 'not valid JSON \(syntax error at byte [0-9]+\)' \
+    "the syntax error names its byte offset"
+unlike "$BODY" "${TOKEN:0:20}" "the syntax error does not quote the token"
 post '{"type":"jwt","usage":"ca","csr":'"$CSR"',"data":{"token":"'"$TOKEN"'"}}'
 expect 400 bad_request "usage ca (never a CA)"
 like "$BODY" 'client, server or ioc' "usage error names the allowed usages"
