@@ -7,23 +7,56 @@
 # token from a pool fetched before the window (the validator is called
 # for every request), then the status rate of one certificate for
 # STATUS_SECS seconds.  A benchmark: it never judges the figures.
-# Environment: see bench/lib.sh; CLIENTS (default 4), SECS (10),
-# STATUS_SECS (5), TOKENS per client (2000).
+# MODE picks how pvacms checks the tokens: remote (the seed's validator
+# call per request), local (signature checked in pvacms against the
+# issuer's JWKS, issue #4) or both (default: one run of each, one after
+# the other, each with its own issuer and pvacms).
+# Environment: see bench/lib.sh; MODE (both), CLIENTS (default 4), SECS
+# (10), STATUS_SECS (5), TOKENS per client (2000 remote, 4000 local:
+# local mode goes through them faster).
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
+MODE=${MODE:-both}
+case $MODE in
+both)
+	rc=0
+	for m in remote local; do
+		echo "-- mode $m"
+		MODE=$m bash "$0" "$@" || rc=1
+	done
+	exit "$rc"
+	;;
+remote | local) ;;
+*)
+	echo "${0##*/}: MODE must be remote, local or both" >&2
+	exit 2
+	;;
+esac
+
 CLIENTS=${CLIENTS:-4}
 SECS=${SECS:-10}
 STATUS_SECS=${STATUS_SECS:-5}
-TOKENS=${TOKENS:-2000}
+if [ "$MODE" = local ]; then
+	TOKENS=${TOKENS:-4000}
+else
+	TOKENS=${TOKENS:-2000}
+fi
 PROG=$top_builddir/bench/issue_rate
 
 bench_setup
 [ -x "$PROG" ] || die "$PROG not built (make bench/issue_rate)"
 start_issuer
-start_pvacms
+if [ "$MODE" = local ]; then
+	start_pvacms --jwt-mode local \
+	    --jwt-jwks-uri "http://localhost:$ISSUER_PORT/default/jwks" \
+	    --jwt-issuer "http://localhost:$ISSUER_PORT/default" \
+	    --jwt-audience default
+else
+	start_pvacms
+fi
 
 declare -a csrs=()
 for i in $(seq "$CLIENTS"); do

@@ -115,22 +115,31 @@ jwt_alg_format(unsigned int mask, char *buf, size_t buflen)
 }
 
 int
-jwt_alg_header_check(json_t *header, char *err, size_t errlen)
+jwt_alg_header_keys(json_t *header, char *err, size_t errlen)
 {
-	json_t *alg;
 	size_t i;
 
-	if (!json_is_object(header)) {
-		snprintf(err, errlen, "token header is not an object");
-		return JWT_MALFORMED;
-	}
 	for (i = 0; i < sizeof(jwt_alg_key_members) /
 	    sizeof(jwt_alg_key_members[0]); i++)
 		if (json_object_get(header, jwt_alg_key_members[i]) != NULL) {
 			snprintf(err, errlen, "token header names its own key"
 			    " (%s); refused", jwt_alg_key_members[i]);
-			return JWT_MALFORMED;
+			return JWT_ALG_NOT_ALLOWED;
 		}
+	return JWT_OK;
+}
+
+int
+jwt_alg_header_check(json_t *header, char *err, size_t errlen)
+{
+	json_t *alg;
+
+	if (!json_is_object(header)) {
+		snprintf(err, errlen, "token header is not an object");
+		return JWT_MALFORMED;
+	}
+	if (jwt_alg_header_keys(header, err, errlen) != JWT_OK)
+		return JWT_ALG_NOT_ALLOWED;
 	if (json_object_get(header, "crit") != NULL) {
 		snprintf(err, errlen, "token header has unsupported crit");
 		return JWT_MALFORMED;

@@ -56,9 +56,15 @@ int jwt_alg_parse_list(const char *list, unsigned int *mask, char *err,
 void jwt_alg_format(unsigned int mask, char *buf, size_t buflen);
 
 /*
- * The header rules: no jku, jwk, x5u or x5c (a token never names its
- * own key), no crit, an alg that is a string and not "none".  Returns
- * JWT_OK, or JWT_MALFORMED / JWT_ALG_NOT_ALLOWED with a reason in err.
+ * RFC 8725 §3.10: a token never names its own key.  Returns JWT_OK, or
+ * JWT_ALG_NOT_ALLOWED with the member (jku, jwk, x5u or x5c) in err.
+ */
+int jwt_alg_header_keys(json_t *header, char *err, size_t errlen);
+
+/*
+ * The header rules: jwt_alg_header_keys, no crit, an alg that is a
+ * string, not "none" and one we implement.  Returns JWT_OK, or
+ * JWT_MALFORMED / JWT_ALG_NOT_ALLOWED with a reason in err.
  */
 int jwt_alg_header_check(json_t *header, char *err, size_t errlen);
 

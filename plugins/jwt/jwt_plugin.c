@@ -456,8 +456,9 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 	    p[len - 1] == '\r' || p[len - 1] == '\n'))
 		len--;
 
-	if (jwt_token_parse(p, len, &tok, why, sizeof(why)) != 0) {
-		jwt_plugin_set(res, JWT_MALFORMED, why);
+	if ((status = jwt_token_parse(p, len, &tok, why, sizeof(why))) !=
+	    JWT_OK) {
+		jwt_plugin_set(res, status, why);
 		goto out;
 	}
 	if (tok.sub != NULL && jwt_claims_subject_ok(tok.sub))

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jwt_alg.h"
+#include "jwt_status.h"
 #include "jwt_token.h"
 
 static int	jwt_token_b64val(unsigned char ch);
@@ -155,65 +157,77 @@ jwt_token_parse(const char *tok, size_t len, struct jwt_token *t, char *err,
 	const char *d1, *d2, *sig;
 	size_t i, siglen;
 	json_t *aud;
+	int rc = JWT_MALFORMED;
 
 	memset(t, 0, sizeof(*t));
 	if (tok == NULL || len == 0) {
 		snprintf(err, errlen, "token is empty");
-		return -1;
+		return JWT_MALFORMED;
 	}
 	if (len > JWT_TOKEN_MAX) {
 		snprintf(err, errlen, "token larger than %d bytes",
 		    JWT_TOKEN_MAX);
-		return -1;
+		return JWT_MALFORMED;
 	}
 	if (memchr(tok, '\0', len) != NULL) {
 		snprintf(err, errlen, "token holds a NUL byte");
-		return -1;
+		return JWT_MALFORMED;
 	}
 	if ((d1 = memchr(tok, '.', len)) == NULL ||
 	    (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - tok))) == NULL) {
 		snprintf(err, errlen, "token is not three dot-separated parts");
-		return -1;
+		return JWT_MALFORMED;
 	}
 	sig = d2 + 1;
 	siglen = len - (size_t)(sig - tok);
 	if (memchr(sig, '.', siglen) != NULL) {
 		snprintf(err, errlen, "token has more than three parts"
 		    " (encrypted tokens are not supported)");
-		return -1;
+		return JWT_MALFORMED;
 	}
-	if (siglen == 0) {
-		snprintf(err, errlen, "token signature is empty");
-		return -1;
-	}
-	if (siglen % 4 == 1) {
-		snprintf(err, errlen, "token signature is not base64url");
-		return -1;
-	}
-	for (i = 0; i < siglen; i++)
-		if (jwt_token_b64val((unsigned char)sig[i]) < 0) {
-			snprintf(err, errlen,
-			    "token signature is not base64url");
-			return -1;
-		}
+	/*
+	 * The header first, so that an unsigned (alg none) token is named
+	 * for what it is rather than for its empty signature.
+	 */
 	if ((t->header = jwt_token_part(tok, (size_t)(d1 - tok), "header",
 	    err, errlen)) == NULL)
 		goto bad;
-	if ((t->claims = jwt_token_part(d1 + 1, (size_t)(d2 - d1 - 1),
-	    "payload", err, errlen)) == NULL)
-		goto bad;
-	if (jwt_token_string(t->header, "alg", &t->alg, err, errlen) != 0 ||
-	    jwt_token_string(t->header, "kid", &t->kid, err, errlen) != 0 ||
-	    jwt_token_string(t->header, "typ", &t->typ, err, errlen) != 0)
+	if (jwt_token_string(t->header, "alg", &t->alg, err, errlen) != 0)
 		goto bad;
 	if (t->alg == NULL || *t->alg == '\0') {
 		snprintf(err, errlen, "token header has no alg");
 		goto bad;
 	}
+	/* RFC 8725 §3.1, §3.10: policy refusals in every mode. */
 	if (strcasecmp(t->alg, "none") == 0) {
 		snprintf(err, errlen, "unsigned token (alg none) refused");
+		rc = JWT_ALG_NOT_ALLOWED;
 		goto bad;
 	}
+	if (jwt_alg_header_keys(t->header, err, errlen) != JWT_OK) {
+		rc = JWT_ALG_NOT_ALLOWED;
+		goto bad;
+	}
+	if (siglen == 0) {
+		snprintf(err, errlen, "token signature is empty");
+		goto bad;
+	}
+	if (siglen % 4 == 1) {
+		snprintf(err, errlen, "token signature is not base64url");
+		goto bad;
+	}
+	for (i = 0; i < siglen; i++)
+		if (jwt_token_b64val((unsigned char)sig[i]) < 0) {
+			snprintf(err, errlen,
+			    "token signature is not base64url");
+			goto bad;
+		}
+	if ((t->claims = jwt_token_part(d1 + 1, (size_t)(d2 - d1 - 1),
+	    "payload", err, errlen)) == NULL)
+		goto bad;
+	if (jwt_token_string(t->header, "kid", &t->kid, err, errlen) != 0 ||
+	    jwt_token_string(t->header, "typ", &t->typ, err, errlen) != 0)
+		goto bad;
 	if (json_object_get(t->header, "crit") != NULL) {
 		/* RFC 7515 §4.1.11: we understand no extension. */
 		snprintf(err, errlen, "token header has unsupported crit");
@@ -249,10 +263,10 @@ jwt_token_parse(const char *tok, size_t len, struct jwt_token *t, char *err,
 	}
 	t->signing_len = (size_t)(d2 - tok);
 	t->sig_len = siglen;
-	return 0;
+	return JWT_OK;
 bad:
 	jwt_token_free(t);
-	return -1;
+	return rc;
 }
 
 void

@@ -36,9 +36,11 @@ struct jwt_token {
 };
 
 /*
- * Parse the compact JWS in tok[0..len).  Returns 0 and fills *t (release
- * it with jwt_token_free), or -1 with a one-line reason in err (code
- * token_malformed) and *t left empty.  The reason never quotes the token.
+ * Parse the compact JWS in tok[0..len).  Returns JWT_OK (0) and fills *t
+ * (release it with jwt_token_free), or with *t left empty and a one-line
+ * reason in err: JWT_ALG_NOT_ALLOWED for what RFC 8725 forbids whoever
+ * checks the signature (alg none, a header that names its own key), and
+ * JWT_MALFORMED for everything else.  The reason never quotes the token.
  */
 int jwt_token_parse(const char *tok, size_t len, struct jwt_token *t,
     char *err, size_t errlen);

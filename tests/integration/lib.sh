@@ -574,3 +574,97 @@ tree_sum()
 	find "$@" -type f -print0 2>/dev/null | sort -z |
 	    xargs -0 -r sha256sum
 }
+
+# ---------------------------------------------------------------- local mode
+
+CRAFT_PY=$LIB_DIR/craft_token.py
+
+# start_pvacms_local [ARGS]: start_pvacms in local verification mode
+# against the current issuer: keys from its JWKS URL, exact iss
+# ISSUER_URL, audience "default".  ARGS come last (they win).
+start_pvacms_local()
+{
+	start_pvacms --jwt-mode local \
+	    --jwt-jwks-uri "http://localhost:$ISSUER_PORT/default/jwks" \
+	    --jwt-issuer "$ISSUER_URL" --jwt-audience default "$@"
+}
+
+# craft CASE [ARGS]: a hostile token from tests/integration/craft_token.py
+# on stdout, signed (when the case wants it) with the current issuer's
+# keys; the issuer must have been started with --key-dir "$ISSUER_KEYS".
+craft()
+{
+	local case=$1
+	shift
+	"$PYTHON3" "$CRAFT_PY" --key-dir "$ISSUER_KEYS" --iss "$ISSUER_URL" \
+	    "$@" "$case"
+}
+
+# issuer_stat NAME: a number from the current issuer's GET /default/stats.
+issuer_stat()
+{
+	curl -sf --max-time "$WAIT_SECS" \
+	    "http://localhost:$ISSUER_PORT/default/stats" |
+	    "$PYTHON3" -c 'import json, sys
+print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# post_token TOKEN [USAGE]: POST /v1/certs with TOKEN and a throwaway CSR
+# (made once per test root); sets CODE (HTTP status), BODY and ECODE
+# (the JSON error code, empty on success).
+post_token()
+{
+	local csr=$ROOT/run/post.csr
+	if [ ! -s "$csr" ]; then
+		"$OPENSSL" req -new -newkey rsa:2048 -nodes \
+		    -keyout "$ROOT/run/post.key" -subj /CN=x -out "$csr" \
+		    2>/dev/null || return 1
+	fi
+	"$PYTHON3" - "$csr" "$1" "${2:-client}" \
+	    >"$ROOT/run/post.body" <<'EOF_PY'
+import json, sys
+print(json.dumps({"type": "jwt", "usage": sys.argv[3],
+                  "csr": open(sys.argv[1]).read(),
+                  "data": {"token": sys.argv[2]}}))
+EOF_PY
+	CODE=$(curl -s --max-time "$RUN_TIMEOUT" --cacert "$CA_FILE" \
+	    -o "$ROOT/run/post.answer" -w '%{http_code}' \
+	    -H 'Content-Type: application/json' \
+	    --data-binary @"$ROOT/run/post.body" "$CMS_URL/v1/certs")
+	BODY=$(cat "$ROOT/run/post.answer")
+	ECODE=$(printf '%s' "$BODY" |
+	    sed -n 's/.*"code" *: *"\([^"]*\)".*/\1/p')
+}
+
+# last_denied_code: the code of the last "denied" line of the audit log.
+last_denied_code()
+{
+	grep '"event" *: *"denied"' "$AUDIT_LOG" 2>/dev/null | tail -n 1 |
+	    sed -n 's/.*"code" *: *"\([^"]*\)".*/\1/p'
+}
+
+# jwt_header TOKEN NAME: a member of the token's header (no verification).
+jwt_header()
+{
+	"$PYTHON3" - "$1" "$2" <<'EOF_PY'
+import base64, json, sys
+p = sys.argv[1].split(".")[0]
+h = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+print(h.get(sys.argv[2], ""))
+EOF_PY
+}
+
+# no_token_leaked TOKEN...: one test that none of the JWTs given (the
+# arguments that look like one) appears in pvacms's output or audit log.
+no_token_leaked()
+{
+	local t leak=no
+	for t in "$@"; do
+		case $t in *.*.*) ;; *) continue ;; esac
+		if grep -qF -- "$t" "$ROOT"/run/pvacms*.out \
+		    "$ROOT"/run/pvacms*.err "$AUDIT_LOG" 2>/dev/null; then
+			leak=yes
+		fi
+	done
+	is "$leak" no "no token appears in pvacms's output or audit log"
+}

@@ -10,6 +10,7 @@
 
 #include "tap.h"
 #include "test_jwt_util.h"
+#include "jwt_status.h"
 #include "jwt_token.h"
 
 static int	parses(const char *hdr, const char *payload, const char *sig,
@@ -30,6 +31,21 @@ parses_raw(const char *tok, char *err, size_t errlen)
 	rc = jwt_token_parse(tok, strlen(tok), &t, err, errlen);
 	jwt_token_free(&t);
 	return rc == 0;
+}
+
+/* The status jwt_token_parse gives hdr.payload.sig. */
+static int
+parse_status(const char *hdr, const char *payload, const char *sig)
+{
+	char *tok = tj_token(hdr, payload, sig);
+	struct jwt_token t;
+	char err[256];
+	int rc;
+
+	rc = jwt_token_parse(tok, strlen(tok), &t, err, sizeof(err));
+	jwt_token_free(&t);
+	free(tok);
+	return rc;
 }
 
 static int
@@ -145,6 +161,21 @@ main(void)
 	    sizeof(err)), "kid not a string");
 	ok(!parses("{\"alg\":\"RS256\",\"crit\":[\"x\"]}", "{}", TJ_SIG, err,
 	    sizeof(err)), "crit refused");
+
+	/* Which refusals are policy (alg_not_allowed), which malformed. */
+	is_int(parse_status("{\"alg\":\"none\"}", "{}", ""),
+	    JWT_ALG_NOT_ALLOWED, "alg none, no signature: alg_not_allowed");
+	is_int(parse_status("{\"alg\":\"none\"}", "{}", TJ_SIG),
+	    JWT_ALG_NOT_ALLOWED, "alg none, a signature: alg_not_allowed");
+	is_int(parse_status("{\"alg\":\"RS256\",\"jku\":\"https://x/\"}", "{}",
+	    TJ_SIG), JWT_ALG_NOT_ALLOWED, "jku: alg_not_allowed");
+	is_int(parse_status("{\"alg\":\"RS256\",\"x5c\":[\"AA\"]}", "{}",
+	    TJ_SIG), JWT_ALG_NOT_ALLOWED, "x5c: alg_not_allowed");
+	is_int(parse_status("{\"alg\":\"RS256\",\"crit\":[\"x\"]}", "{}",
+	    TJ_SIG), JWT_MALFORMED, "crit: token_malformed");
+	is_int(parse_status(TJ_HDR, "{}", ""), JWT_MALFORMED,
+	    "RS256 with no signature: token_malformed");
+	is_int(parse_status(TJ_HDR, "{}", TJ_SIG), JWT_OK, "a plain token: ok");
 
 	/* Claim types. */
 	ok(!parses(TJ_HDR, "{\"sub\":5}", TJ_SIG, err, sizeof(err)),
