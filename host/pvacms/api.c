@@ -4,6 +4,9 @@
  *   GET  /healthz                     both listeners
  *   GET  /v1/certs/{cert_id}/status   both listeners
  *   POST /v1/certs                    HTTPS only (it carries a token)
+ *   POST /v1/certs/{cert_id}/{approve,deny,revoke}
+ *                                     HTTPS only, with a client certificate
+ *   POST /ocsp, GET /ocsp/{base64}    both listeners (RFC 6960)
  *
  * Anything else is a JSON 404 or 405.  Every answer is JSON and marked
  * not cacheable.
@@ -19,8 +22,10 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "admin.h"
 #include "api.h"
 #include "issue.h"
+#include "ocsp.h"
 #include "status.h"
 
 struct route_ctx {
@@ -113,6 +118,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	const char *prefix = "/v1/certs/", *suffix = "/status";
 	size_t plen, slen, len;
 	char cert_id[64];
+	enum admin_action action;
 
 	if (path == NULL) {
 		api_reply_error(req, 400, "bad_request", "malformed URI");
@@ -144,7 +150,37 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		issue_handle(rc->app, req);
 		return;
 	}
+	if (strcmp(path, "/ocsp") == 0 || strncmp(path, "/ocsp/", 6) == 0) {
+		/* RFC 6960 A.1: POST to the URL, or GET with the request
+		 * appended (the path after "/ocsp/"). */
+		if (method == EVHTTP_REQ_POST && path[5] == '\0')
+			ocsp_handle(rc->app, req, NULL);
+		else if ((method == EVHTTP_REQ_GET ||
+		    method == EVHTTP_REQ_HEAD) && path[5] == '/')
+			ocsp_handle(rc->app, req, path + 6);
+		else
+			api_reply_error(req, 405, "method_not_allowed",
+			    "use POST /ocsp or GET /ocsp/{base64}");
+		return;
+	}
 	plen = strlen(prefix);
+	if (len > plen && strncmp(path, prefix, plen) == 0 &&
+	    (action = admin_action_of(path + plen, cert_id,
+	    sizeof(cert_id))) != ADMIN_NONE) {
+		if (method != EVHTTP_REQ_POST) {
+			api_reply_error(req, 405, "method_not_allowed",
+			    "use POST");
+			return;
+		}
+		if (!rc->is_https) {
+			api_reply_error(req, 403, "https_required",
+			    "administration is served on the HTTPS listener "
+			    "only, with a client certificate");
+			return;
+		}
+		admin_handle(rc->app, req, cert_id, action);
+		return;
+	}
 	slen = strlen(suffix);
 	if (len > plen + slen && strncmp(path, prefix, plen) == 0 &&
 	    strcmp(path + len - slen, suffix) == 0) {

@@ -45,18 +45,9 @@ void
 status_handle(struct app *app, struct evhttp_request *req,
     const char *cert_id)
 {
-	char issuer[CERTID_ISSUER_LEN], err[256], serial_text[24];
-	struct db_cert rec;
+	char issuer[CERTID_ISSUER_LEN], err[256];
 	uint64_t serial;
-	int64_t now = (int64_t)time(NULL), expires;
-	unsigned char *der = NULL;
-	size_t der_len = 0;
-	char *der_b64 = NULL;
-	enum ca_ocsp_status ocsp;
-	json_t *body;
-	int found, state;
 
-	memset(&rec, 0, sizeof(rec));
 	if (certid_parse(cert_id, issuer, &serial, err, sizeof(err)) != 0) {
 		api_reply_error(req, 400, "bad_request", "malformed "
 		    "certificate id: %s", err);
@@ -68,6 +59,24 @@ status_handle(struct app *app, struct evhttp_request *req,
 		    ca_issuer_id(app->ca));
 		return;
 	}
+	status_reply(app, req, cert_id, serial);
+}
+
+void
+status_reply(struct app *app, struct evhttp_request *req,
+    const char *cert_id, uint64_t serial)
+{
+	char err[256], serial_text[24];
+	struct db_cert rec;
+	int64_t now = (int64_t)time(NULL), expires;
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	char *der_b64 = NULL;
+	enum ca_ocsp_status ocsp;
+	json_t *body;
+	int found, state;
+
+	memset(&rec, 0, sizeof(rec));
 	found = db_get(app->db, serial, &rec, err, sizeof(err));
 	if (found < 0) {
 		api_reply_error(req, 500, "internal", "database error");

@@ -10,8 +10,17 @@
 struct app;
 struct evhttp_request;
 
+/* GET /v1/certs/{cert_id}/status: check the id, then status_reply. */
 void status_handle(struct app *app, struct evhttp_request *req,
     const char *cert_id);
+
+/*
+ * Answer 200 with the status JSON of serial (cert_id is its printed id):
+ * state name, status issued/expires, revocation date and the signed DER
+ * OCSP response (base64) that proves it; 404 when no row has serial.
+ */
+void status_reply(struct app *app, struct evhttp_request *req,
+    const char *cert_id, uint64_t serial);
 
 /*
  * The state a stored row has at time now: the stored one, moved on by the
