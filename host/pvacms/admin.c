@@ -1,14 +1,51 @@
 /*
  * admin.c - approve, deny and revoke over HTTPS with a client certificate.
+ *
+ * The caller is whoever holds the TLS client certificate: it must have
+ * verified against our CA during the handshake (server.c asks for one
+ * but does not insist, so that certificate requests work without), be a
+ * certificate this pvacms signed and still has on record, byte for byte,
+ * and be VALID right now, so a revoked or expired administrator loses
+ * its rights at once.  Who may do what is decided in transition.c; the
+ * change itself, with its audit line, in states.c.
+ *
+ * Unlike the reference (reference/pvacms.md §11), an administrator may
+ * revoke its own certificate: it is the simplest way to retire one.
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "admin.h"
 #include "api.h"
+#include "ca.h"
+#include "certid.h"
+#include "db.h"
+#include "states.h"
+#include "status.h"
+#include "transition.h"
+
+/* The authenticated caller. */
+struct admin_caller {
+	uint64_t serial;
+	char cn[256];
+	char cert_id[CERTID_MAX];
+	char peer[64];
+};
+
+static int	admin_caller(struct app *app, struct evhttp_request *req,
+		    struct admin_caller *who, char *why, size_t whylen);
+static int	admin_same_cert(X509 *peer, const char *pem);
+static enum transition_action admin_transition(enum admin_action action);
 
 enum admin_action
 admin_action_of(const char *rest, char *cert_id, size_t cert_id_len)
@@ -38,13 +75,159 @@ admin_action_of(const char *rest, char *cert_id, size_t cert_id_len)
 	return ADMIN_NONE;
 }
 
+static enum transition_action
+admin_transition(enum admin_action action)
+{
+	switch (action) {
+	case ADMIN_APPROVE:
+		return TRANSITION_APPROVE;
+	case ADMIN_DENY:
+		return TRANSITION_DENY;
+	case ADMIN_REVOKE:
+		return TRANSITION_REVOKE;
+	case ADMIN_NONE:
+		break;
+	}
+	return TRANSITION_TIME;
+}
+
+/* 1 when the stored PEM is the very certificate the peer presented. */
+static int
+admin_same_cert(X509 *peer, const char *pem)
+{
+	char *mine;
+	int same;
+
+	if (pem == NULL || (mine = ca_cert_pem(peer)) == NULL)
+		return 0;
+	same = strcmp(mine, pem) == 0;
+	free(mine);
+	return same;
+}
+
+/*
+ * Who is asking: 0 with *who filled, or -1 with why (for a 403).  A
+ * database error is reported as a refusal too: without the record we
+ * cannot tell who the caller is.
+ */
+static int
+admin_caller(struct app *app, struct evhttp_request *req,
+    struct admin_caller *who, char *why, size_t whylen)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	struct db_cert rec;
+	char issuer[CERTID_ISSUER_LEN], err[256];
+	X509 *peer;
+	SSL *ssl;
+	long vr;
+	int found, state;
+
+	memset(who, 0, sizeof(*who));
+	memset(&rec, 0, sizeof(rec));
+	api_peer(req, who->peer, sizeof(who->peer));
+	bev = conn != NULL ? evhttp_connection_get_bufferevent(conn) : NULL;
+	ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	if (ssl == NULL || (peer = SSL_get0_peer_certificate(ssl)) == NULL) {
+		snprintf(why, whylen, "no client certificate: administration "
+		    "needs a TLS client certificate issued by this CA");
+		return -1;
+	}
+	if ((vr = SSL_get_verify_result(ssl)) != X509_V_OK) {
+		snprintf(why, whylen, "the client certificate did not "
+		    "verify: %s", X509_verify_cert_error_string(vr));
+		return -1;
+	}
+	X509_NAME_get_text_by_NID(X509_get_subject_name(peer),
+	    NID_commonName, who->cn, sizeof(who->cn));
+	if (certid_serial_u64(peer, &who->serial) != 0 ||
+	    certid_issuer_of_leaf(peer, issuer) != 0 ||
+	    strcmp(issuer, ca_issuer_id(app->ca)) != 0) {
+		snprintf(why, whylen, "the client certificate (CN=%s) was not "
+		    "issued by this CA", who->cn);
+		return -1;
+	}
+	certid_format(issuer, who->serial, who->cert_id,
+	    sizeof(who->cert_id));
+	found = db_get(app->db, who->serial, &rec, err, sizeof(err));
+	if (found != 1 || !admin_same_cert(peer, rec.pem)) {
+		snprintf(why, whylen, "the client certificate %s (CN=%s) is "
+		    "not on record here", who->cert_id, who->cn);
+		db_cert_clear(&rec);
+		return -1;
+	}
+	state = states_catch_up(app, rec.serial, rec.state, rec.not_before,
+	    rec.not_after, (int64_t)time(NULL));
+	db_cert_clear(&rec);
+	if (state != STATE_VALID) {
+		snprintf(why, whylen, "the client certificate %s (CN=%s) is "
+		    "%s, not VALID", who->cert_id, who->cn,
+		    db_state_name(state));
+		return -1;
+	}
+	return 0;
+}
+
 void
 admin_handle(struct app *app, struct evhttp_request *req,
     const char *cert_id, enum admin_action action)
 {
-	(void)app;
-	(void)cert_id;
-	(void)action;
-	api_reply_error(req, 501, "not_implemented",
-	    "administration is not implemented yet");
+	enum transition_action ta = admin_transition(action);
+	struct admin_caller who;
+	struct states_actor actor;
+	struct db_cert rec;
+	char why[512];
+	int64_t now = (int64_t)time(NULL);
+	uint64_t serial;
+	int cur, to, r, mask = transition_from_mask(ta);
+
+	memset(&rec, 0, sizeof(rec));
+	/* The same answers for a bad id as GET .../status gives. */
+	if (status_serial_of(app, req, cert_id, &serial) != 0)
+		return;
+	/* Authenticate and authorize before saying whether it exists. */
+	if (admin_caller(app, req, &who, why, sizeof(why)) != 0 ||
+	    transition_authorize(ta, transition_is_admin(
+	    (const char *const *)app->admins, who.cn), who.serial == serial,
+	    who.cn, why, sizeof(why)) != 0) {
+		api_reply_error(req, 403, "forbidden", "%s", why);
+		return;
+	}
+	if ((r = db_get(app->db, serial, &rec, why, sizeof(why))) != 1) {
+		if (r == 0)
+			api_reply_error(req, 404, "not_found", "certificate "
+			    "%s is not known", cert_id);
+		else
+			api_reply_error(req, 500, "internal", "database "
+			    "error");
+		return;
+	}
+	/* Judge the state the certificate is really in now. */
+	cur = states_catch_up(app, serial, rec.state, rec.not_before,
+	    rec.not_after, now);
+	to = transition_target(ta, rec.not_before, rec.not_after, now);
+	actor.by = who.cn;
+	actor.by_cert_id = who.cert_id;
+	actor.peer = who.peer;
+	if ((mask & TRANSITION_BIT(cur)) == 0)
+		r = DB_WRONG_STATE;
+	else
+		r = states_change(app, serial, mask, to,
+		    transition_event(ta, to), &actor, &cur, why, sizeof(why));
+	if (r == 1) {
+		if (to == STATE_PENDING)
+			states_due_at(rec.not_before);
+		else if (to == STATE_VALID)
+			states_due_at(rec.not_after);
+		status_reply(app, req, cert_id, serial);
+	} else if (r == DB_WRONG_STATE) {
+		transition_refusal(ta, cert_id, cur, why, sizeof(why));
+		api_reply_error(req, 409, "invalid_transition", "%s", why);
+	} else if (r == 0)
+		api_reply_error(req, 404, "not_found", "certificate %s is not "
+		    "known", cert_id);
+	else
+		api_reply_error(req, 500, "internal", "cannot change the "
+		    "state of %s", cert_id);
+	db_cert_clear(&rec);
 }

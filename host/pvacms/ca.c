@@ -517,21 +517,50 @@ ca_cert_pem(X509 *cert)
 	return out;
 }
 
-/* Returns DER the caller frees with OPENSSL_free, or NULL with err set. */
-unsigned char *
-ca_ocsp_response(struct ca *ca, uint64_t serial, enum ca_ocsp_status status,
-    int64_t revoked_at, int64_t this_update, int64_t next_update,
-    size_t *der_len, char *err, size_t errlen)
+OCSP_CERTID *
+ca_ocsp_certid(const struct ca *ca, const EVP_MD *md, uint64_t serial)
 {
-	ASN1_INTEGER *sn = NULL;
+	ASN1_INTEGER *sn;
 	OCSP_CERTID *cid = NULL;
-	OCSP_BASICRESP *bs = NULL;
-	OCSP_RESPONSE *resp = NULL;
-	ASN1_TIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
-	unsigned char *der = NULL;
-	int st, reason = OCSP_REVOKED_STATUS_NOSTATUS, n;
 
-	*der_len = 0;
+	if ((sn = ASN1_INTEGER_new()) != NULL &&
+	    ASN1_INTEGER_set_uint64(sn, serial))
+		cid = OCSP_cert_id_new(md, X509_get_subject_name(ca->cert),
+		    X509_get0_pubkey_bitstr(ca->cert), sn);
+	ASN1_INTEGER_free(sn);
+	return cid;
+}
+
+int
+ca_ocsp_issuer_match(const struct ca *ca, const OCSP_CERTID *cid)
+{
+	ASN1_OBJECT *md_oid = NULL;
+	const EVP_MD *md;
+	OCSP_CERTID *ours;
+	int match;
+
+	if (OCSP_id_get0_info(NULL, &md_oid, NULL, NULL,
+	    (OCSP_CERTID *)cid) != 1 ||
+	    (md = EVP_get_digestbyobj(md_oid)) == NULL)
+		return 0;
+	/* Hash our name and key the way the client did, then compare. */
+	if ((ours = ca_ocsp_certid(ca, md, 0)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	match = OCSP_id_issuer_cmp(ours, cid) == 0;
+	OCSP_CERTID_free(ours);
+	return match;
+}
+
+int
+ca_ocsp_add_status(OCSP_BASICRESP *bs, OCSP_CERTID *cid,
+    enum ca_ocsp_status status, int64_t revoked_at, int64_t this_update,
+    int64_t next_update)
+{
+	ASN1_TIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
+	int st, reason = OCSP_REVOKED_STATUS_NOSTATUS, r = -1;
+
 	switch (status) {
 	case CA_OCSP_GOOD:
 		st = V_OCSP_CERTSTATUS_GOOD;
@@ -544,46 +573,73 @@ ca_ocsp_response(struct ca *ca, uint64_t serial, enum ca_ocsp_status status,
 		st = V_OCSP_CERTSTATUS_UNKNOWN;
 		break;
 	default:
-		snprintf(err, errlen, "invalid OCSP status");
-		return NULL;
+		return -1;
 	}
-	if ((sn = ASN1_INTEGER_new()) == NULL ||
-	    !ASN1_INTEGER_set_uint64(sn, serial) ||
-	    (cid = OCSP_cert_id_new(EVP_sha1(),
-	    X509_get_subject_name(ca->cert),
-	    X509_get0_pubkey_bitstr(ca->cert), sn)) == NULL ||
-	    (thisupd = ASN1_TIME_set(NULL, (time_t)this_update)) == NULL ||
-	    (nextupd = ASN1_TIME_set(NULL, (time_t)next_update)) == NULL ||
-	    (st == V_OCSP_CERTSTATUS_REVOKED &&
-	    (revtime = ASN1_TIME_set(NULL, (time_t)revoked_at)) == NULL) ||
-	    (bs = OCSP_BASICRESP_new()) == NULL) {
-		ca_seterr(err, errlen, "cannot build OCSP response");
-		goto out;
-	}
-	if (OCSP_basic_add1_status(bs, cid, st, reason, revtime, thisupd,
-	    nextupd) == NULL) {
-		ca_seterr(err, errlen, "cannot build OCSP response");
-		goto out;
-	}
+	if ((thisupd = ASN1_TIME_set(NULL, (time_t)this_update)) != NULL &&
+	    (nextupd = ASN1_TIME_set(NULL, (time_t)next_update)) != NULL &&
+	    (st != V_OCSP_CERTSTATUS_REVOKED ||
+	    (revtime = ASN1_TIME_set(NULL, (time_t)revoked_at)) != NULL) &&
+	    OCSP_basic_add1_status(bs, cid, st, reason, revtime, thisupd,
+	    nextupd) != NULL)
+		r = 0;
+	ASN1_TIME_free(thisupd);
+	ASN1_TIME_free(nextupd);
+	ASN1_TIME_free(revtime);
+	return r;
+}
+
+/* Returns DER the caller frees with OPENSSL_free, or NULL with err set. */
+unsigned char *
+ca_ocsp_sign(struct ca *ca, OCSP_BASICRESP *bs, size_t *der_len, char *err,
+    size_t errlen)
+{
+	OCSP_RESPONSE *resp = NULL;
+	unsigned char *der = NULL;
+	int n;
+
+	*der_len = 0;
+	/*
+	 * The CA signs its own responses (RFC 6960 §4.2.2.2), responder id
+	 * by name, its certificate included so that `openssl ocsp -CAfile`
+	 * finds the signer.
+	 */
 	if (OCSP_basic_sign(bs, ca->cert, ca->key, EVP_sha256(), NULL,
 	    0) != 1) {
 		ca_seterr(err, errlen, "cannot sign OCSP response");
-		goto out;
+		return NULL;
 	}
 	if ((resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
 	    bs)) == NULL || (n = i2d_OCSP_RESPONSE(resp, &der)) <= 0) {
 		ca_seterr(err, errlen, "cannot encode OCSP response");
-		der = NULL;
+		OCSP_RESPONSE_free(resp);
+		return NULL;
+	}
+	OCSP_RESPONSE_free(resp);
+	*der_len = (size_t)n;
+	return der;
+}
+
+/* Returns DER the caller frees with OPENSSL_free, or NULL with err set. */
+unsigned char *
+ca_ocsp_response(struct ca *ca, uint64_t serial, enum ca_ocsp_status status,
+    int64_t revoked_at, int64_t this_update, int64_t next_update,
+    size_t *der_len, char *err, size_t errlen)
+{
+	OCSP_CERTID *cid = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	unsigned char *der = NULL;
+
+	*der_len = 0;
+	if ((cid = ca_ocsp_certid(ca, EVP_sha1(), serial)) == NULL ||
+	    (bs = OCSP_BASICRESP_new()) == NULL ||
+	    ca_ocsp_add_status(bs, cid, status, revoked_at, this_update,
+	    next_update) != 0) {
+		ca_seterr(err, errlen, "cannot build OCSP response");
 		goto out;
 	}
-	*der_len = (size_t)n;
+	der = ca_ocsp_sign(ca, bs, der_len, err, errlen);
 out:
-	OCSP_RESPONSE_free(resp);
 	OCSP_BASICRESP_free(bs);
-	ASN1_TIME_free(thisupd);
-	ASN1_TIME_free(nextupd);
-	ASN1_TIME_free(revtime);
 	OCSP_CERTID_free(cid);
-	ASN1_INTEGER_free(sn);
 	return der;
 }

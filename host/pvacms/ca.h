@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
 #include "certid.h"
@@ -88,6 +89,33 @@ char *ca_cert_pem(X509 *cert);
 
 /* Status of one serial for an OCSP response. */
 enum ca_ocsp_status { CA_OCSP_GOOD = 0, CA_OCSP_REVOKED = 1, CA_OCSP_UNKNOWN = 2 };
+
+/*
+ * The OCSP CertID of serial under this CA, its name and key hashed with
+ * md.  Caller frees with OCSP_CERTID_free; NULL when out of memory.
+ */
+OCSP_CERTID *ca_ocsp_certid(const struct ca *ca, const EVP_MD *md,
+    uint64_t serial);
+
+/* 1 if cid's issuer hashes are this CA's (in cid's own hash), else 0. */
+int ca_ocsp_issuer_match(const struct ca *ca, const OCSP_CERTID *cid);
+
+/*
+ * Add one SingleResponse for cid to bs: GOOD, REVOKED (reason
+ * unspecified, at revoked_at) or UNKNOWN, with thisUpdate/nextUpdate.
+ * Returns 0 or -1.  Needs no key; here so that one file speaks OCSP.
+ */
+int ca_ocsp_add_status(OCSP_BASICRESP *bs, OCSP_CERTID *cid,
+    enum ca_ocsp_status status, int64_t revoked_at, int64_t this_update,
+    int64_t next_update);
+
+/*
+ * Sign bs with the CA key (SHA-256, the CA certificate included) and wrap
+ * it in a successful OCSPResponse.  Returns its DER, which the caller
+ * frees with OPENSSL_free, or NULL with err set.
+ */
+unsigned char *ca_ocsp_sign(struct ca *ca, OCSP_BASICRESP *bs,
+    size_t *der_len, char *err, size_t errlen);
 
 /*
  * A DER OCSPResponse (status successful, BasicOCSPResponse signed by the

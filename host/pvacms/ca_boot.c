@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca.h"
+#include "ca_admin.h"
 #include "ca_priv.h"
 #include "certid.h"
 #include "db.h"
@@ -31,7 +32,6 @@
 #define CA_ROOT_DAYS	(10 * 365 + 2)
 #define CA_TLS_DAYS	365
 #define CA_TLS_RENEW	(30 * CA_DAY)
-#define CA_ADMIN_DAYS	366
 #define CA_BACKDATE	60
 #define CA_MAX_SANS	64
 
@@ -521,71 +521,23 @@ out:
 	return rc;
 }
 
+/* The bootstrap admin keychain (CN=admin), made once when missing. */
 static int
 ca_boot_admin(struct ca *ca, const struct ca_bootstrap_config *cfg,
     ca_record_cb cb, void *arg, char *err, size_t errlen)
 {
-	static const struct ca_ext exts[] = {
-		{ NID_subject_key_identifier, "hash" },
-		{ NID_basic_constraints, "CA:FALSE" },
-		{ NID_key_usage, "digitalSignature" },
-		{ NID_ext_key_usage, "clientAuth" },
-		{ NID_authority_key_identifier, "keyid:always" },
-		{ 0, NULL }
-	};
-	struct ca_subject subj;
-	struct ca_certspec spec;
-	STACK_OF(X509) *chain = NULL;
-	EVP_PKEY *key = NULL;
-	X509 *cert = NULL;
-	int64_t now = (int64_t)time(NULL);
-	int rc = -1;
+	X509 *cert;
 
 	if (cfg->admin_keychain == NULL || *cfg->admin_keychain == '\0' ||
 	    fs_exists(cfg->admin_keychain))
 		return 0;
-	memset(&subj, 0, sizeof(subj));
-	subj.cn = "admin";
-	memset(&spec, 0, sizeof(spec));
-	if ((key = EVP_EC_gen("P-256")) == NULL) {
-		ca_seterr(err, errlen, "cannot generate the admin key");
-		goto out;
-	}
-	spec.pubkey = key;
-	spec.subject = &subj;
-	spec.issuer = ca->cert;
-	spec.signkey = ca->key;
-	spec.not_before = now - CA_BACKDATE;
-	spec.not_after = now + CA_ADMIN_DAYS * CA_DAY;
-	ca_clamp(ca, &spec.not_before, &spec.not_after);
-	spec.exts = exts;
-	spec.ocsp_url = ca->status_url;
-	if (ca_rand_serial(&spec.serial) != 0) {
-		ca_seterr(err, errlen, "random serial");
-		goto out;
-	}
-	if ((cert = ca_make_cert(&spec, err, errlen)) == NULL)
-		goto out;
-	if (cb != NULL && cb(arg, cert, "client", STATE_VALID) != 0) {
-		snprintf(err, errlen, "cannot record the admin certificate");
-		goto out;
-	}
-	if ((chain = sk_X509_new_null()) == NULL ||
-	    !sk_X509_push(chain, ca->cert)) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (keychain_write(cfg->admin_keychain, cfg->admin_password, key,
-	    cert, chain, err, errlen) != 0)
-		goto out;
+	if ((cert = ca_admin_keychain(ca, "admin", cfg->admin_keychain,
+	    cfg->admin_password, cb, arg, err, errlen)) == NULL)
+		return -1;
+	X509_free(cert);
 	printf("Keychain file created   : %s\n", cfg->admin_keychain);
 	fflush(stdout);
-	rc = 0;
-out:
-	sk_X509_free(chain);
-	EVP_PKEY_free(key);
-	X509_free(cert);
-	return rc;
+	return 0;
 }
 
 struct ca *

@@ -125,6 +125,13 @@ static const struct opt_def opt_defs[] = {
 	{ "now", 0, NULL, "EPOCH",
 	  "dry run: the time to decide at (default now)", OPT_I64, 0, 0,
 	  253402300799LL, I(dry_now) },
+	/* Add an administrator, offline: flags only, see pvacms(8). */
+	{ "admin-keychain-new", 0, NULL, "NAME",
+	  "sign a keychain for administrator CN=NAME, then exit", OPT_STR,
+	  S(admin_new), 0, 0, 0 },
+	{ "out", 0, NULL, "FILE",
+	  "with --admin-keychain-new: where to write it", OPT_STR,
+	  S(admin_out), 0, 0, 0 },
 };
 
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -435,6 +442,15 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 	}
 	if (conf_check_dry_run(cfg, err, errlen) != 0)
 		return -1;
+	if (cfg->admin_out != NULL && cfg->admin_new == NULL) {
+		snprintf(err, errlen, "--out is only for --admin-keychain-new");
+		return -1;
+	}
+	if (cfg->admin_new != NULL && cfg->dry_run) {
+		snprintf(err, errlen, "--admin-keychain-new and --dry-run "
+		    "cannot be combined");
+		return -1;
+	}
 	(void)conf_parse_listen(cfg->https_listen_text, &cfg->https_listen,
 	    err, errlen);
 	(void)conf_parse_listen(cfg->http_listen_text, &cfg->http_listen,

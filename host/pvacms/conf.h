@@ -1,7 +1,9 @@
 /*
  * conf.h - the daemon's configuration: one table of options, each with
  * a long flag and an EPICS_* variable (flags win), parsed and checked
- * once at startup.  The --dry-run flags are the exception: flags only.  Flags that belong to a plugin (e.g. --jwt-*) are kept
+ * once at startup.  The offline actions (--dry-run, --admin-keychain-new)
+ * and their flags are the exception: flags only.  Flags that belong to a
+ * plugin (e.g. --jwt-*) are kept
  * aside and handed to the plugin through conf_plugin_value().
  */
 #ifndef PVACMS_CONF_H
@@ -50,6 +52,10 @@ struct config {
 	char *dry_response;		/* --response FILE, or NULL */
 	int dry_response_status;	/* --response-status, default 200 */
 	int64_t dry_now;		/* --now EPOCH; -1: the current time */
+
+	/* --admin-keychain-new NAME [--out FILE]: flags only, offline. */
+	char *admin_new;		/* the new administrator's CN */
+	char *admin_out;		/* where its keychain goes, or NULL */
 
 	/* --flag value pairs not in the host table, for plugins. */
 	size_t n_extra;

@@ -1,8 +1,9 @@
 /*
  * db.c - the certificate record in SQLite.  One row per certificate this
  * CA signed, keyed by its serial (a uint64 stored bit-for-bit as int64),
- * with the state machine of DESIGN §6: time moves PENDING to VALID and
- * live states to EXPIRED; REVOKED and EXPIRED are final.  WAL journal,
+ * and its state.  The rules of the state machine live in transition.c;
+ * here is the guarded change of one row and the queries the time-driven
+ * sweep (states.c) needs.  WAL journal,
  * prepared statements kept for the life of the handle, every change in
  * one BEGIN IMMEDIATE transaction, every integer bound as 64 bits.
  */
@@ -27,7 +28,7 @@
 
 enum db_stmt {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_INSERT, ST_EXISTS, ST_GET,
-	ST_STATE, ST_SET_STATE, ST_EXPIRE, ST_ACTIVATE, ST_TOKEN, ST_COUNT
+	ST_STATE, ST_SET_STATE, ST_DUE, ST_NEXT_DUE, ST_TOKEN, ST_COUNT
 };
 
 static const char *const db_sql[ST_COUNT] = {
@@ -45,10 +46,20 @@ static const char *const db_sql[ST_COUNT] = {
 	[ST_STATE] = "SELECT state FROM certs WHERE serial = ?1",
 	[ST_SET_STATE] = "UPDATE certs SET state = ?2, status_date = ?3, "
 	    "revoked_at = ?4 WHERE serial = ?1",
-	[ST_EXPIRE] = "UPDATE certs SET state = 5, status_date = ?1 "
-	    "WHERE state IN (1, 2, 3, 4) AND not_after <= ?1",
-	[ST_ACTIVATE] = "UPDATE certs SET state = 1, status_date = ?1 "
-	    "WHERE state = 2 AND not_before <= ?1 AND not_after > ?1",
+	/* The rows the clock must move now; the second half leaves out
+	 * what the first already has (not_after > now). */
+	[ST_DUE] = "SELECT serial, state, not_before, not_after FROM certs "
+	    "WHERE state IN (1, 2, 3, 4) AND not_after <= ?1 UNION ALL "
+	    "SELECT serial, state, not_before, not_after FROM certs "
+	    "WHERE state = 2 AND not_before <= ?1 AND not_after > ?1 "
+	    "LIMIT ?2",
+	/* One index lookup per term, (state, time) indexes below. */
+	[ST_NEXT_DUE] = "SELECT MIN(t) FROM ("
+	    "SELECT MIN(not_before) AS t FROM certs WHERE state = 2 "
+	    "UNION ALL SELECT MIN(not_after) FROM certs WHERE state = 1 "
+	    "UNION ALL SELECT MIN(not_after) FROM certs WHERE state = 2 "
+	    "UNION ALL SELECT MIN(not_after) FROM certs WHERE state = 3 "
+	    "UNION ALL SELECT MIN(not_after) FROM certs WHERE state = 4)",
 	[ST_TOKEN] = "SELECT serial FROM certs WHERE token_id = ?1 "
 	    "ORDER BY not_before DESC LIMIT 1",
 };
@@ -72,6 +83,18 @@ static const char db_schema[] =
 	"CREATE INDEX IF NOT EXISTS idx_certs_pubkey ON certs(pubkey_sha256);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_token ON certs(token_id);"
 	"PRAGMA user_version = 1;";
+
+/*
+ * Indexes added after schema 1 shipped; CREATE IF NOT EXISTS on every
+ * open, so old files get them without a version bump.  They keep the
+ * sweep's queries (ST_DUE, ST_NEXT_DUE) to index lookups however many
+ * expired or revoked rows the file holds.
+ */
+static const char db_indexes[] =
+	"CREATE INDEX IF NOT EXISTS idx_certs_state_nb "
+	"ON certs(state, not_before);"
+	"CREATE INDEX IF NOT EXISTS idx_certs_state_na "
+	"ON certs(state, not_after);";
 
 struct db {
 	sqlite3 *h;
@@ -273,6 +296,12 @@ db_open(const char *path, int *created, char *err, size_t errlen)
 	}
 	if (db_migrate(db, err, errlen) != 0)
 		goto fail;
+	if (sqlite3_exec(db->h, db_indexes, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot create indexes: %s", path,
+		    msg != NULL ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		goto fail;
+	}
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(db->h, db_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) !=
@@ -467,16 +496,17 @@ out:
 }
 
 int
-db_set_state(struct db *db, uint64_t serial, int state, int64_t now,
-    char *err, size_t errlen)
+db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
+    int64_t now, int *cur_out, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	int r, cur;
 
-	if (state <= STATE_UNKNOWN || state > STATE_REVOKED) {
-		snprintf(err, errlen, "invalid certificate state %d", state);
+	if (to <= STATE_UNKNOWN || to > STATE_REVOKED) {
+		snprintf(err, errlen, "invalid certificate state %d", to);
 		return -1;
 	}
+	/* Read and write under one write lock: the check cannot go stale. */
 	if (db_begin(db, err, errlen) != 0)
 		return -1;
 	st = db->st[ST_STATE];
@@ -486,61 +516,87 @@ db_set_state(struct db *db, uint64_t serial, int state, int64_t now,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (r == SQLITE_DONE) {
+		db_rollback(db);
 		snprintf(err, errlen, "no certificate with serial %llu",
 		    (unsigned long long)serial);
-		goto fail;
+		return 0;
 	}
 	if (r != SQLITE_ROW) {
 		db_seterr(db, err, errlen, "cannot read certificate state");
 		goto fail;
 	}
-	if (cur == STATE_REVOKED || cur == STATE_EXPIRED) {
-		snprintf(err, errlen, "certificate is already %s",
-		    db_state_name(cur));
-		goto fail;
+	if (cur_out != NULL)
+		*cur_out = cur;
+	if (cur < 0 || cur > STATE_REVOKED || (from_mask & (1 << cur)) == 0) {
+		db_rollback(db);
+		snprintf(err, errlen, "certificate is %s", db_state_name(cur));
+		return DB_WRONG_STATE;
 	}
 	st = db->st[ST_SET_STATE];
 	if (sqlite3_bind_int64(st, 1, db_s2i(serial)) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, state) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, to) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, state == STATE_REVOKED ? now : 0) !=
+	    sqlite3_bind_int64(st, 4, to == STATE_REVOKED ? now : 0) !=
 	    SQLITE_OK || db_run(db, ST_SET_STATE) != 0) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		db_seterr(db, err, errlen, "cannot change certificate state");
 		goto fail;
 	}
-	return db_commit(db, err, errlen);
+	return db_commit(db, err, errlen) == 0 ? 1 : -1;
 fail:
 	db_rollback(db);
 	return -1;
 }
 
 int
-db_advance_states(struct db *db, int64_t now, char *err, size_t errlen)
+db_due(struct db *db, int64_t now, struct db_due *out, size_t max,
+    char *err, size_t errlen)
 {
-	int n = 0;
+	sqlite3_stmt *st = db->st[ST_DUE];
+	size_t n = 0;
+	int r = SQLITE_DONE;
 
-	if (db_begin(db, err, errlen) != 0)
+	if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (sqlite3_int64)max) != SQLITE_OK) {
+		db_seterr(db, err, errlen, "cannot bind sweep time");
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
 		return -1;
-	if (sqlite3_bind_int64(db->st[ST_EXPIRE], 1, now) != SQLITE_OK ||
-	    db_run(db, ST_EXPIRE) != 0) {
-		db_seterr(db, err, errlen, "cannot expire certificates");
-		goto fail;
 	}
-	n += sqlite3_changes(db->h);
-	if (sqlite3_bind_int64(db->st[ST_ACTIVATE], 1, now) != SQLITE_OK ||
-	    db_run(db, ST_ACTIVATE) != 0) {
-		db_seterr(db, err, errlen, "cannot activate certificates");
-		goto fail;
+	while (n < max && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		out[n].serial = db_i2s(sqlite3_column_int64(st, 0));
+		out[n].state = (int)sqlite3_column_int64(st, 1);
+		out[n].not_before = sqlite3_column_int64(st, 2);
+		out[n].not_after = sqlite3_column_int64(st, 3);
+		n++;
 	}
-	n += sqlite3_changes(db->h);
-	if (db_commit(db, err, errlen) != 0)
-		return -1;
-	return n;
-fail:
-	db_rollback(db);
-	return -1;
+	if (n < max && r != SQLITE_DONE) {
+		db_seterr(db, err, errlen, "cannot list due certificates");
+		n = (size_t)-1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return n == (size_t)-1 ? -1 : (int)n;
+}
+
+int
+db_next_due(struct db *db, int64_t *when, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = db->st[ST_NEXT_DUE];
+	int r, rc = -1;
+
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		rc = 0;
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			*when = sqlite3_column_int64(st, 0);
+			rc = 1;
+		}
+	} else
+		db_seterr(db, err, errlen, "cannot find the next due time");
+	sqlite3_reset(st);
+	return rc;
 }
 
 int

@@ -54,16 +54,40 @@ int db_serial_free(struct db *db, uint64_t serial);
 int db_get(struct db *db, uint64_t serial, struct db_cert *out, char *err,
     size_t errlen);
 
-/* Change state (and status_date = now, revoked_at when REVOKED) in a transaction. */
-int db_set_state(struct db *db, uint64_t serial, int state, int64_t now,
+/* db_change_state: the row is not in a state the change may start from. */
+#define DB_WRONG_STATE	(-2)
+
+/*
+ * Move one certificate to state `to` (status_date = now, revoked_at = now
+ * when REVOKED) in one transaction, only if its current state is in
+ * from_mask (bit 1 << state).  Returns 1 changed, 0 no such serial,
+ * DB_WRONG_STATE (nothing changed, *cur set to the state it is in), or
+ * -1 on error.  cur may be NULL; err is set on every failure.
+ */
+int db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
+    int64_t now, int *cur, char *err, size_t errlen);
+
+/* A certificate the clock must move (its stored state and window). */
+struct db_due {
+	uint64_t serial;
+	int state;
+	int64_t not_before, not_after;
+};
+
+/*
+ * Up to max rows due at now: a live state with not_after <= now, or
+ * PENDING with not_before <= now.  Returns how many were written to out
+ * (max: there may be more), or -1.
+ */
+int db_due(struct db *db, int64_t now, struct db_due *out, size_t max,
     char *err, size_t errlen);
 
 /*
- * Time-driven moves in one transaction: PENDING -> VALID when
- * not_before <= now; any live state -> EXPIRED when not_after <= now.
- * Returns the number of rows changed, or -1.
+ * The earliest time the clock acts on any row: the smallest not_before
+ * of a PENDING row or not_after of a live one, past or future.  1 with
+ * *when set, 0 when no row is live, -1 on error.
  */
-int db_advance_states(struct db *db, int64_t now, char *err, size_t errlen);
+int db_next_due(struct db *db, int64_t *when, char *err, size_t errlen);
 
 /*
  * The newest certificate issued for token_id (replay rules): 1 found with

@@ -33,6 +33,7 @@
 #include "plugin.h"
 #include "policy.h"
 #include "request.h"
+#include "states.h"
 #include "status.h"
 #include "timefmt.h"
 #include "worker.h"
@@ -469,6 +470,8 @@ issue_sign(struct issue_job *job)
 		    "certificate");
 		goto out;
 	}
+	/* The sweep may be armed for later than this one's first change. */
+	states_due_at(state == STATE_PENDING ? nb : na);
 	audit_event("issued", "cert_id", cert_id, "state",
 	    db_state_name(state), "usage", job->usage_name, "sub", r->sub,
 	    "iss", r->iss, "jti", r->jti, "cn", r->cn, "o", r->o, "ou", r->ou,

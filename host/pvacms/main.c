@@ -1,7 +1,10 @@
 /*
  * main.c - the pvacms daemon: configuration, plugin loading, first-start
  * bootstrap, listeners, signals and the event loop.  Runs in the
- * foreground and logs to stderr; the only place that exits.
+ * foreground and logs to stderr; the only place that exits.  Two offline
+ * modes share the start-up code: --dry-run (a token decided without CA
+ * or database) and --admin-keychain-new (a new administrator, signed by
+ * the CA this configuration bootstraps or reuses).
  */
 #include "config.h"
 
@@ -19,6 +22,7 @@
 #include "certid.h"
 #include "audit.h"
 #include "ca.h"
+#include "ca_admin.h"
 #include "conf.h"
 #include "db.h"
 #include "dryrun.h"
@@ -26,17 +30,23 @@
 #include "httpc.h"
 #include "log.h"
 #include "luahost.h"
+#include "ocsp.h"
 #include "plugin.h"
 #include "server.h"
+#include "states.h"
 #include "timefmt.h"
+#include "transition.h"
 #include "worker.h"
 
-#define STATE_SWEEP_SECS 15	/* time-driven state changes */
 #define DRAIN_LIMIT_SECS 30	/* SIGTERM: longest wait for requests */
 
+/* Keychain passwords, read once; cleared and freed by main_forget. */
+struct main_secrets {
+	char *ca, *tls, *admin;
+};
+
 static struct app app;
-static struct event *sweep_ev, *drain_ev, *sig_term_ev, *sig_int_ev,
-    *sig_hup_ev;
+static struct event *drain_ev, *sig_term_ev, *sig_int_ev, *sig_hup_ev;
 
 static char **
 main_split(const char *text)
@@ -100,19 +110,6 @@ main_record(void *arg, X509 *cert, const char *usage, int state)
 		log_error("cannot record bootstrap certificate: %s", err);
 	free(rec.pem);
 	return r;
-}
-
-static void
-main_sweep(evutil_socket_t fd, short what, void *arg)
-{
-	char err[256];
-	int n;
-
-	n = db_advance_states(app.db, (int64_t)time(NULL), err, sizeof(err));
-	if (n < 0)
-		log_error("state sweep failed: %s", err);
-	else if (n > 0)
-		log_info("state sweep: %d certificate(s) changed state", n);
 }
 
 static void
@@ -212,18 +209,75 @@ main_write_listen_info(const char *path, char *err, size_t errlen)
 	return fs_write_atomic(path, text, (size_t)n, 0644, err, errlen);
 }
 
+static void
+main_forget(struct main_secrets *sec)
+{
+	if (sec->ca)
+		OPENSSL_clear_free(sec->ca, strlen(sec->ca));
+	if (sec->tls)
+		OPENSSL_clear_free(sec->tls, strlen(sec->tls));
+	if (sec->admin)
+		OPENSSL_clear_free(sec->admin, strlen(sec->admin));
+	memset(sec, 0, sizeof(*sec));
+}
+
+/*
+ * Open the database and load or bootstrap the CA, exactly as every start
+ * does; app.status_url must be set.  On success app.db and app.ca are
+ * open, *sec holds the passwords (caller frees with main_forget) and
+ * *tls_key / *tls_cert the service identity (caller frees with
+ * EVP_PKEY_free / X509_free).  0, or -1 with err set.
+ */
+static int
+main_open_ca(struct config *cfg, char **hostnames, struct main_secrets *sec,
+    EVP_PKEY **tls_key, X509 **tls_cert, char *err, size_t errlen)
+{
+	struct ca_bootstrap_config bc;
+	int created = 0;
+
+	if ((app.db = db_open(cfg->db_path, &created, err, errlen)) == NULL)
+		return -1;
+	if (created)
+		printf("Certificate DB created  : %s\n", cfg->db_path);
+	if (fs_read_password(cfg->ca_keychain_pwd_file, &sec->ca, err,
+	    errlen) != 0 ||
+	    fs_read_password(cfg->tls_keychain_pwd_file, &sec->tls, err,
+	    errlen) != 0 ||
+	    fs_read_password(cfg->admin_keychain_pwd_file, &sec->admin, err,
+	    errlen) != 0)
+		return -1;
+	memset(&bc, 0, sizeof(bc));
+	bc.ca_keychain = cfg->ca_keychain;
+	bc.ca_password = sec->ca;
+	bc.ca_pem = cfg->ca_file;
+	bc.tls_keychain = cfg->tls_keychain;
+	bc.tls_password = sec->tls;
+	bc.admin_keychain = cfg->admin_keychain;
+	bc.admin_password = sec->admin;
+	bc.ca_name = cfg->ca_name;
+	bc.ca_org = cfg->ca_org;
+	bc.ca_org_unit = cfg->ca_org_unit;
+	bc.ca_country = cfg->ca_country;
+	bc.hostnames = (const char *const *)hostnames;
+	bc.status_url = app.status_url;
+	app.ca = ca_bootstrap(&bc, main_record, app.db, tls_key, tls_cert,
+	    err, errlen);
+	fflush(stdout);
+	return app.ca == NULL ? -1 : 0;
+}
+
 static int
 main_run(struct config *cfg)
 {
-	struct ca_bootstrap_config bc;
-	char err[1024], *pwd_ca = NULL, *pwd_tls = NULL, *pwd_admin = NULL;
+	struct main_secrets sec;
+	char err[1024];
 	char **hostnames = NULL;
 	EVP_PKEY *tls_key = NULL;
 	X509 *tls_cert = NULL;
-	struct timeval sweep_every = { STATE_SWEEP_SECS, 0 };
-	int created = 0, rc = 1;
+	int rc = 1;
 	size_t url_len;
 
+	memset(&sec, 0, sizeof(sec));
 	app.cfg = cfg;
 	if (httpc_global_init(err, sizeof(err)) != 0 ||
 	    evthread_use_pthreads() != 0) {
@@ -255,36 +309,8 @@ main_run(struct config *cfg)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
-	if ((app.db = db_open(cfg->db_path, &created, err,
-	    sizeof(err))) == NULL)
-		goto fail;
-	if (created)
-		printf("Certificate DB created  : %s\n", cfg->db_path);
-	if (fs_read_password(cfg->ca_keychain_pwd_file, &pwd_ca, err,
-	    sizeof(err)) != 0 ||
-	    fs_read_password(cfg->tls_keychain_pwd_file, &pwd_tls, err,
-	    sizeof(err)) != 0 ||
-	    fs_read_password(cfg->admin_keychain_pwd_file, &pwd_admin, err,
+	if (main_open_ca(cfg, hostnames, &sec, &tls_key, &tls_cert, err,
 	    sizeof(err)) != 0)
-		goto fail;
-	memset(&bc, 0, sizeof(bc));
-	bc.ca_keychain = cfg->ca_keychain;
-	bc.ca_password = pwd_ca;
-	bc.ca_pem = cfg->ca_file;
-	bc.tls_keychain = cfg->tls_keychain;
-	bc.tls_password = pwd_tls;
-	bc.admin_keychain = cfg->admin_keychain;
-	bc.admin_password = pwd_admin;
-	bc.ca_name = cfg->ca_name;
-	bc.ca_org = cfg->ca_org;
-	bc.ca_org_unit = cfg->ca_org_unit;
-	bc.ca_country = cfg->ca_country;
-	bc.hostnames = (const char *const *)hostnames;
-	bc.status_url = app.status_url;
-	app.ca = ca_bootstrap(&bc, main_record, app.db, &tls_key, &tls_cert,
-	    err, sizeof(err));
-	fflush(stdout);
-	if (app.ca == NULL)
 		goto fail;
 	if (audit_open(cfg->audit_log, err, sizeof(err)) != 0)
 		goto fail;
@@ -298,16 +324,17 @@ main_run(struct config *cfg)
 	sig_term_ev = evsignal_new(app.base, SIGTERM, main_signal, NULL);
 	sig_int_ev = evsignal_new(app.base, SIGINT, main_signal, NULL);
 	sig_hup_ev = evsignal_new(app.base, SIGHUP, main_signal, NULL);
-	sweep_ev = event_new(app.base, -1, EV_PERSIST, main_sweep, NULL);
 	if (sig_term_ev == NULL || sig_int_ev == NULL || sig_hup_ev == NULL ||
-	    sweep_ev == NULL || event_add(sig_term_ev, NULL) != 0 ||
+	    event_add(sig_term_ev, NULL) != 0 ||
 	    event_add(sig_int_ev, NULL) != 0 ||
-	    event_add(sig_hup_ev, NULL) != 0 ||
-	    event_add(sweep_ev, &sweep_every) != 0) {
+	    event_add(sig_hup_ev, NULL) != 0) {
 		snprintf(err, sizeof(err), "cannot install signal handlers");
 		goto fail;
 	}
-	main_sweep(-1, 0, NULL);
+	/* Time-driven state changes, starting with what fell due while
+	 * pvacms was stopped. */
+	if (states_start(&app, err, sizeof(err)) != 0)
+		goto fail;
 	if (cfg->listen_info != NULL &&
 	    main_write_listen_info(cfg->listen_info, err, sizeof(err)) != 0)
 		goto fail;
@@ -324,8 +351,8 @@ fail:
 out:
 	worker_pool_free(app.pool);
 	server_free(&app);
-	if (sweep_ev)
-		event_free(sweep_ev);
+	states_stop();
+	ocsp_shutdown();
 	if (drain_ev)
 		event_free(drain_ev);
 	if (sig_term_ev)
@@ -342,12 +369,7 @@ out:
 	db_close(app.db);
 	EVP_PKEY_free(tls_key);
 	X509_free(tls_cert);
-	if (pwd_ca)
-		OPENSSL_clear_free(pwd_ca, strlen(pwd_ca));
-	if (pwd_tls)
-		OPENSSL_clear_free(pwd_tls, strlen(pwd_tls));
-	if (pwd_admin)
-		OPENSSL_clear_free(pwd_admin, strlen(pwd_admin));
+	main_forget(&sec);
 	main_free_words(hostnames);
 	main_free_words(app.admins);
 	free(app.status_url);
@@ -383,6 +405,115 @@ main_dry_run(struct config *cfg)
 		plugin_unload(app.plugins[--app.nplugins]);
 	luahook_free_all();
 	httpc_global_cleanup();
+	return rc;
+}
+
+/*
+ * --admin-keychain-new NAME: where its keychain goes.  --out FILE, else
+ * NAME.p12 in the directory of the bootstrap admin keychain.  Caller
+ * frees with free(); NULL when out of memory.
+ */
+static char *
+main_admin_path(const struct config *cfg)
+{
+	const char *dir = cfg->admin_keychain, *slash;
+	size_t dlen, len;
+	char *path;
+
+	if (cfg->admin_out != NULL)
+		return strdup(cfg->admin_out);
+	slash = strrchr(dir, '/');
+	dlen = slash != NULL ? (size_t)(slash - dir) + 1 : 0;
+	len = dlen + strlen(cfg->admin_new) + sizeof(".p12");
+	if ((path = malloc(len)) != NULL)
+		snprintf(path, len, "%.*s%s.p12", (int)dlen, dir,
+		    cfg->admin_new);
+	return path;
+}
+
+/*
+ * --admin-keychain-new NAME: sign a client certificate CN=NAME with the
+ * CA (bootstrapped first if this is the first start), record it and
+ * write its keychain; refuse to replace an existing file.  No listener
+ * is opened: it may run while the daemon serves, as both use SQLite's
+ * locking.  The certificate's OCSP URL is EPICS_PVACMS_STATUS_URL, else
+ * the configured HTTP listen address.
+ */
+static int
+main_admin_new(struct config *cfg)
+{
+	struct main_secrets sec;
+	char err[1024], cert_id[CERTID_MAX], *path = NULL, **hostnames = NULL;
+	EVP_PKEY *tls_key = NULL;
+	X509 *tls_cert = NULL, *cert = NULL;
+	size_t len;
+	int rc = 1;
+
+	memset(&sec, 0, sizeof(sec));
+	app.cfg = cfg;
+	if (ca_admin_check_name(cfg->admin_new, err, sizeof(err)) != 0)
+		goto fail;
+	if ((path = main_admin_path(cfg)) == NULL ||
+	    (app.admins = main_split(cfg->admins)) == NULL ||
+	    (hostnames = main_split(cfg->hostnames)) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	/* Checked first, so that a refusal changes nothing at all. */
+	if (fs_exists(path)) {
+		snprintf(err, sizeof(err), "%s already exists; not "
+		    "overwriting it (remove it or choose another --out)",
+		    path);
+		goto fail;
+	}
+	if (cfg->status_url != NULL)
+		app.status_url = strdup(cfg->status_url);
+	else {
+		len = strlen(cfg->http_listen_text) + 8;
+		if ((app.status_url = malloc(len)) != NULL)
+			snprintf(app.status_url, len, "http://%s",
+			    cfg->http_listen_text);
+	}
+	if (app.status_url == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	if (main_open_ca(cfg, hostnames, &sec, &tls_key, &tls_cert, err,
+	    sizeof(err)) != 0 ||
+	    audit_open(cfg->audit_log, err, sizeof(err)) != 0)
+		goto fail;
+	if ((cert = ca_admin_keychain(app.ca, cfg->admin_new, path,
+	    sec.admin, main_record, app.db, err, sizeof(err))) == NULL)
+		goto fail;
+	if (certid_of_leaf(cert, cert_id, sizeof(cert_id)) != 0)
+		snprintf(cert_id, sizeof(cert_id), "?");
+	audit_event("issued", "cert_id", cert_id, "state", "VALID", "usage",
+	    "client", "cn", cfg->admin_new, "by", "pvacms --admin-keychain-new",
+	    NULL);
+	printf("Keychain file created   : %s\n", path);
+	printf("Certificate identifier  : %s\n", cert_id);
+	if (!transition_is_admin((const char *const *)app.admins,
+	    cfg->admin_new))
+		fprintf(stderr, "pvacms: warning: %s is not in "
+		    "EPICS_PVACMS_ADMINS (now \"%s\"); add it there before "
+		    "this keychain can administer\n", cfg->admin_new,
+		    cfg->admins);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "pvacms: %s\n", err);
+out:
+	X509_free(cert);
+	audit_close();
+	ca_free(app.ca);
+	db_close(app.db);
+	EVP_PKEY_free(tls_key);
+	X509_free(tls_cert);
+	main_forget(&sec);
+	main_free_words(hostnames);
+	main_free_words(app.admins);
+	free(app.status_url);
+	free(path);
 	return rc;
 }
 
@@ -446,7 +577,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_set_verbose(cfg.verbose);
-	rc = cfg.dry_run ? main_dry_run(&cfg) : main_run(&cfg);
+	if (cfg.dry_run)
+		rc = main_dry_run(&cfg);
+	else if (cfg.admin_new != NULL)
+		rc = main_admin_new(&cfg);
+	else
+		rc = main_run(&cfg);
 	conf_free(&cfg);
 	return rc;
 }

@@ -197,11 +197,12 @@ Status        : VALID" "$name: pvxcert CERT_ID prints the status block"
 	# The JSON status, and RFC 6960 OCSP as openssl knows it.
 	like "$(curl -s --max-time 5 "$STATUS_URL/v1/certs/$id/status")" \
 	    '"state": *"VALID"' "$name: GET /v1/certs/ID/status says VALID"
-	TODO="POST /ocsp (DESIGN 4) is not served yet" \
-	like "$(timeout 10 "$OPENSSL" ocsp -issuer "$CA_FILE" \
+	OUT=$(timeout 10 "$OPENSSL" ocsp -issuer "$CA_FILE" \
 	    -cert "$ROOT/run/$name.crt" -url "$STATUS_URL/ocsp" \
-	    -CAfile "$CA_FILE" 2>&1)" ": good" \
-	    "$name: openssl ocsp -url says good"
+	    -CAfile "$CA_FILE" 2>&1)
+	like "$OUT" "Response verify OK" \
+	    "$name: openssl ocsp verifies the response against the CA"
+	like "$OUT" ": good" "$name: openssl ocsp -url says good"
 }
 
 seed_user softioc server -u server

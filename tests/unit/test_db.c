@@ -1,6 +1,7 @@
 /*
  * test_db.c - the certificate record: insert and fetch, duplicate
- * serials, state changes and their final states, the time-driven moves,
+ * serials, guarded state changes and their final states, the rows due
+ * for a time-driven move,
  * 64-bit values, persistence across reopen, and the file's mode.
  */
 #include "config.h"
@@ -61,7 +62,7 @@ main(void)
 	int64_t far = INT64_C(4102444800);	/* 2100-01-01 */
 	int created = -1, r;
 
-	tap_plan(51);
+	tap_plan(46);
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -134,57 +135,47 @@ main(void)
 	is_int(db_find_token(db, "nope", &tser, err, sizeof(err)), 0,
 	    "unknown token id");
 
-	/* state changes */
+	/* state changes: guarded by the states a change may start from */
 	mkrec(&c, 100, STATE_PENDING_APPROVAL, 1000, far);
 	db_insert(db, &c, err, sizeof(err));
-	is_int(db_set_state(db, 100, STATE_VALID, 2000, err, sizeof(err)), 0,
+	is_int(db_change_state(db, 100, 1 << STATE_PENDING_APPROVAL,
+	    STATE_VALID, 2000, NULL, err, sizeof(err)), 1,
 	    "approve PENDING_APPROVAL -> VALID");
 	ok(db_get(db, 100, &got, err, sizeof(err)) == 1 &&
 	    got.state == STATE_VALID && got.status_date == 2000 &&
 	    got.revoked_at == 0, "state VALID, status_date set");
 	db_cert_clear(&got);
-	is_int(db_set_state(db, 100, STATE_REVOKED, 3000, err, sizeof(err)),
-	    0, "revoke");
+	is_int(db_change_state(db, 100, 1 << STATE_VALID, STATE_REVOKED, 3000,
+	    NULL, err, sizeof(err)), 1, "revoke");
 	ok(db_get(db, 100, &got, err, sizeof(err)) == 1 &&
 	    got.state == STATE_REVOKED && got.revoked_at == 3000 &&
 	    got.status_date == 3000, "revoked with revoked_at");
 	db_cert_clear(&got);
-	ok(db_set_state(db, 100, STATE_VALID, 4000, err, sizeof(err)) == -1 &&
-	    strcmp(err, "certificate is already REVOKED") == 0,
+	ok(db_change_state(db, 100, 1 << STATE_VALID, STATE_VALID, 4000, NULL,
+	    err, sizeof(err)) == DB_WRONG_STATE &&
+	    strcmp(err, "certificate is REVOKED") == 0,
 	    "revocation is final (%s)", err);
-	is_int(db_set_state(db, 999, STATE_REVOKED, 4000, err, sizeof(err)),
-	    -1, "unknown serial refused");
-	is_int(db_set_state(db, big, 0, 4000, err, sizeof(err)), -1,
-	    "UNKNOWN is not a target state");
+	is_int(db_change_state(db, 999, 1 << STATE_VALID, STATE_REVOKED, 4000,
+	    NULL, err, sizeof(err)), 0, "unknown serial: not found");
+	is_int(db_change_state(db, big, 1 << STATE_VALID, 0, 4000, NULL, err,
+	    sizeof(err)), -1, "UNKNOWN is not a target state");
 
-	/* time-driven moves */
+	/* time-driven moves: what is due when */
 	mkrec(&c, 200, STATE_PENDING, 5000, 9000);
 	db_insert(db, &c, err, sizeof(err));
 	mkrec(&c, 201, STATE_VALID, 1000, 6000);
 	db_insert(db, &c, err, sizeof(err));
-	is_int(db_advance_states(db, 4000, err, sizeof(err)), 0,
-	    "nothing moves at t=4000");
-	is_int(db_advance_states(db, 5000, err, sizeof(err)), 1,
-	    "PENDING -> VALID at not_before");
-	ok(db_get(db, 200, &got, err, sizeof(err)) == 1 &&
-	    got.state == STATE_VALID && got.status_date == 5000,
-	    "pending row now VALID");
-	db_cert_clear(&got);
-	is_int(db_advance_states(db, 9000, err, sizeof(err)), 2,
-	    "two rows expire at t=9000");
-	ok(db_get(db, 201, &got, err, sizeof(err)) == 1 &&
-	    got.state == STATE_EXPIRED && got.status_date == 9000,
-	    "valid row now EXPIRED");
-	db_cert_clear(&got);
-	ok(db_get(db, 100, &got, err, sizeof(err)) == 1 &&
-	    got.state == STATE_REVOKED && got.status_date == 3000,
-	    "revoked row stays REVOKED");
-	db_cert_clear(&got);
-	ok(db_set_state(db, 201, STATE_REVOKED, 9100, err, sizeof(err)) ==
-	    -1 && strcmp(err, "certificate is already EXPIRED") == 0,
-	    "EXPIRED is final too");
-	is_int(db_advance_states(db, 9000, err, sizeof(err)), 0,
-	    "second sweep changes nothing");
+	{
+		struct db_due due[4];
+
+		is_int(db_due(db, 4000, due, 4, err, sizeof(err)), 0,
+		    "nothing due at t=4000");
+		ok(db_due(db, 5000, due, 4, err, sizeof(err)) == 1 &&
+		    due[0].serial == 200 && due[0].state == STATE_PENDING,
+		    "PENDING due at not_before");
+		is_int(db_due(db, 9000, due, 4, err, sizeof(err)), 2,
+		    "two rows due at t=9000");
+	}
 
 	/* reopen keeps rows */
 	db_close(db);

@@ -1,0 +1,185 @@
+/*
+ * states.c - every change of a certificate's state goes through
+ * states_change(): one guarded UPDATE in its own transaction (the row
+ * must still be in a state the change may start from), then one audit
+ * line naming who did it.  Administrators and holders (admin.c) and the
+ * clock (the sweep below) use it alike.
+ *
+ * The sweep runs on a one-shot timer that it re-arms each time for the
+ * earliest transition still to come (never more than
+ * TRANSITION_SWEEP_MAX seconds, never less than TRANSITION_SWEEP_MIN
+ * later), so a certificate turns EXPIRED about a second after its
+ * notAfter rather than up to a whole period late.  Each tick moves at
+ * most STATES_BATCH rows and, when there were more, runs again at once,
+ * which lets the event loop serve requests in between.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "api.h"
+#include "audit.h"
+#include "ca.h"
+#include "certid.h"
+#include "db.h"
+#include "log.h"
+#include "states.h"
+#include "transition.h"
+
+#define STATES_BATCH	500	/* rows moved per sweep tick */
+
+static struct app *states_app;
+static struct event *states_ev;
+static int64_t states_next_at;	/* when the armed sweep fires, 0: unarmed */
+static struct db_due states_due[STATES_BATCH];
+
+static const struct states_actor states_clock = { "pvacms", NULL, NULL };
+
+static void	states_sweep(evutil_socket_t fd, short what, void *arg);
+static void	states_arm(int64_t wait, int64_t now);
+
+int
+states_change(struct app *app, uint64_t serial, int from_mask, int to,
+    const char *event, const struct states_actor *actor, int *cur,
+    char *err, size_t errlen)
+{
+	struct db_cert rec;
+	char cert_id[CERTID_MAX], serial_text[24];
+	int64_t now = (int64_t)time(NULL);
+	int from = STATE_UNKNOWN, r;
+
+	/* The CN is for the audit line only; it never changes. */
+	if ((r = db_get(app->db, serial, &rec, err, errlen)) != 1)
+		return r;
+	r = db_change_state(app->db, serial, from_mask, to, now, &from, err,
+	    errlen);
+	if (cur != NULL)
+		*cur = from;
+	if (r == 1) {
+		certid_format(ca_issuer_id(app->ca), serial, cert_id,
+		    sizeof(cert_id));
+		snprintf(serial_text, sizeof(serial_text), "%llu",
+		    (unsigned long long)serial);
+		audit_event(event, "cert_id", cert_id, "serial", serial_text,
+		    "cn", rec.cn, "from", db_state_name(from), "to",
+		    db_state_name(to), "by", actor->by, "by_cert_id",
+		    actor->by_cert_id, "peer", actor->peer, NULL);
+		log_info("certificate %s (CN=%s): %s -> %s by %s", cert_id,
+		    rec.cn, db_state_name(from), db_state_name(to), actor->by);
+	}
+	db_cert_clear(&rec);
+	return r;
+}
+
+int
+states_catch_up(struct app *app, uint64_t serial, int stored,
+    int64_t not_before, int64_t not_after, int64_t now)
+{
+	char err[256];
+	int to, cur = stored, r;
+
+	to = transition_by_time(stored, not_before, not_after, now);
+	if (to == stored)
+		return stored;
+	r = states_change(app, serial, TRANSITION_BIT(stored), to,
+	    transition_event(TRANSITION_TIME, to), &states_clock, &cur, err,
+	    sizeof(err));
+	if (r == 1)
+		return to;
+	if (r == DB_WRONG_STATE)
+		return cur;
+	log_error("cannot apply a due state change: %s", err);
+	return stored;
+}
+
+static void
+states_arm(int64_t wait, int64_t now)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)wait;
+	tv.tv_usec = 0;
+	if (event_add(states_ev, &tv) != 0) {
+		log_error("cannot arm the state sweep timer");
+		states_next_at = 0;
+		return;
+	}
+	states_next_at = now + wait;
+}
+
+static void
+states_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *app = arg;
+	char err[256];
+	int64_t now = (int64_t)time(NULL), when = 0;
+	int n, i, to, more, have, changed = 0;
+
+	(void)fd;
+	(void)what;
+	n = db_due(app->db, now, states_due, STATES_BATCH, err, sizeof(err));
+	if (n < 0)
+		log_error("state sweep failed: %s", err);
+	for (i = 0; i < n; i++) {
+		const struct db_due *d = &states_due[i];
+
+		to = transition_by_time(d->state, d->not_before,
+		    d->not_after, now);
+		if (to == d->state)
+			continue;
+		if (states_change(app, d->serial, TRANSITION_BIT(d->state),
+		    to, transition_event(TRANSITION_TIME, to), &states_clock,
+		    NULL, err, sizeof(err)) == 1)
+			changed++;
+		else
+			log_error("state sweep: serial %llu: %s",
+			    (unsigned long long)d->serial, err);
+	}
+	if (changed > 0)
+		log_debug("state sweep: %d certificate(s) changed state",
+		    changed);
+	more = n == STATES_BATCH;
+	have = db_next_due(app->db, &when, err, sizeof(err));
+	if (have < 0)
+		log_error("state sweep: %s", err);
+	states_arm(transition_next_sweep(have == 1, when, now, more), now);
+}
+
+int
+states_start(struct app *app, char *err, size_t errlen)
+{
+	states_app = app;
+	states_ev = evtimer_new(app->base, states_sweep, app);
+	if (states_ev == NULL) {
+		snprintf(err, errlen, "cannot create the state sweep timer");
+		return -1;
+	}
+	/* Catch up on what fell due while pvacms was not running. */
+	states_sweep(-1, 0, app);
+	return 0;
+}
+
+void
+states_due_at(int64_t when)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (states_ev == NULL || states_app == NULL ||
+	    (states_next_at != 0 && when >= states_next_at))
+		return;
+	states_arm(when > now ? when - now : 0, now);
+}
+
+void
+states_stop(void)
+{
+	if (states_ev != NULL)
+		event_free(states_ev);
+	states_ev = NULL;
+	states_app = NULL;
+	states_next_at = 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * states.h - changing a certificate's state: one guarded transaction and
+ * one audit line per change, whoever asks (an administrator, a holder,
+ * or the clock).  Also the timer that applies the time-driven changes
+ * (PENDING -> VALID at notBefore, live -> EXPIRED at notAfter) without
+ * waiting for a request.  Event-loop thread only.
+ */
+#ifndef PVACMS_STATES_H
+#define PVACMS_STATES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct app;
+
+/* Who made a change, for the audit line.  NULL members are left out. */
+struct states_actor {
+	const char *by;		/* a CN, or "pvacms" for the clock */
+	const char *by_cert_id;	/* the caller's certificate id */
+	const char *peer;	/* the caller's address */
+};
+
+/*
+ * Move serial to state `to` if its stored state is in from_mask
+ * (TRANSITION_BIT set), in one transaction, then write one audit line
+ * (event, cert_id, cn, from, to, by ...).  Returns 1 changed, 0 no such
+ * certificate, DB_WRONG_STATE with *cur set (cur may be NULL), -1 with
+ * err set.
+ */
+int states_change(struct app *app, uint64_t serial, int from_mask, int to,
+    const char *event, const struct states_actor *actor, int *cur,
+    char *err, size_t errlen);
+
+/*
+ * Apply the changes the clock owes one stored row (e.g. a VALID row past
+ * notAfter the sweep has not reached yet), so that what an action sees
+ * and what the database says agree.  Returns the state the row is in
+ * afterwards; on a database error the stored state, with an error logged.
+ */
+int states_catch_up(struct app *app, uint64_t serial, int stored,
+    int64_t not_before, int64_t not_after, int64_t now);
+
+/* Create the sweep timer on app->base and run the first sweep.  0 or -1. */
+int states_start(struct app *app, char *err, size_t errlen);
+
+/*
+ * A transition is due at `when` (a new certificate's notAfter, or its
+ * notBefore when PENDING): bring the next sweep forward if it is later.
+ */
+void states_due_at(int64_t when);
+
+/* Free the timer (at exit). */
+void states_stop(void);
+
+#endif

@@ -1,0 +1,178 @@
+#!/bin/bash
+# admin_api.sh - administration over HTTPS with client certificates:
+# POST /v1/certs/{id}/{approve,deny,revoke}.
+#
+# The bootstrap admin keychain may revoke, approve and deny; a holder may
+# revoke its own certificate; another client, a caller without a
+# certificate, and the plain HTTP listener are refused; final states and
+# wrong starting states give 409.  A PENDING_APPROVAL certificate (from a
+# claims script asking for approval) is approved and another denied.  An
+# administrator added with --admin-keychain-new works when its CN is
+# listed in EPICS_PVACMS_ADMINS and is refused when not, and stops working
+# once revoked.  Every change leaves one audit line naming who made it.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/admin_lib.sh"
+
+setup_root
+start_issuer
+# Subjects starting with "pend" wait for an administrator.
+cat >"$ROOT/approval.lua" <<'EOF_LUA'
+function extract_claims(token)
+	if string.sub(token.claims.sub, 1, 4) == "pend" then
+		return { approval = true }
+	end
+	return {}
+end
+EOF_LUA
+start_pvacms --admins "admin alice" --jwt-claims-script "$ROOT/approval.lua"
+CFG=$ROOT/home/pvacms/.config/pva/1.4
+ADMIN=$CFG/admin.p12
+check "the bootstrap admin keychain exists" test -s "$ADMIN"
+
+issue_client bob
+is "$RC" 0 "bob gets a client certificate"
+BOB=$ID
+BOB_P12=$(keychain_path bob client)
+issue_client carol
+CAROL=$ID
+CAROL_P12=$(keychain_path carol client)
+issue_client dave
+DAVE=$ID
+like "$BOB $CAROL $DAVE" '^[0-9a-f]{8}:[0-9]+ [0-9a-f]{8}:[0-9]+ [0-9a-f]{8}:[0-9]+$' \
+    "three client certificates"
+ISSUER=${BOB%%:*}
+
+# ---- refusals before anything changes
+admin_post "" "$BOB" revoke
+is "$CODE $ECODE" "403 forbidden" "no client certificate: 403 forbidden"
+like "$BODY" 'no client certificate' "the refusal says there was no certificate"
+admin_post "" "$BOB" revoke "$STATUS_URL"
+is "$CODE" 403 "the HTTP listener refuses administration"
+like "$BODY" 'HTTPS listener only' "and says to use HTTPS"
+CODE=$(curl -s -o /dev/null -w "%{http_code}" --cacert "$CA_FILE" \
+    "$CMS_URL/v1/certs/$BOB/revoke")
+is "$CODE" 405 "GET on an admin endpoint: 405"
+admin_post "$CAROL_P12" "$BOB" revoke
+is "$CODE $ECODE" "403 forbidden" "carol may not revoke bob's certificate"
+like "$BODY" 'only the holder or an administrator may revoke' \
+    "the refusal says who may revoke"
+admin_post "$CAROL_P12" "$BOB" approve
+is "$CODE $ECODE" "403 forbidden" "carol may not approve"
+like "$BODY" 'CN=carol is not an administrator' "the refusal names carol"
+is "$(status_of "$BOB")" VALID "bob's certificate is still VALID"
+
+# ---- bad ids, as GET status answers them
+admin_post "$ADMIN" "nonsense" revoke
+is "$CODE $ECODE" "400 bad_request" "malformed id: 400"
+admin_post "$ADMIN" "00000000:1" revoke
+is "$CODE $ECODE" "404 not_found" "another CA's id: 404"
+admin_post "$ADMIN" "$ISSUER:12345" revoke
+is "$CODE $ECODE" "404 not_found" "unknown serial: 404"
+
+# ---- the holder revokes its own certificate
+admin_post "$BOB_P12" "$BOB" revoke
+is "$CODE $STATE" "200 REVOKED" "bob revokes his own certificate: 200 REVOKED"
+like "$BODY" '"ocsp_response" *: *"[A-Za-z0-9+/=]+"' \
+    "the answer is the status JSON with its OCSP proof"
+is "$(status_of "$BOB")" REVOKED "GET status says REVOKED"
+line=$(audit_line revoked "$BOB")
+like "$line" '"from":"VALID","to":"REVOKED","by":"bob"' \
+    "audit: revoked, from VALID, by bob"
+like "$line" "\"by_cert_id\":\"$BOB\",\"peer\":\"127.0.0.1\"" \
+    "audit: names bob's certificate and address"
+admin_post "$BOB_P12" "$CAROL" revoke
+is "$CODE $ECODE" "403 forbidden" "a revoked certificate cannot act"
+like "$BODY" 'is REVOKED, not VALID' "the refusal says it is revoked"
+
+# ---- the bootstrap admin
+admin_post "$ADMIN" "$BOB" revoke
+is "$CODE $ECODE" "409 invalid_transition" "revoking twice: 409"
+like "$BODY" "certificate $BOB is REVOKED; revocation is final" \
+    "the conflict names the state"
+admin_post "$ADMIN" "$CAROL" revoke
+is "$CODE $STATE" "200 REVOKED" "admin revokes carol's certificate"
+like "$(audit_line revoked "$CAROL")" '"by":"admin","by_cert_id":"[0-9a-f]{8}:[0-9]+"' \
+    "audit: revoked by admin"
+admin_post "$ADMIN" "$DAVE" approve
+is "$CODE $ECODE" "409 invalid_transition" "approving a VALID certificate: 409"
+like "$BODY" "$DAVE is VALID" "the conflict names VALID"
+
+# ---- approval: approve one, deny another
+issue_client pendy
+PENDY=$ID
+is "$(status_of "$PENDY")" PENDING_APPROVAL "pendy waits for approval"
+issue_client pending2
+PEND2=$ID
+admin_post "$(keychain_path dave client)" "$PENDY" approve
+is "$CODE $ECODE" "403 forbidden" "dave may not approve"
+admin_post "$ADMIN" "$PENDY" approve
+is "$CODE $STATE" "200 VALID" "admin approves: VALID"
+like "$(audit_line approved "$PENDY")" \
+    '"from":"PENDING_APPROVAL","to":"VALID","by":"admin"' \
+    "audit: approved, PENDING_APPROVAL to VALID"
+admin_post "$ADMIN" "$PEND2" deny
+is "$CODE $STATE" "200 REVOKED" "admin denies: REVOKED"
+like "$(audit_line denied "$PEND2")" \
+    '"from":"PENDING_APPROVAL","to":"REVOKED","by":"admin"' \
+    "audit: denied, PENDING_APPROVAL to REVOKED"
+admin_post "$ADMIN" "$PENDY" deny
+is "$CODE $ECODE" "409 invalid_transition" "denying an approved certificate: 409"
+
+# ---- a new administrator, offline
+run as_pvacms --admin-keychain-new alice --admins "admin alice" \
+    --http-listen "127.0.0.1:$HTTP_PORT"
+is "$RC" 0 "--admin-keychain-new alice exits 0"
+is "$(printf '%s\n' "$OUT" | sed -n 1p)" "Keychain file created   : $CFG/alice.p12" \
+    "it names the keychain, next to the bootstrap admin's"
+ALICE=$(printf '%s\n' "$OUT" | sed -n 's/^Certificate identifier  : //p')
+like "$ALICE" "^$ISSUER:[0-9]+\$" "it prints the certificate id"
+is "$ERR" "" "no warning for a listed name"
+is "$(file_mode "$CFG/alice.p12")" 600 "the keychain is mode 0600"
+is "$("$OPENSSL" pkcs12 -in "$CFG/alice.p12" -passin pass: -nokeys -clcerts \
+    2>/dev/null | "$OPENSSL" x509 -noout -subject -nameopt RFC2253)" \
+    "subject=CN=alice" "the keychain holds CN=alice"
+like "$(audit_line issued "$ALICE")" '"cn":"alice"' "audit: issued to alice"
+sum=$(sha256sum <"$CFG/alice.p12")
+run as_pvacms --admin-keychain-new alice --admins "admin alice"
+check "a second --admin-keychain-new alice fails" [ "$RC" -ne 0 ]
+like "$ERR" "alice.p12 already exists; not overwriting" \
+    "it refuses to overwrite"
+is "$(nlines "$ERR")" 1 "in one line"
+is "$(sha256sum <"$CFG/alice.p12")" "$sum" "the keychain is untouched"
+
+admin_post "$CFG/alice.p12" "$DAVE" revoke
+is "$CODE $STATE" "200 REVOKED" "alice (listed) revokes dave's certificate"
+like "$(audit_line revoked "$DAVE")" "\"by\":\"alice\",\"by_cert_id\":\"$ALICE\"" \
+    "audit: revoked by alice"
+
+mkdir -p "$ROOT/out"
+chmod 755 "$ROOT/out"
+run as_pvacms --admin-keychain-new mallory --admins "admin alice" \
+    --out "$ROOT/out/sub/mallory.p12"
+is "$RC" 0 "--admin-keychain-new mallory --out FILE exits 0"
+like "$OUT" "Keychain file created   : $ROOT/out/sub/mallory.p12" \
+    "it writes where --out says"
+like "$ERR" 'warning: mallory is not in EPICS_PVACMS_ADMINS' \
+    "it warns that mallory is not listed"
+is "$(file_mode "$ROOT/out/sub")" 700 "a directory it makes is mode 0700"
+issue_client erin
+ERIN=$ID
+admin_post "$ROOT/out/sub/mallory.p12" "$ERIN" revoke
+is "$CODE $ECODE" "403 forbidden" "mallory (not listed) may not revoke"
+
+# ---- a revoked administrator can no longer act
+admin_post "$ADMIN" "$ALICE" revoke
+is "$CODE $STATE" "200 REVOKED" "admin revokes alice's certificate"
+admin_post "$CFG/alice.p12" "$ERIN" revoke
+is "$CODE $ECODE" "403 forbidden" "the revoked alice may no longer act"
+like "$BODY" "$ALICE \\(CN=alice\\) is REVOKED" "the refusal says why"
+is "$(status_of "$ERIN")" VALID "erin's certificate is untouched"
+
+# ---- the audit log holds no secrets
+unlike "$(cat "$AUDIT_LOG")" 'BEGIN|PRIVATE' "no key or PEM in the audit log"
+no_token_leaked "$(cat "$ROOT"/home/*/token_file)"
+stop_pvacms
+is "$STOP_RC" 0 "pvacms stops cleanly"
+
+done_testing
