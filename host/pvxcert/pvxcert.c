@@ -6,7 +6,10 @@
  * shown only when the OCSP response inside the answer verifies against
  * our trust anchors and agrees with the JSON around it: the plain-HTTP
  * status listener carries no secrets, and this proof is what makes it
- * trustworthy.  -A/-R/-D (administration) are parsed and reserved.
+ * trustworthy.  -A/-R/-D ask the pvacms at EPICS_PVACMS_URL to approve,
+ * revoke or deny a certificate over mutual TLS, with the admin keychain
+ * (or the client keychain) as our identity; the answer is the new status,
+ * checked the same way before it is shown.
  */
 #include "config.h"
 
@@ -72,6 +75,17 @@ struct pvxcert_status {
 	size_t der_len;
 };
 
+/* One status request: GET .../status, or POST .../{approve,...}. */
+struct pvxcert_call {
+	const char *method;		/* "GET" or "POST" */
+	const char *url;
+	const char *ca_file;		/* trust for https, or NULL */
+	int loopback_only;		/* refuse plain http off this host */
+	const char *client_p12;		/* identity for mutual TLS, or NULL */
+	const char *client_p12_password;
+	const char *verb;		/* "revoke" etc. for messages, or NULL */
+};
+
 /* Trust for one status check. */
 struct pvxcert_trust {
 	X509_STORE *store;		/* trust anchors */
@@ -88,16 +102,21 @@ static char	*status_base_of(X509 *cert);
 static char	*join_url(const char *base, const char *cert_id);
 static int	parse_status(const char *body, struct pvxcert_status *st,
 		    char *err, size_t errlen);
-static int	fetch_status(const struct pvxcert *p, const char *url,
-		    const char *ca_file, int loopback_only,
-		    struct pvxcert_status *st, char *err, size_t errlen);
+static int	fetch_status(const struct pvxcert *p,
+		    const struct pvxcert_call *call, struct pvxcert_status *st,
+		    char *err, size_t errlen);
 static int	verify_status(struct pvxcert_status *st,
 		    const struct pvxcert_trust *t, const char *cert_id,
 		    char *err, size_t errlen);
-static int	show_status(const struct pvxcert *p, const char *url,
-		    const char *ca_file, int loopback_only,
+static int	show_status(const struct pvxcert *p,
+		    const struct pvxcert_call *call,
 		    const struct pvxcert_trust *t, const char *cert_id,
 		    const char *base);
+static int	trust_from_ca_file(const char *ca_file, const char *issuer,
+		    struct pvxcert_trust *t, char *err, size_t errlen);
+static int	target_of(const char *id, char *cert_id, size_t cert_id_len,
+		    char *issuer, char **base, char **ca_file);
+static char	*admin_keychain(const char **pwfile_env);
 static STACK_OF(X509) *load_pem_certs(const char *path, char *err,
 		    size_t errlen);
 static int	cmd_file(const struct pvxcert *p);
@@ -111,11 +130,11 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: pvxcert [-v] [-w SECS] -f FILE [-p]\n"
 	    "       pvxcert [-v] [-w SECS] CERT_ID\n"
-	    "       pvxcert [-v] [-w SECS] -A|-R|-D CERT_ID\n"
+	    "       pvxcert [-v] [-w SECS] [-p] -A|-R|-D CERT_ID\n"
 	    "Show a certificate and its status, as signed by pvacms.\n"
 	    "  -f, --file FILE     show the certificate in keychain FILE and "
 	    "its status\n"
-	    "  -p, --password      prompt for the keychain password (with -f)\n"
+	    "  -p, --password      prompt for the keychain password\n"
 	    "  -w, --timeout SECS  give up on pvacms after SECS seconds "
 	    "(default 5)\n"
 	    "  -A, --approve ID    approve a pending certificate\n"
@@ -293,11 +312,12 @@ out:
 	return r;
 }
 
-/* GET url into *st.  0, PVXCERT_EFETCH, PVXCERT_EVERIFY or ..ENOTFOUND. */
+/* Make call into *st.  0, PVXCERT_EFETCH, PVXCERT_EVERIFY or ..ENOTFOUND. */
 static int
-fetch_status(const struct pvxcert *p, const char *url, const char *ca_file,
-    int loopback_only, struct pvxcert_status *st, char *err, size_t errlen)
+fetch_status(const struct pvxcert *p, const struct pvxcert_call *call,
+    struct pvxcert_status *st, char *err, size_t errlen)
 {
+	const char *url = call->url;
 	static const char *const headers[] = {
 		"Accept: application/json", NULL
 	};
@@ -310,14 +330,16 @@ fetch_status(const struct pvxcert *p, const char *url, const char *ca_file,
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
-	req.method = "GET";
+	req.method = call->method;
 	req.url = url;
 	req.headers = headers;
 	req.timeout_ms = p->timeout_ms;
 	req.max_response = PVXCERT_RESPONSE_MAX;
-	req.ca_file = ca_file;
-	req.plain_loopback_only = loopback_only;
-	verbose(p, "GET %s", url);
+	req.ca_file = call->ca_file;
+	req.plain_loopback_only = call->loopback_only;
+	req.client_p12 = call->client_p12;
+	req.client_p12_password = call->client_p12_password;
+	verbose(p, "%s %s", call->method, url);
 	if (httpc_fetch(&req, &resp, herr, sizeof(herr)) != 0) {
 		/* httpc may name the URL itself; the caller does. */
 		why = herr;
@@ -396,10 +418,10 @@ verify_status(struct pvxcert_status *st, const struct pvxcert_trust *t,
 
 /* Fetch, verify and print the status block.  Returns the exit code. */
 static int
-show_status(const struct pvxcert *p, const char *url, const char *ca_file,
-    int loopback_only, const struct pvxcert_trust *t, const char *cert_id,
-    const char *base)
+show_status(const struct pvxcert *p, const struct pvxcert_call *call,
+    const struct pvxcert_trust *t, const char *cert_id, const char *base)
 {
+	const char *url = call->url;
 	struct pvxcert_status st;
 	struct x509show_status show;
 	char err[512];
@@ -407,8 +429,7 @@ show_status(const struct pvxcert *p, const char *url, const char *ca_file,
 
 	memset(&st, 0, sizeof(st));
 	err[0] = '\0';
-	r = fetch_status(p, url, ca_file, loopback_only, &st, err,
-	    sizeof(err));
+	r = fetch_status(p, call, &st, err, sizeof(err));
 	if (r == 0 && verify_status(&st, t, cert_id, err, sizeof(err)) != 0)
 		r = PVXCERT_EVERIFY;
 	fflush(stdout);
@@ -420,12 +441,21 @@ show_status(const struct pvxcert *p, const char *url, const char *ca_file,
 		    cert_id, base);
 		goto out;
 	case PVXCERT_EVERIFY:
-		fprintf(stderr, "pvxcert: status from %s failed verification: "
-		    "%s\n", url, err);
+		if (call->verb != NULL)
+			fprintf(stderr, "pvxcert: %s of %s was accepted, but "
+			    "the status in the answer failed verification: "
+			    "%s\n", call->verb, cert_id, err);
+		else
+			fprintf(stderr, "pvxcert: status from %s failed "
+			    "verification: %s\n", url, err);
 		goto out;
 	default:
-		fprintf(stderr, "pvxcert: cannot fetch status from %s: %s\n",
-		    url, err);
+		if (call->verb != NULL)
+			fprintf(stderr, "pvxcert: cannot %s %s: %s\n",
+			    call->verb, cert_id, err);
+		else
+			fprintf(stderr, "pvxcert: cannot fetch status from "
+			    "%s: %s\n", url, err);
 		goto out;
 	}
 	memset(&show, 0, sizeof(show));
@@ -491,6 +521,7 @@ cmd_file(const struct pvxcert *p)
 {
 	struct keychain kc = { 0 };
 	struct pvxcert_trust t = { NULL, NULL, NULL };
+	struct pvxcert_call call;
 	const char *pwfile;
 	char *password = NULL, *base = NULL, *url = NULL, *ca_file = NULL;
 	char err[512], cert_id[CERTID_MAX];
@@ -566,7 +597,11 @@ cmd_file(const struct pvxcert *p)
 		ca_file = NULL;
 	}
 	verbose(p, "status of %s from %s", cert_id, base);
-	rc = show_status(p, url, ca_file, 0, &t, cert_id, base);
+	memset(&call, 0, sizeof(call));
+	call.method = "GET";
+	call.url = url;
+	call.ca_file = ca_file;
+	rc = show_status(p, &call, &t, cert_id, base);
 	goto out;
 fail:
 	fflush(stdout);
@@ -583,67 +618,112 @@ out:
 	return rc;
 }
 
+/*
+ * What a bare CERT_ID (or -A/-R/-D) talks to: the id, normalized into
+ * cert_id and its issuer id into issuer (CERTID_ISSUER_LEN bytes);
+ * *base, EPICS_PVACMS_URL or the default without trailing '/'; *ca_file,
+ * the CA file that authenticates it.  Returns 0, or the exit code after
+ * saying why on stderr: 2 for a malformed id, 1 otherwise.  The caller
+ * frees *base and *ca_file whatever the outcome.
+ */
+static int
+target_of(const char *id, char *cert_id, size_t cert_id_len, char *issuer,
+    char **base, char **ca_file)
+{
+	const char *env = getenv("EPICS_PVACMS_URL");
+	uint64_t serial;
+	size_t n;
+
+	*base = *ca_file = NULL;
+	if (certid_parse(id, issuer, &serial, NULL, 0) != 0) {
+		fprintf(stderr, "pvxcert: malformed certificate id '%s'\n",
+		    id);
+		return 2;
+	}
+	certid_format(issuer, serial, cert_id, cert_id_len);
+	if ((*base = strdup(env != NULL && *env != '\0' ? env :
+	    PVXCERT_DEFAULT_CMS)) == NULL ||
+	    (*ca_file = paths_env_or_config("EPICS_PVACMS_CA_FILE",
+	    "cert_auth.pem")) == NULL) {
+		fprintf(stderr, "pvxcert: out of memory\n");
+		return 1;
+	}
+	n = strlen(*base);
+	while (n > 0 && (*base)[n - 1] == '/')
+		(*base)[--n] = '\0';
+	return 0;
+}
+
+/*
+ * Trust every certificate in ca_file, and find among them the CA whose
+ * issuer id is issuer.  On success t->store and t->certs are owned by
+ * the caller (free with X509_STORE_free and sk_X509_pop_free); on
+ * failure they may be set too, and the caller frees them the same way.
+ */
+static int
+trust_from_ca_file(const char *ca_file, const char *issuer,
+    struct pvxcert_trust *t, char *err, size_t errlen)
+{
+	char ca_iss[CERTID_ISSUER_LEN];
+	X509 *c;
+	int i;
+
+	if (!fs_exists(ca_file)) {
+		snprintf(err, errlen, "CA certificate %s not found: set "
+		    "EPICS_PVACMS_CA_FILE", ca_file);
+		return -1;
+	}
+	if ((t->certs = load_pem_certs(ca_file, err, errlen)) == NULL)
+		return -1;
+	if ((t->store = X509_STORE_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < sk_X509_num(t->certs); i++) {
+		c = sk_X509_value(t->certs, i);
+		if (X509_STORE_add_cert(t->store, c) != 1) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (t->issuer == NULL && certid_issuer_of_ca(c, ca_iss) == 0 &&
+		    strcmp(ca_iss, issuer) == 0)
+			t->issuer = c;
+	}
+	ERR_clear_error();
+	if (t->issuer == NULL) {
+		snprintf(err, errlen, "no CA certificate in %s has issuer id "
+		    "%s", ca_file, issuer);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_id(const struct pvxcert *p)
 {
 	struct pvxcert_trust t = { NULL, NULL, NULL };
-	const char *env;
+	struct pvxcert_call call;
 	char *base = NULL, *ca_file = NULL, *url = NULL;
-	char issuer[CERTID_ISSUER_LEN], ca_iss[CERTID_ISSUER_LEN];
-	char cert_id[CERTID_MAX], err[512];
-	uint64_t serial;
-	size_t n;
-	X509 *c;
-	int i, rc = 1;
+	char issuer[CERTID_ISSUER_LEN], cert_id[CERTID_MAX], err[512];
+	int rc;
 
-	if (certid_parse(p->cert_id, issuer, &serial, NULL, 0) != 0) {
-		fprintf(stderr, "pvxcert: malformed certificate id '%s'\n",
-		    p->cert_id);
-		return 2;
-	}
-	certid_format(issuer, serial, cert_id, sizeof(cert_id));
-	env = getenv("EPICS_PVACMS_URL");
-	if ((base = strdup(env != NULL && *env != '\0' ? env :
-	    PVXCERT_DEFAULT_CMS)) == NULL ||
-	    (ca_file = paths_env_or_config("EPICS_PVACMS_CA_FILE",
-	    "cert_auth.pem")) == NULL) {
+	if ((rc = target_of(p->cert_id, cert_id, sizeof(cert_id), issuer,
+	    &base, &ca_file)) != 0)
+		goto out;
+	if ((url = join_url(base, cert_id)) == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
-	n = strlen(base);
-	while (n > 0 && base[n - 1] == '/')
-		base[--n] = '\0';
-	if (!fs_exists(ca_file)) {
-		snprintf(err, sizeof(err), "CA certificate %s not found: set "
-		    "EPICS_PVACMS_CA_FILE", ca_file);
+	if (trust_from_ca_file(ca_file, issuer, &t, err, sizeof(err)) != 0)
 		goto fail;
-	}
-	if ((t.certs = load_pem_certs(ca_file, err, sizeof(err))) == NULL)
-		goto fail;
-	if ((t.store = X509_STORE_new()) == NULL ||
-	    (url = join_url(base, cert_id)) == NULL) {
-		snprintf(err, sizeof(err), "out of memory");
-		goto fail;
-	}
-	for (i = 0; i < sk_X509_num(t.certs); i++) {
-		c = sk_X509_value(t.certs, i);
-		if (X509_STORE_add_cert(t.store, c) != 1) {
-			snprintf(err, sizeof(err), "out of memory");
-			goto fail;
-		}
-		if (t.issuer == NULL && certid_issuer_of_ca(c, ca_iss) == 0 &&
-		    strcmp(ca_iss, issuer) == 0)
-			t.issuer = c;
-	}
-	ERR_clear_error();
-	if (t.issuer == NULL) {
-		snprintf(err, sizeof(err), "no CA certificate in %s has "
-		    "issuer id %s", ca_file, issuer);
-		goto fail;
-	}
 	verbose(p, "status of %s from %s, trusting %s", cert_id, base,
 	    ca_file);
-	rc = show_status(p, url, ca_file, 1, &t, cert_id, base);
+	memset(&call, 0, sizeof(call));
+	call.method = "GET";
+	call.url = url;
+	call.ca_file = ca_file;
+	call.loopback_only = 1;
+	rc = show_status(p, &call, &t, cert_id, base);
 	goto out;
 fail:
 	fprintf(stderr, "pvxcert: %s\n", err);
@@ -657,13 +737,125 @@ out:
 	return rc;
 }
 
-/* Administration comes with a later change; keep the flags reserved. */
+/*
+ * The keychain that speaks for us in -A/-R/-D: EPICS_ADMIN_TLS_KEYCHAIN
+ * when set, else admin.p12 in our configuration directory when it
+ * exists (the bootstrap admin's place), else the client keychain
+ * (EPICS_PVA_TLS_KEYCHAIN or client.p12), with which a holder revokes
+ * its own certificate.  *pwfile_env names the variable that holds the
+ * matching password file.  Caller frees; NULL when out of memory.
+ */
+static char *
+admin_keychain(const char **pwfile_env)
+{
+	const char *env = getenv("EPICS_ADMIN_TLS_KEYCHAIN");
+	char *path;
+
+	*pwfile_env = "EPICS_ADMIN_TLS_KEYCHAIN_PWD_FILE";
+	if (env != NULL && *env != '\0')
+		return strdup(env);
+	if ((path = paths_config_file("admin.p12")) == NULL ||
+	    fs_exists(path))
+		return path;
+	free(path);
+	*pwfile_env = "EPICS_PVA_TLS_KEYCHAIN_PWD_FILE";
+	return paths_env_or_config("EPICS_PVA_TLS_KEYCHAIN", "client.p12");
+}
+
+/* -A, -R, -D: POST the action; show the new status it answers with. */
 static int
 cmd_admin(const struct pvxcert *p)
 {
-	(void)p;
-	fprintf(stderr, "pvxcert: -A/-R/-D are not available yet\n");
-	return 2;
+	static const char *const verbs[] = {
+		[ACT_APPROVE] = "approve", [ACT_REVOKE] = "revoke",
+		[ACT_DENY] = "deny"
+	};
+	struct pvxcert_trust t = { NULL, NULL, NULL };
+	struct pvxcert_call call;
+	struct keychain kc = { 0 };
+	const char *verb = verbs[p->action], *pwfile_env, *pwfile;
+	char *base = NULL, *ca_file = NULL, *url = NULL, *p12 = NULL;
+	char *password = NULL;
+	char issuer[CERTID_ISSUER_LEN], cert_id[CERTID_MAX], err[512];
+	size_t n;
+	int rc;
+
+	err[0] = '\0';
+	if ((rc = target_of(p->action_id, cert_id, sizeof(cert_id), issuer,
+	    &base, &ca_file)) != 0)
+		goto out;
+	if ((p12 = admin_keychain(&pwfile_env)) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	/* A client certificate means nothing over plain HTTP, and pvacms
+	 * answers administration on its HTTPS listener only. */
+	if (strncmp(base, "https://", 8) != 0) {
+		snprintf(err, sizeof(err), "EPICS_PVACMS_URL %s is not https: "
+		    "administration needs the HTTPS listener", base);
+		goto fail;
+	}
+	n = strlen(base) + strlen(cert_id) + 32;
+	if ((url = malloc(n)) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	snprintf(url, n, "%s/v1/certs/%s/%s", base, cert_id, verb);
+	if (trust_from_ca_file(ca_file, issuer, &t, err, sizeof(err)) != 0)
+		goto fail;
+
+	/* Open the keychain here, so that a missing file or a wrong
+	 * password is named as such rather than as a TLS failure. */
+	if (!fs_exists(p12)) {
+		snprintf(err, sizeof(err), "keychain %s not found: set "
+		    "EPICS_ADMIN_TLS_KEYCHAIN", p12);
+		goto fail;
+	}
+	if (p->prompt) {
+		if (read_password_tty(&password, err, sizeof(err)) != 0)
+			goto fail;
+	} else {
+		pwfile = getenv(pwfile_env);
+		if (pwfile != NULL && *pwfile == '\0')
+			pwfile = NULL;
+		if (fs_read_password(pwfile, &password, err,
+		    sizeof(err)) != 0)
+			goto fail;
+	}
+	if (keychain_read(p12, password, &kc, err, sizeof(err)) != 0)
+		goto fail;
+	if (kc.cert == NULL || kc.key == NULL) {
+		snprintf(err, sizeof(err), "%s holds no certificate and key",
+		    p12);
+		goto fail;
+	}
+	verbose(p, "%s %s at %s as %s, trusting %s", verb, cert_id, base,
+	    p12, ca_file);
+	memset(&call, 0, sizeof(call));
+	call.method = "POST";
+	call.url = url;
+	call.ca_file = ca_file;
+	call.client_p12 = p12;
+	call.client_p12_password = password;
+	call.verb = verb;
+	rc = show_status(p, &call, &t, cert_id, base);
+	goto out;
+fail:
+	fprintf(stderr, "pvxcert: %s\n", err);
+	rc = 1;
+out:
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	keychain_clear(&kc);
+	X509_STORE_free(t.store);
+	sk_X509_pop_free(t.certs, X509_free);
+	free(base);
+	free(ca_file);
+	free(url);
+	free(p12);
+	return rc;
 }
 
 static void
@@ -749,8 +941,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (p.prompt && p.file == NULL) {
-		fprintf(stderr, "pvxcert: -p needs -f\n");
+	if (p.prompt && p.file == NULL && p.action == ACT_NONE) {
+		fprintf(stderr, "pvxcert: -p needs -f, -A, -R or -D\n");
 		return 2;
 	}
 	if ((p.file != NULL) + (p.cert_id != NULL) +
