@@ -37,6 +37,7 @@
 /* The authenticated caller. */
 struct admin_caller {
 	uint64_t serial;
+	int tls_client;		/* usage allows TLS client authentication */
 	char cn[256];
 	char cert_id[CERTID_MAX];
 	char peer[64];
@@ -149,6 +150,11 @@ admin_caller(struct app *app, struct evhttp_request *req,
 	}
 	certid_format(issuer, who->serial, who->cert_id,
 	    sizeof(who->cert_id));
+	/* The handshake accepted any usage (server.c); only a certificate
+	 * meant for TLS clients may act as an administrator, while any
+	 * holder may revoke its own certificate, a server's included. */
+	who->tls_client = X509_check_purpose(peer, X509_PURPOSE_SSL_CLIENT,
+	    0) == 1;
 	found = db_get(app->db, who->serial, &rec, err, sizeof(err));
 	if (found != 1 || !admin_same_cert(peer, rec.pem)) {
 		snprintf(why, whylen, "the client certificate %s (CN=%s) is "
@@ -179,17 +185,27 @@ admin_handle(struct app *app, struct evhttp_request *req,
 	char why[512];
 	int64_t now = (int64_t)time(NULL);
 	uint64_t serial;
-	int cur, to, r, mask = transition_from_mask(ta);
+	int cur, to, r, is_admin, mask = transition_from_mask(ta);
 
 	memset(&rec, 0, sizeof(rec));
 	/* The same answers for a bad id as GET .../status gives. */
 	if (status_serial_of(app, req, cert_id, &serial) != 0)
 		return;
 	/* Authenticate and authorize before saying whether it exists. */
-	if (admin_caller(app, req, &who, why, sizeof(why)) != 0 ||
-	    transition_authorize(ta, transition_is_admin(
-	    (const char *const *)app->admins, who.cn), who.serial == serial,
-	    who.cn, why, sizeof(why)) != 0) {
+	if (admin_caller(app, req, &who, why, sizeof(why)) != 0) {
+		api_reply_error(req, 403, "forbidden", "%s", why);
+		return;
+	}
+	is_admin = transition_is_admin((const char *const *)app->admins,
+	    who.cn);
+	if (is_admin && !who.tls_client && who.serial != serial) {
+		api_reply_error(req, 403, "forbidden", "CN=%s is an "
+		    "administrator's name, but certificate %s is not for TLS "
+		    "clients; use a client keychain", who.cn, who.cert_id);
+		return;
+	}
+	if (transition_authorize(ta, is_admin && who.tls_client,
+	    who.serial == serial, who.cn, why, sizeof(why)) != 0) {
 		api_reply_error(req, 403, "forbidden", "%s", why);
 		return;
 	}

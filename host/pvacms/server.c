@@ -25,6 +25,7 @@
 #include "server.h"
 
 static struct bufferevent *server_bevcb(struct event_base *, void *);
+static int server_verify_later(int, X509_STORE_CTX *);
 
 /* "addr:port" of a bound socket; IPv6 in brackets. */
 static void
@@ -114,6 +115,15 @@ server_bevcb(struct event_base *base, void *arg)
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
 
+/* Let the handshake finish; the result stays in SSL_get_verify_result(). */
+static int
+server_verify_later(int preverify_ok, X509_STORE_CTX *store_ctx)
+{
+	(void)preverify_ok;
+	(void)store_ctx;
+	return 1;
+}
+
 int
 server_start(struct app *app, EVP_PKEY *tls_key, X509 *tls_cert, char *err,
     size_t errlen)
@@ -133,12 +143,21 @@ server_start(struct app *app, EVP_PKEY *tls_key, X509 *tls_cert, char *err,
 	    SSL_CTX_check_private_key(ctx) != 1 ||
 	    SSL_CTX_add1_chain_cert(ctx, ca_cert(app->ca)) != 1)
 		goto ssl_fail;
-	/* Client certificates are optional; admin actions will need one. */
+	/*
+	 * Client certificates are optional, and only the admin actions look
+	 * at one (admin.c).  The handshake completes whatever the client
+	 * presents: admin.c reads SSL_get_verify_result() and answers 403
+	 * naming the problem, which tells an operator far more than a TLS
+	 * alert.  Any key usage passes the chain check, because what a
+	 * certificate may do depends on the action (a server revokes its
+	 * own certificate with it); admin.c checks usage per action.
+	 */
 	store = SSL_CTX_get_cert_store(ctx);
 	if (X509_STORE_add_cert(store, ca_cert(app->ca)) != 1 ||
-	    SSL_CTX_add_client_CA(ctx, ca_cert(app->ca)) != 1)
+	    SSL_CTX_add_client_CA(ctx, ca_cert(app->ca)) != 1 ||
+	    SSL_CTX_set_purpose(ctx, X509_PURPOSE_ANY) != 1)
 		goto ssl_fail;
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, server_verify_later);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"pvacms",
 	    6);
 

@@ -25,7 +25,7 @@ function extract_claims(token)
 end
 EOF_LUA
 start_pvacms --jwt-claims-script "$ROOT/approval.lua"
-plan 63
+plan 69
 
 # ocsp_of CERT_ID: what `openssl ocsp` says of the serial, the signature
 # checked against the CA file alone ("good", "revoked", "unknown").
@@ -87,6 +87,17 @@ like "$(audit_line revoked "$BOB")" '"by":"bob"' "audit: revoked by bob"
 run as_user bob pvxcert -f "$(keychain_path bob client)"
 like "$OUT" 'Status        : REVOKED' "pvxcert -f on bob's keychain: REVOKED"
 
+# ---- a server holds its certificate too, and may revoke it
+make_home ioc
+get_token ioc >"$ROOT/home/ioc/token_file"
+run as_user ioc authnjwt -u server --token-file token_file
+IOC=$(printf '%s\n' "$OUT" | sed -n 's/^Certificate identifier  : //p')
+run as_user ioc env EPICS_ADMIN_TLS_KEYCHAIN="$(keychain_path ioc server)" \
+    pvxcert -R "$IOC"
+is "$RC $(status_line Status)" "0 REVOKED" \
+    "an IOC revokes its own server certificate with its server keychain"
+is "$(ocsp_of "$IOC")" revoked "openssl ocsp agrees"
+
 # ---- everyone else is refused, in one line, and nothing changes
 run as_user carol pvxcert -R "$ERIN"
 is "$RC" 1 "carol may not revoke erin's certificate: exit 1"
@@ -103,6 +114,31 @@ like "$ERR" "^pvxcert: cannot approve $PENDY: HTTP 403: .*CN=carol is not an adm
 run as_user bob pvxcert -R "$CAROL"
 is "$RC" 1 "bob, revoked, may not act"
 like "$ERR" "HTTP 403: .*is REVOKED, not VALID" "the refusal says why"
+
+# A server certificate whose CN is an administrator's name acts only as
+# its holder: administration needs a certificate meant for TLS clients.
+make_home admin
+get_token admin >"$ROOT/home/admin/token_file"
+run as_user admin authnjwt -u server --token-file token_file
+run as_user admin env \
+    EPICS_ADMIN_TLS_KEYCHAIN="$(keychain_path admin server)" \
+    pvxcert -R "$ERIN"
+is "$RC" 1 "a server certificate named admin may not revoke others"
+like "$ERR" "HTTP 403: CN=admin is an administrator's name, but certificate .* is not for TLS clients" \
+    "the refusal says why"
+# A keychain from another CA completes the handshake and is refused by
+# pvacms with a reason, not by a TLS alert.
+"$OPENSSL" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj /CN=admin -days 1 -keyout "$ROOT/rogue.key" -out "$ROOT/rogue.crt" \
+    2>/dev/null &&
+    "$OPENSSL" pkcs12 -export -inkey "$ROOT/rogue.key" -in "$ROOT/rogue.crt" \
+    -passout pass: -out "$ROOT/rogue.p12" 2>/dev/null ||
+    bail_out "cannot make a self-signed keychain"
+run as_user erin env EPICS_ADMIN_TLS_KEYCHAIN="$ROOT/rogue.p12" \
+    pvxcert -R "$ERIN"
+is "$RC" 1 "a self-signed CN=admin keychain may not revoke"
+like "$ERR" "HTTP 403: the client certificate did not verify: " \
+    "pvacms says it did not verify"
 
 # ---- approval: unknown until approved, then good; a denial revokes
 is "$(ocsp_of "$PENDY")" unknown "openssl ocsp: a pending certificate is unknown"
