@@ -36,6 +36,7 @@
 #include "states.h"
 #include "status.h"
 #include "timefmt.h"
+#include "transition.h"
 #include "worker.h"
 
 struct issue_job {
@@ -331,7 +332,7 @@ issue_replayed(struct issue_job *job, uint64_t serial)
 		goto out;
 	}
 	certid_format(rec.issuer_id, rec.serial, cert_id, sizeof(cert_id));
-	state = status_effective_state(rec.state, rec.not_before,
+	state = transition_by_time(rec.state, rec.not_before,
 	    rec.not_after, (int64_t)time(NULL));
 	if (strcmp(rec.pubkey_sha256, job->spki_sha256) != 0) {
 		snprintf(reason, sizeof(reason), "token was already used for "

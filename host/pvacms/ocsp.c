@@ -28,6 +28,7 @@
 #include "ocsp.h"
 #include "ocspcache.h"
 #include "status.h"
+#include "transition.h"
 
 static struct ocspcache *ocsp_cache;	/* loop thread only */
 
@@ -84,7 +85,7 @@ ocsp_lookup(struct app *app, uint64_t serial, int64_t now, int *state,
 	memset(&rec, 0, sizeof(rec));
 	found = db_get(app->db, serial, &rec, err, errlen);
 	if (found == 1) {
-		*state = status_effective_state(rec.state, rec.not_before,
+		*state = transition_by_time(rec.state, rec.not_before,
 		    rec.not_after, now);
 		*revoked_at = *state == STATE_REVOKED ? rec.revoked_at : 0;
 	}

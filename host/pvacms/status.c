@@ -25,25 +25,6 @@
 #include "status.h"
 
 int
-status_effective_state(int stored, int64_t not_before, int64_t not_after,
-    int64_t now)
-{
-	switch (stored) {
-	case STATE_VALID:
-	case STATE_PENDING:
-	case STATE_PENDING_APPROVAL:
-	case STATE_PENDING_RENEWAL:
-		if (now >= not_after)
-			return STATE_EXPIRED;
-		if (stored == STATE_PENDING && now >= not_before)
-			return STATE_VALID;
-		return stored;
-	default:
-		return stored;
-	}
-}
-
-int
 status_serial_of(struct app *app, struct evhttp_request *req,
     const char *cert_id, uint64_t *serial)
 {

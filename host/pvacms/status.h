@@ -30,12 +30,4 @@ void status_handle(struct app *app, struct evhttp_request *req,
 void status_reply(struct app *app, struct evhttp_request *req,
     const char *cert_id, uint64_t serial);
 
-/*
- * The state a stored row has at time now: the stored one, moved on by the
- * clock (PENDING -> VALID at notBefore, live -> EXPIRED at notAfter) even
- * before the periodic sweep has written it.
- */
-int status_effective_state(int stored, int64_t not_before, int64_t not_after,
-    int64_t now);
-
 #endif
