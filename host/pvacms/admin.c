@@ -38,6 +38,7 @@
 struct admin_caller {
 	uint64_t serial;
 	int tls_client;		/* usage allows TLS client authentication */
+	int made_admin;		/* recorded with usage "admin" (ca_admin.c) */
 	char cn[256];
 	char cert_id[CERTID_MAX];
 	char peer[64];
@@ -162,6 +163,7 @@ admin_caller(struct app *app, struct evhttp_request *req,
 		db_cert_clear(&rec);
 		return -1;
 	}
+	who->made_admin = strcmp(rec.usage, "admin") == 0;
 	state = states_catch_up(app, rec.serial, rec.state, rec.not_before,
 	    rec.not_after, (int64_t)time(NULL));
 	db_cert_clear(&rec);
@@ -196,8 +198,8 @@ admin_handle(struct app *app, struct evhttp_request *req,
 		api_reply_error(req, 403, "forbidden", "%s", why);
 		return;
 	}
-	is_admin = transition_is_admin((const char *const *)app->admins,
-	    who.cn);
+	is_admin = who.made_admin || transition_is_admin(
+	    (const char *const *)app->admins, who.cn);
 	if (is_admin && !who.tls_client && who.serial != serial) {
 		api_reply_error(req, 403, "forbidden", "CN=%s is an "
 		    "administrator's name, but certificate %s is not for TLS "

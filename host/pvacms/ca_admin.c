@@ -1,10 +1,12 @@
 /*
- * ca_admin.c - administrator keychains.  An administrator is nothing but
- * a client certificate of this CA whose CN is listed in
- * EPICS_PVACMS_ADMINS (admin.c), so making one is: a key, a certificate
- * with clientAuth, a record in the database (so that it can be revoked
- * and is recognised as ours), and a PKCS#12 file with the CA in its
- * chain, which is what curl, pvxcert and PVXS read.
+ * ca_admin.c - administrator keychains.  An administrator is a client
+ * certificate of this CA that is either recorded with usage "admin" (made
+ * here, by the bootstrap or pvacms --admin-keychain-new: whoever can run
+ * this code holds the CA key anyway) or whose CN is listed in
+ * EPICS_PVACMS_ADMINS (admin.c).  Making one is: a key, a certificate
+ * with clientAuth, a record in the database (so that it can be revoked,
+ * is recognised as ours, and carries the role), and a PKCS#12 file with
+ * the CA in its chain, which is what curl, pvxcert and PVXS read.
  */
 #include "config.h"
 
@@ -96,7 +98,7 @@ ca_admin_keychain(struct ca *ca, const char *cn, const char *path,
 		goto out;
 	/* Recorded before the file exists: a keychain is never unknown. */
 	if (record_cb != NULL &&
-	    record_cb(record_arg, cert, "client", STATE_VALID) != 0) {
+	    record_cb(record_arg, cert, "admin", STATE_VALID) != 0) {
 		snprintf(err, errlen, "cannot record the admin certificate");
 		goto out;
 	}

@@ -26,7 +26,8 @@ int ca_admin_check_name(const char *name, char *why, size_t whylen);
 /*
  * Sign a client certificate CN=cn (EC P-256 key, valid 366 days within
  * the CA's validity, clientAuth, the CA's OCSP URL), report it through
- * record_cb (usage "client", state VALID; may be NULL) and write key,
+ * record_cb (usage "admin", which makes it an administrator's; state
+ * VALID; may be NULL) and write key,
  * certificate and CA as a keychain at path with password (atomic, mode
  * 0600, parents 0700; an existing file is replaced, so check first).
  * Returns the certificate, which the caller frees with X509_free, or

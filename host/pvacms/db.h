@@ -26,7 +26,7 @@ struct db_cert {
 	char issuer_id[9];
 	char skid[64];		/* lowercase hex of the leaf's SKID */
 	char cn[256], o[256], ou[256], c[256];
-	char usage[8];		/* client | server | ioc | ca | tls */
+	char usage[8];		/* client | server | ioc | admin | ca | tls */
 	int64_t not_before, not_after;
 	int state;
 	int64_t status_date;	/* last state change */

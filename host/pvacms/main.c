@@ -35,7 +35,6 @@
 #include "server.h"
 #include "states.h"
 #include "timefmt.h"
-#include "transition.h"
 #include "worker.h"
 
 #define DRAIN_LIMIT_SECS 30	/* SIGTERM: longest wait for requests */
@@ -454,7 +453,6 @@ main_admin_new(struct config *cfg)
 	if (ca_admin_check_name(cfg->admin_new, err, sizeof(err)) != 0)
 		goto fail;
 	if ((path = main_admin_path(cfg)) == NULL ||
-	    (app.admins = main_split(cfg->admins)) == NULL ||
 	    (hostnames = main_split(cfg->hostnames)) == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
@@ -488,16 +486,10 @@ main_admin_new(struct config *cfg)
 	if (certid_of_leaf(cert, cert_id, sizeof(cert_id)) != 0)
 		snprintf(cert_id, sizeof(cert_id), "?");
 	audit_event("issued", "cert_id", cert_id, "state", "VALID", "usage",
-	    "client", "cn", cfg->admin_new, "by", "pvacms --admin-keychain-new",
+	    "admin", "cn", cfg->admin_new, "by", "pvacms --admin-keychain-new",
 	    NULL);
 	printf("Keychain file created   : %s\n", path);
 	printf("Certificate identifier  : %s\n", cert_id);
-	if (!transition_is_admin((const char *const *)app.admins,
-	    cfg->admin_new))
-		fprintf(stderr, "pvacms: warning: %s is not in "
-		    "EPICS_PVACMS_ADMINS (now \"%s\"); add it there before "
-		    "this keychain can administer\n", cfg->admin_new,
-		    cfg->admins);
 	rc = 0;
 	goto out;
 fail:

@@ -7,9 +7,10 @@
 # certificate, and the plain HTTP listener are refused; final states and
 # wrong starting states give 409.  A PENDING_APPROVAL certificate (from a
 # claims script asking for approval) is approved and another denied.  An
-# administrator added with --admin-keychain-new works when its CN is
-# listed in EPICS_PVACMS_ADMINS and is refused when not, and stops working
-# once revoked.  Every change leaves one audit line naming who made it.
+# administrator added with --admin-keychain-new works at once, listed in
+# EPICS_PVACMS_ADMINS or not, and stops working once revoked; a token
+# certificate is an administrator only when its CN is listed.  Every
+# change leaves one audit line naming who made it.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/admin_lib.sh"
@@ -148,18 +149,40 @@ like "$(audit_line revoked "$DAVE")" "\"by\":\"alice\",\"by_cert_id\":\"$ALICE\"
 
 mkdir -p "$ROOT/out"
 chmod 755 "$ROOT/out"
+# An administrator made by pvacms needs no listing and no restart: the
+# keychain works against the running daemon at once.
 run as_pvacms --admin-keychain-new mallory --admins "admin alice" \
     --out "$ROOT/out/sub/mallory.p12"
 is "$RC" 0 "--admin-keychain-new mallory --out FILE exits 0"
 like "$OUT" "Keychain file created   : $ROOT/out/sub/mallory.p12" \
     "it writes where --out says"
-like "$ERR" 'warning: mallory is not in EPICS_PVACMS_ADMINS' \
-    "it warns that mallory is not listed"
+MALLORY=$(printf '%s\n' "$OUT" | sed -n 's/^Certificate identifier  : //p')
+is "$ERR" "" "no warning for a name that is not listed"
 is "$(file_mode "$ROOT/out/sub")" 700 "a directory it makes is mode 0700"
+like "$(audit_line issued "$MALLORY")" '"usage":"admin","cn":"mallory"' \
+    "audit: issued with usage admin"
 issue_client erin
 ERIN=$ID
-admin_post "$ROOT/out/sub/mallory.p12" "$ERIN" revoke
-is "$CODE $ECODE" "403 forbidden" "mallory (not listed) may not revoke"
+issue_client frank
+FRANK=$ID
+admin_post "$ROOT/out/sub/mallory.p12" "$FRANK" revoke
+is "$CODE $STATE" "200 REVOKED" \
+    "mallory's new keychain revokes at once, unlisted, without a restart"
+like "$(audit_line revoked "$FRANK")" "\"by\":\"mallory\",\"by_cert_id\":\"$MALLORY\"" \
+    "audit: revoked by mallory"
+
+# The role belongs to the certificate pvacms made, not to the name: a
+# token-issued certificate for mallory is no administrator ...
+issue_client mallory
+admin_post "$(keychain_path mallory client)" "$ERIN" revoke
+is "$CODE $ECODE" "403 forbidden" "mallory's token certificate may not revoke erin's"
+# ... while EPICS_PVACMS_ADMINS lists names, which token certificates
+# match too (pvacms(8) ADMINISTRATION says to list reserved names).
+issue_client alice
+ALICE_TOKEN=$ID
+issue_client pending3
+admin_post "$(keychain_path alice client)" "$ID" approve
+is "$CODE $STATE" "200 VALID" "a token certificate whose CN is listed approves"
 
 # ---- a revoked administrator can no longer act
 admin_post "$ADMIN" "$ALICE" revoke
@@ -167,7 +190,11 @@ is "$CODE $STATE" "200 REVOKED" "admin revokes alice's certificate"
 admin_post "$CFG/alice.p12" "$ERIN" revoke
 is "$CODE $ECODE" "403 forbidden" "the revoked alice may no longer act"
 like "$BODY" "$ALICE \\(CN=alice\\) is REVOKED" "the refusal says why"
+admin_post "$ADMIN" "$MALLORY" revoke
+admin_post "$ROOT/out/sub/mallory.p12" "$ERIN" revoke
+is "$CODE $ECODE" "403 forbidden" "nor the revoked mallory"
 is "$(status_of "$ERIN")" VALID "erin's certificate is untouched"
+is "$(status_of "$ALICE_TOKEN")" VALID "alice's token certificate is another certificate"
 
 # ---- the audit log holds no secrets
 unlike "$(cat "$AUDIT_LOG")" 'BEGIN|PRIVATE' "no key or PEM in the audit log"

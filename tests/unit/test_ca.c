@@ -203,7 +203,7 @@ main(void)
 	is_int(rec.n, 3, "three certificates recorded");
 	ok(rec.n == 3 && strcmp(rec.usage[0], "ca") == 0 &&
 	    strcmp(rec.usage[1], "tls") == 0 &&
-	    strcmp(rec.usage[2], "client") == 0, "recorded ca, tls, client");
+	    strcmp(rec.usage[2], "admin") == 0, "recorded ca, tls, admin");
 
 	s = oneline(X509_get_subject_name(ca_cert(ca)));
 	is_str(s, "CN=EPICS Root Certificate Authority, C=US, "
