@@ -30,6 +30,7 @@
 #include "httpc.h"
 #include "keychain.h"
 #include "paths.h"
+#include "termtext.h"
 #include "timefmt.h"
 
 #define AUTHNJWT_TOKEN_MAX (16 * 1024)
@@ -63,7 +64,6 @@ static void	usage(FILE *fp);
 static void	verbose(const struct authnjwt *a, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	sslerr(char *err, size_t errlen, const char *what);
-static void	clean_text(const char *in, char *out, size_t len);
 static int	load_token(struct authnjwt *a, char *err, size_t errlen);
 static int	load_settings(struct authnjwt *a, char *err, size_t errlen);
 static int	load_key(struct authnjwt *a, char *err, size_t errlen);
@@ -130,18 +130,6 @@ sslerr(char *err, size_t errlen, const char *what)
 	} else
 		snprintf(err, errlen, "%s", what);
 	ERR_clear_error();
-}
-
-/* Copy server-supplied text for a terminal: no controls, bounded. */
-static void
-clean_text(const char *in, char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; in[i] != '\0' && i + 1 < len; i++)
-		out[i] = ((unsigned char)in[i] < 0x20 ||
-		    (unsigned char)in[i] == 0x7f) ? '?' : in[i];
-	out[i] = '\0';
 }
 
 static int
@@ -400,7 +388,7 @@ http_error(long status, const char *body, char *err, size_t errlen)
 		snprintf(err, errlen, "pvacms answered HTTP %ld", status);
 		return -1;
 	}
-	clean_text(json_string_value(m), msg, sizeof(msg));
+	termtext_clean(json_string_value(m), msg, sizeof(msg));
 	json_decref(root);
 	switch (status) {
 	case 400:
