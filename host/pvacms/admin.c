@@ -27,9 +27,11 @@
 
 #include "admin.h"
 #include "api.h"
+#include "audit.h"
 #include "ca.h"
 #include "certid.h"
 #include "db.h"
+#include "log.h"
 #include "states.h"
 #include "status.h"
 #include "transition.h"
@@ -48,6 +50,10 @@ static int	admin_caller(struct app *app, struct evhttp_request *req,
 		    struct admin_caller *who, char *why, size_t whylen);
 static int	admin_same_cert(X509 *peer, const char *pem);
 static enum transition_action admin_transition(enum admin_action action);
+static void	admin_refuse(struct evhttp_request *req,
+		    const struct admin_caller *who, enum admin_action action,
+		    const char *cert_id, int http_code, const char *code,
+		    const char *why);
 
 enum admin_action
 admin_action_of(const char *rest, char *cert_id, size_t cert_id_len)
@@ -75,6 +81,30 @@ admin_action_of(const char *rest, char *cert_id, size_t cert_id_len)
 		return actions[i].action;
 	}
 	return ADMIN_NONE;
+}
+
+/*
+ * Answer a refusal and record it: an attempt to change a certificate's
+ * state is a decision worth an audit line, whoever made it.  admin_caller
+ * has filled who->peer at least; the rest may be empty (no certificate,
+ * or one that did not verify).
+ */
+static void
+admin_refuse(struct evhttp_request *req, const struct admin_caller *who,
+    enum admin_action action, const char *cert_id, int http_code,
+    const char *code, const char *why)
+{
+	static const char *const verbs[] = {
+		[ADMIN_NONE] = "", [ADMIN_APPROVE] = "approve",
+		[ADMIN_DENY] = "deny", [ADMIN_REVOKE] = "revoke"
+	};
+
+	audit_event("refused", "action", verbs[action], "cert_id", cert_id,
+	    "code", code, "reason", why, "by", who->cn, "by_cert_id",
+	    who->cert_id, "peer", who->peer, NULL);
+	log_info("refused to %s %s for %s: %s", verbs[action], cert_id,
+	    who->cn[0] != '\0' ? who->cn : who->peer, why);
+	api_reply_error(req, http_code, code, "%s", why);
 }
 
 static enum transition_action
@@ -195,20 +225,21 @@ admin_handle(struct app *app, struct evhttp_request *req,
 		return;
 	/* Authenticate and authorize before saying whether it exists. */
 	if (admin_caller(app, req, &who, why, sizeof(why)) != 0) {
-		api_reply_error(req, 403, "forbidden", "%s", why);
+		admin_refuse(req, &who, action, cert_id, 403, "forbidden", why);
 		return;
 	}
 	is_admin = who.made_admin || transition_is_admin(
 	    (const char *const *)app->admins, who.cn);
 	if (is_admin && !who.tls_client && who.serial != serial) {
-		api_reply_error(req, 403, "forbidden", "CN=%s is an "
-		    "administrator's name, but certificate %s is not for TLS "
-		    "clients; use a client keychain", who.cn, who.cert_id);
+		snprintf(why, sizeof(why), "CN=%s is an administrator's name, "
+		    "but certificate %s is not for TLS clients; use a client "
+		    "keychain", who.cn, who.cert_id);
+		admin_refuse(req, &who, action, cert_id, 403, "forbidden", why);
 		return;
 	}
 	if (transition_authorize(ta, is_admin && who.tls_client,
 	    who.serial == serial, who.cn, why, sizeof(why)) != 0) {
-		api_reply_error(req, 403, "forbidden", "%s", why);
+		admin_refuse(req, &who, action, cert_id, 403, "forbidden", why);
 		return;
 	}
 	if ((r = db_get(app->db, serial, &rec, why, sizeof(why))) != 1) {
@@ -240,10 +271,14 @@ admin_handle(struct app *app, struct evhttp_request *req,
 		status_reply(app, req, cert_id, serial);
 	} else if (r == DB_WRONG_STATE) {
 		transition_refusal(ta, cert_id, cur, why, sizeof(why));
-		api_reply_error(req, 409, "invalid_transition", "%s", why);
+		admin_refuse(req, &who, action, cert_id, 409,
+		    "invalid_transition", why);
 	} else if (r == 0)
 		api_reply_error(req, 404, "not_found", "certificate %s is not "
 		    "known", cert_id);
+	else if (db_busy(app->db))
+		api_reply_error(req, 503, "busy", "the certificate database "
+		    "is locked by another process; try again");
 	else
 		api_reply_error(req, 500, "internal", "cannot change the "
 		    "state of %s", cert_id);

@@ -321,6 +321,20 @@ fail:
 }
 
 void
+db_set_busy_ms(struct db *db, int ms)
+{
+	sqlite3_busy_timeout(db->h, ms);
+}
+
+int
+db_busy(struct db *db)
+{
+	int code = sqlite3_errcode(db->h) & 0xff;
+
+	return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+void
 db_close(struct db *db)
 {
 	int i;

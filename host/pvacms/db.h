@@ -43,6 +43,17 @@ struct db_cert {
 struct db *db_open(const char *path, int *created, char *err, size_t errlen);
 void db_close(struct db *db);
 
+/*
+ * How long a statement waits for another process's write lock before
+ * failing with "database is locked" (db_open sets 5000 ms, right for
+ * the offline tools).  The daemon lowers it once it serves: its writes
+ * run on the event loop, where a long wait would stall every request.
+ */
+void db_set_busy_ms(struct db *db, int ms);
+
+/* 1 if the last call failed because another process held the lock. */
+int db_busy(struct db *db);
+
 /* Insert one certificate in a transaction.  0 or -1 (e.g. duplicate serial). */
 int db_insert(struct db *db, const struct db_cert *cert, char *err,
     size_t errlen);

@@ -466,9 +466,15 @@ issue_sign(struct issue_job *job)
 		goto out;
 	}
 	if (db_insert(app->db, &rec, err, sizeof(err)) != 0) {
+		/* Never handed out: a certificate without a record would
+		 * have no status and could not be revoked. */
 		log_error("cannot record certificate %s: %s", cert_id, err);
-		issue_refuse(job, 500, "internal", "cannot record the "
-		    "certificate");
+		if (db_busy(app->db))
+			issue_refuse(job, 503, "busy", "the certificate "
+			    "database is locked by another process; try again");
+		else
+			issue_refuse(job, 500, "internal", "cannot record the "
+			    "certificate");
 		goto out;
 	}
 	/* The sweep may be armed for later than this one's first change. */

@@ -38,6 +38,7 @@
 #include "worker.h"
 
 #define DRAIN_LIMIT_SECS 30	/* SIGTERM: longest wait for requests */
+#define MAIN_LOOP_DB_BUSY_MS 200 /* serving: longest wait for a DB lock */
 
 /* Keychain passwords, read once; cleared and freed by main_forget. */
 struct main_secrets {
@@ -331,9 +332,14 @@ main_run(struct config *cfg)
 		goto fail;
 	}
 	/* Time-driven state changes, starting with what fell due while
-	 * pvacms was stopped. */
+	 * pvacms was stopped (with the patient lock wait of startup). */
 	if (states_start(&app, err, sizeof(err)) != 0)
 		goto fail;
+	/* From here on every write runs on the event loop: another process
+	 * holding the write lock (pvacms --admin-keychain-new, an operator's
+	 * sqlite3 shell) may delay one request by this much, then that
+	 * request fails and a due state change waits for the next sweep. */
+	db_set_busy_ms(app.db, MAIN_LOOP_DB_BUSY_MS);
 	if (cfg->listen_info != NULL &&
 	    main_write_listen_info(cfg->listen_info, err, sizeof(err)) != 0)
 		goto fail;

@@ -42,6 +42,7 @@ static struct {
 } ocsp_ours[8];
 
 static int	ocsp_is_ours(struct app *app, OCSP_CERTID *cid);
+static int	ocsp_nonce_ok(OCSP_REQUEST *oreq);
 
 static enum ca_ocsp_status ocsp_status_of(int state);
 static int	ocsp_lookup(struct app *app, uint64_t serial, int64_t now,
@@ -308,6 +309,39 @@ out:
 	return der;
 }
 
+/*
+ * Whether the request's nonce, if any, is one we echo: a single Nonce
+ * extension of 1 to OCSP_MAX_NONCE bytes.  RFC 9654 has a responder
+ * refuse the others with malformedRequest, and it keeps a client from
+ * making us sign kilobytes of its choosing.  The value is normally an
+ * OCTET STRING inside extnValue; older clients put the bytes there bare.
+ */
+static int
+ocsp_nonce_ok(OCSP_REQUEST *oreq)
+{
+	X509_EXTENSION *ext;
+	ASN1_OCTET_STRING *value, *inner;
+	const unsigned char *p;
+	long len;
+	int idx;
+
+	idx = OCSP_REQUEST_get_ext_by_NID(oreq, NID_id_pkix_OCSP_Nonce, -1);
+	if (idx < 0)
+		return 1;
+	if (OCSP_REQUEST_get_ext_by_NID(oreq, NID_id_pkix_OCSP_Nonce,
+	    idx) >= 0 || (ext = OCSP_REQUEST_get_ext(oreq, idx)) == NULL ||
+	    (value = X509_EXTENSION_get_data(ext)) == NULL)
+		return 0;
+	p = ASN1_STRING_get0_data(value);
+	len = ASN1_STRING_length(value);
+	if ((inner = d2i_ASN1_OCTET_STRING(NULL, &p, len)) != NULL &&
+	    p == ASN1_STRING_get0_data(value) + len)
+		len = ASN1_STRING_length(inner);
+	ASN1_OCTET_STRING_free(inner);
+	ERR_clear_error();
+	return len >= 1 && len <= OCSP_MAX_NONCE;
+}
+
 void
 ocsp_handle(struct app *app, struct evhttp_request *req, const char *get_path)
 {
@@ -350,7 +384,7 @@ ocsp_handle(struct app *app, struct evhttp_request *req, const char *get_path)
 	}
 	ERR_clear_error();
 	n = oreq != NULL ? OCSP_request_onereq_count(oreq) : 0;
-	if (n < 1 || n > OCSP_MAX_CERTIDS) {
+	if (n < 1 || n > OCSP_MAX_CERTIDS || !ocsp_nonce_ok(oreq)) {
 		ocsp_reply_error(req, 400,
 		    OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
 		goto out;

@@ -19,6 +19,7 @@ struct ocspcache_entry;
 
 #define OCSP_MAX_REQUEST 8192	/* bytes of DER request we read */
 #define OCSP_MAX_CERTIDS 16	/* CertIDs in one request */
+#define OCSP_MAX_NONCE 128	/* bytes of nonce we echo (RFC 9654) */
 #define OCSP_CACHE_SETS 16384	/* x2 ways: at most 32768 responses kept */
 
 /*

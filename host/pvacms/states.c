@@ -92,8 +92,10 @@ states_catch_up(struct app *app, uint64_t serial, int stored,
 		return to;
 	if (r == DB_WRONG_STATE)
 		return cur;
+	/* Not written (the sweep will retry), but judged as it is now:
+	 * an expired certificate must not pass for VALID. */
 	log_error("cannot apply a due state change: %s", err);
-	return stored;
+	return to;
 }
 
 static void
@@ -117,7 +119,7 @@ states_sweep(evutil_socket_t fd, short what, void *arg)
 	struct app *app = arg;
 	char err[256];
 	int64_t now = (int64_t)time(NULL), when = 0;
-	int n, i, to, more, have, changed = 0;
+	int n, i, r, to, more, have, changed = 0, failed = 0;
 
 	(void)fd;
 	(void)what;
@@ -131,18 +133,24 @@ states_sweep(evutil_socket_t fd, short what, void *arg)
 		    d->not_after, now);
 		if (to == d->state)
 			continue;
-		if (states_change(app, d->serial, TRANSITION_BIT(d->state),
+		r = states_change(app, d->serial, TRANSITION_BIT(d->state),
 		    to, transition_event(TRANSITION_TIME, to), &states_clock,
-		    NULL, err, sizeof(err)) == 1)
+		    NULL, err, sizeof(err));
+		if (r == 1)
 			changed++;
-		else
-			log_error("state sweep: serial %llu: %s",
-			    (unsigned long long)d->serial, err);
+		else if (r < 0 && r != DB_WRONG_STATE) {
+			/* Likely a lock held elsewhere: one failure per tick,
+			 * not one wait per due row; the next tick retries. */
+			log_error("state sweep: serial %llu: %s; retrying "
+			    "later", (unsigned long long)d->serial, err);
+			failed = 1;
+			break;
+		}
 	}
 	if (changed > 0)
 		log_debug("state sweep: %d certificate(s) changed state",
 		    changed);
-	more = n == STATES_BATCH;
+	more = n == STATES_BATCH && !failed;
 	have = db_next_due(app->db, &when, err, sizeof(err));
 	if (have < 0)
 		log_error("state sweep: %s", err);

@@ -58,6 +58,9 @@ admin_post "$CAROL_P12" "$BOB" revoke
 is "$CODE $ECODE" "403 forbidden" "carol may not revoke bob's certificate"
 like "$BODY" 'only the holder or an administrator may revoke' \
     "the refusal says who may revoke"
+like "$(audit_line refused "$BOB")" \
+    '"action":"revoke",.*"code":"forbidden",.*"by":"carol","by_cert_id":"[0-9a-f]{8}:[0-9]+","peer":"127.0.0.1"' \
+    "audit: the refusal is recorded with who asked"
 admin_post "$CAROL_P12" "$BOB" approve
 is "$CODE $ECODE" "403 forbidden" "carol may not approve"
 like "$BODY" 'CN=carol is not an administrator' "the refusal names carol"

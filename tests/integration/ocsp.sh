@@ -12,7 +12,7 @@
 setup_root
 start_issuer
 start_pvacms --status-validity-mins 10
-plan 53
+plan 58
 
 # issue NAME: a client certificate for NAME; ID_<NAME> is its id and
 # $ROOT/run/NAME.crt its certificate.
@@ -111,6 +111,37 @@ OUT=$(timeout 10 "$OPENSSL" ocsp -issuer "$ROOT/run/other.pem" \
     -serial 12345 -url "$STATUS_URL/ocsp" -CAfile "$CA_FILE" 2>&1)
 like "$OUT" 'Responder Error: unauthorized' \
     "another CA's certificate: unauthorized"
+
+# ---- nonces: echoed from 1 to 128 bytes, refused beyond (RFC 9654)
+# nonce_req LEN: a request for alice's certificate with a LEN-byte nonce
+# in nonce.req.
+nonce_req()
+{
+	"$PYTHON3" - "$ROOT/run/alice.crt" "$CA_FILE" "$1" \
+	    "$ROOT/run/nonce.req" <<'EOF_PY'
+import sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+cert = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
+ca = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
+b = ocsp.OCSPRequestBuilder().add_certificate(cert, ca, hashes.SHA1())
+b = b.add_extension(x509.OCSPNonce(b"\x5a" * int(sys.argv[3])), False)
+open(sys.argv[4], "wb").write(b.build().public_bytes(serialization.Encoding.DER))
+EOF_PY
+}
+for len in 32 128; do
+	nonce_req "$len"
+	post_der "$ROOT/run/nonce.req"
+	OUT=$("$OPENSSL" ocsp -respin "$ROOT/run/resp.der" \
+	    -reqin "$ROOT/run/nonce.req" -CAfile "$CA_FILE" -resp_text 2>&1)
+	like "$OUT" 'Response verify OK' "a $len-byte nonce: answered, verified"
+	unlike "$OUT" 'Nonce Verify error|no nonce' "a $len-byte nonce: echoed"
+done
+nonce_req 129
+post_der "$ROOT/run/nonce.req"
+is "$CODE $(resp_status)" "400 malformedrequest (1)" \
+    "a 129-byte nonce: malformedRequest"
 
 # ---- GET /ocsp/{base64}, cacheable
 "$OPENSSL" ocsp -issuer "$CA_FILE" -cert "$ROOT/run/bob.crt" -no_nonce \
