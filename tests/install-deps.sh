@@ -4,7 +4,7 @@
 set -u
 pkgs="build-essential autoconf automake libtool pkg-config
 libssl-dev openssl libevent-dev libcurl4-openssl-dev liblua5.4-dev
-libjansson-dev libsqlite3-dev libcjose-dev mandoc curl
+libjansson-dev libsqlite3-dev libcjose-dev mandoc curl sqlite3
 python3 python3-flask python3-jwt python3-cryptography"
 missing=""
 for p in $pkgs; do
