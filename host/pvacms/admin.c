@@ -22,6 +22,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
+#include <jansson.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -37,6 +38,9 @@
 #include "transition.h"
 
 /* The authenticated caller. */
+/* The largest body of an action: {"reason": NAME} and some room. */
+#define ADMIN_BODY_MAX 1024
+
 struct admin_caller {
 	uint64_t serial;
 	int tls_client;		/* usage allows TLS client authentication */
@@ -50,6 +54,9 @@ static int	admin_caller(struct app *app, struct evhttp_request *req,
 		    struct admin_caller *who, char *why, size_t whylen);
 static int	admin_same_cert(X509 *peer, const char *pem);
 static enum transition_action admin_transition(enum admin_action action);
+static int	admin_reason(struct evhttp_request *req,
+		    enum transition_action ta, int *reason, int *http_code,
+		    char *why, size_t whylen);
 static void	admin_refuse(struct evhttp_request *req,
 		    const struct admin_caller *who, enum admin_action action,
 		    const char *cert_id, int http_code, const char *code,
@@ -105,6 +112,64 @@ admin_refuse(struct evhttp_request *req, const struct admin_caller *who,
 	log_info("refused to %s %s for %s: %s", verbs[action], cert_id,
 	    who->cn[0] != '\0' ? who->cn : who->peer, why);
 	api_reply_error(req, http_code, code, "%s", why);
+}
+
+/*
+ * The optional body of an action: empty, {} or {"reason": NAME} (revoke
+ * and deny only; NAME per transition_reason_of), at most ADMIN_BODY_MAX
+ * bytes.  0 with *reason set (unspecified when not given), or -1 with
+ * *http_code (400 or 413) and why set.
+ */
+static int
+admin_reason(struct evhttp_request *req, enum transition_action ta,
+    int *reason, int *http_code, char *why, size_t whylen)
+{
+	json_t *root, *v;
+	json_error_t jerr;
+	const char *body, *key;
+	size_t len;
+	int r = -1;
+
+	*reason = TRANSITION_REASON_UNSPECIFIED;
+	*http_code = 400;
+	if ((body = api_body(req, ADMIN_BODY_MAX, &len)) == NULL) {
+		*http_code = 413;
+		snprintf(why, whylen, "request body larger than %d bytes",
+		    ADMIN_BODY_MAX);
+		return -1;
+	}
+	if (len == 0)
+		return 0;
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(root)) {
+		snprintf(why, whylen, "request body is not a JSON object");
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		if (strcmp(key, "reason") != 0) {
+			snprintf(why, whylen, "unknown member \"%.40s\" in the "
+			    "request body (only \"reason\")", key);
+			goto out;
+		}
+	}
+	if ((v = json_object_get(root, "reason")) != NULL) {
+		if (ta == TRANSITION_APPROVE) {
+			snprintf(why, whylen, "an approval takes no reason");
+			goto out;
+		}
+		if (!json_is_string(v) ||
+		    (*reason = transition_reason_of(json_string_value(v))) < 0) {
+			snprintf(why, whylen, "reason must be one of "
+			    "unspecified, keyCompromise, affiliationChanged, "
+			    "superseded, cessationOfOperation, "
+			    "privilegeWithdrawn");
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	json_decref(root);
+	return r;
 }
 
 static enum transition_action
@@ -217,7 +282,8 @@ admin_handle(struct app *app, struct evhttp_request *req,
 	char why[512];
 	int64_t now = (int64_t)time(NULL);
 	uint64_t serial;
-	int cur, to, r, is_admin, mask = transition_from_mask(ta);
+	int cur, to, r, is_admin, reason, code;
+	int mask = transition_from_mask(ta);
 
 	memset(&rec, 0, sizeof(rec));
 	/* The same answers for a bad id as GET .../status gives. */
@@ -242,6 +308,11 @@ admin_handle(struct app *app, struct evhttp_request *req,
 		admin_refuse(req, &who, action, cert_id, 403, "forbidden", why);
 		return;
 	}
+	if (admin_reason(req, ta, &reason, &code, why, sizeof(why)) != 0) {
+		api_reply_error(req, code, code == 413 ? "too_large" :
+		    "bad_request", "%s", why);
+		return;
+	}
 	if ((r = db_get(app->db, serial, &rec, why, sizeof(why))) != 1) {
 		if (r == 0)
 			api_reply_error(req, 404, "not_found", "certificate "
@@ -258,6 +329,7 @@ admin_handle(struct app *app, struct evhttp_request *req,
 	actor.by = who.cn;
 	actor.by_cert_id = who.cert_id;
 	actor.peer = who.peer;
+	actor.reason = reason;
 	if ((mask & TRANSITION_BIT(cur)) == 0)
 		r = DB_WRONG_STATE;
 	else

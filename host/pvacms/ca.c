@@ -555,22 +555,28 @@ ca_ocsp_issuer_match(const struct ca *ca, const OCSP_CERTID *cid)
 
 int
 ca_ocsp_add_status(OCSP_BASICRESP *bs, OCSP_CERTID *cid,
-    enum ca_ocsp_status status, int64_t revoked_at, int64_t this_update,
-    int64_t next_update)
+    enum ca_ocsp_status status, int64_t revoked_at, int reason,
+    int64_t this_update, int64_t next_update)
 {
 	ASN1_TIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
-	int st, reason = OCSP_REVOKED_STATUS_NOSTATUS, r = -1;
+	int st, r = -1;
 
 	switch (status) {
 	case CA_OCSP_GOOD:
 		st = V_OCSP_CERTSTATUS_GOOD;
+		reason = OCSP_REVOKED_STATUS_NOSTATUS;
 		break;
 	case CA_OCSP_REVOKED:
+		/* Always with a reason, unspecified (0) by default: the
+		 * status contract promises a revocation's time and reason. */
 		st = V_OCSP_CERTSTATUS_REVOKED;
-		reason = OCSP_REVOKED_STATUS_UNSPECIFIED;
+		if (reason < OCSP_REVOKED_STATUS_UNSPECIFIED ||
+		    reason > OCSP_REVOKED_STATUS_AACOMPROMISE)
+			return -1;
 		break;
 	case CA_OCSP_UNKNOWN:
 		st = V_OCSP_CERTSTATUS_UNKNOWN;
+		reason = OCSP_REVOKED_STATUS_NOSTATUS;
 		break;
 	default:
 		return -1;
@@ -632,8 +638,8 @@ ca_ocsp_response(struct ca *ca, uint64_t serial, enum ca_ocsp_status status,
 	*der_len = 0;
 	if ((cid = ca_ocsp_certid(ca, EVP_sha1(), serial)) == NULL ||
 	    (bs = OCSP_BASICRESP_new()) == NULL ||
-	    ca_ocsp_add_status(bs, cid, status, revoked_at, this_update,
-	    next_update) != 0) {
+	    ca_ocsp_add_status(bs, cid, status, revoked_at,
+	    OCSP_REVOKED_STATUS_UNSPECIFIED, this_update, next_update) != 0) {
 		ca_seterr(err, errlen, "cannot build OCSP response");
 		goto out;
 	}

@@ -101,13 +101,14 @@ OCSP_CERTID *ca_ocsp_certid(const struct ca *ca, const EVP_MD *md,
 int ca_ocsp_issuer_match(const struct ca *ca, const OCSP_CERTID *cid);
 
 /*
- * Add one SingleResponse for cid to bs: GOOD, REVOKED (reason
- * unspecified, at revoked_at) or UNKNOWN, with thisUpdate/nextUpdate.
- * Returns 0 or -1.  Needs no key; here so that one file speaks OCSP.
+ * Add one SingleResponse for cid to bs: GOOD, REVOKED (at revoked_at,
+ * with RFC 5280 reason code reason) or UNKNOWN, with
+ * thisUpdate/nextUpdate.  Returns 0 or -1.  Needs no key; here so that
+ * one file speaks OCSP.
  */
 int ca_ocsp_add_status(OCSP_BASICRESP *bs, OCSP_CERTID *cid,
-    enum ca_ocsp_status status, int64_t revoked_at, int64_t this_update,
-    int64_t next_update);
+    enum ca_ocsp_status status, int64_t revoked_at, int reason,
+    int64_t this_update, int64_t next_update);
 
 /*
  * Sign bs with the CA key (SHA-256, the CA certificate included) and wrap

@@ -22,7 +22,7 @@
 #include "db.h"
 #include "fsutil.h"
 
-#define DB_SCHEMA_VERSION	1
+#define DB_SCHEMA_VERSION	2	/* 2: revocation_reason */
 #define DB_BUSY_MS		5000
 #define DB_PEM_MAX		(64 * 1024)
 
@@ -42,10 +42,11 @@ static const char *const db_sql[ST_COUNT] = {
 	[ST_EXISTS] = "SELECT 1 FROM certs WHERE serial = ?1",
 	[ST_GET] = "SELECT serial, issuer_id, skid, cn, o, ou, c, usage, "
 	    "not_before, not_after, state, status_date, revoked_at, "
-	    "pubkey_sha256, token_id, pem FROM certs WHERE serial = ?1",
+	    "pubkey_sha256, token_id, pem, revocation_reason FROM certs "
+	    "WHERE serial = ?1",
 	[ST_STATE] = "SELECT state FROM certs WHERE serial = ?1",
 	[ST_SET_STATE] = "UPDATE certs SET state = ?2, status_date = ?3, "
-	    "revoked_at = ?4 WHERE serial = ?1",
+	    "revoked_at = ?4, revocation_reason = ?5 WHERE serial = ?1",
 	/* The rows the clock must move now; the second half leaves out
 	 * what the first already has (not_after > now). */
 	[ST_DUE] = "SELECT serial, state, not_before, not_after FROM certs "
@@ -75,6 +76,7 @@ static const char db_schema[] =
 	" not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
 	" state INTEGER NOT NULL, status_date INTEGER NOT NULL,"
 	" revoked_at INTEGER NOT NULL DEFAULT 0,"
+	" revocation_reason INTEGER NOT NULL DEFAULT 0,"
 	" pubkey_sha256 TEXT NOT NULL DEFAULT '',"
 	" token_id TEXT NOT NULL DEFAULT '',"
 	" pem TEXT);"
@@ -82,7 +84,13 @@ static const char db_schema[] =
 	"CREATE INDEX IF NOT EXISTS idx_certs_not_after ON certs(not_after);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_pubkey ON certs(pubkey_sha256);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_token ON certs(token_id);"
-	"PRAGMA user_version = 1;";
+	"PRAGMA user_version = 2;";
+
+/* From schema 1 (pvacms 0.2): the reason of a revocation. */
+static const char db_upgrade_1_2[] =
+	"ALTER TABLE certs ADD COLUMN"
+	" revocation_reason INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 2;";
 
 /*
  * Indexes added after schema 1 shipped; CREATE IF NOT EXISTS on every
@@ -241,7 +249,9 @@ db_migrate(struct db *db, char *err, size_t errlen)
 	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
 	    SQLITE_OK)
 		goto fail;
-	if (sqlite3_exec(db->h, db_schema, NULL, NULL, &msg) != SQLITE_OK) {
+	/* A new file gets the whole schema; an older one its upgrade. */
+	if (sqlite3_exec(db->h, version == 1 ? db_upgrade_1_2 : db_schema,
+	    NULL, NULL, &msg) != SQLITE_OK) {
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
 	}
@@ -495,6 +505,7 @@ db_get(struct db *db, uint64_t serial, struct db_cert *out, char *err,
 	out->state = (int)sqlite3_column_int64(st, 10);
 	out->status_date = sqlite3_column_int64(st, 11);
 	out->revoked_at = sqlite3_column_int64(st, 12);
+	out->revocation_reason = (int)sqlite3_column_int64(st, 16);
 	db_copy_col(st, 13, out->pubkey_sha256, sizeof(out->pubkey_sha256));
 	db_copy_col(st, 14, out->token_id, sizeof(out->token_id));
 	if ((pem = sqlite3_column_text(st, 15)) != NULL &&
@@ -511,7 +522,7 @@ out:
 
 int
 db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
-    int64_t now, int *cur_out, char *err, size_t errlen)
+    int64_t now, int reason, int *cur_out, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	int r, cur;
@@ -551,6 +562,8 @@ db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
 	    sqlite3_bind_int64(st, 2, to) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 4, to == STATE_REVOKED ? now : 0) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, to == STATE_REVOKED ? reason : 0) !=
 	    SQLITE_OK || db_run(db, ST_SET_STATE) != 0) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);

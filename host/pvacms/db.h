@@ -31,6 +31,7 @@ struct db_cert {
 	int state;
 	int64_t status_date;	/* last state change */
 	int64_t revoked_at;	/* 0 unless REVOKED */
+	int revocation_reason;	/* RFC 5280 CRLReason; 0 unless REVOKED */
 	char pubkey_sha256[65];
 	char token_id[160];	/* jti or token hash, for replay rules; may be "" */
 	char *pem;		/* owned by the struct: free with db_cert_clear */
@@ -69,14 +70,15 @@ int db_get(struct db *db, uint64_t serial, struct db_cert *out, char *err,
 #define DB_WRONG_STATE	(-2)
 
 /*
- * Move one certificate to state `to` (status_date = now, revoked_at = now
- * when REVOKED) in one transaction, only if its current state is in
- * from_mask (bit 1 << state).  Returns 1 changed, 0 no such serial,
- * DB_WRONG_STATE (nothing changed, *cur set to the state it is in), or
- * -1 on error.  cur may be NULL; err is set on every failure.
+ * Move one certificate to state `to` (status_date = now; revoked_at = now
+ * and revocation_reason = reason when REVOKED) in one transaction, only
+ * if its current state is in from_mask (bit 1 << state).  Returns 1
+ * changed, 0 no such serial, DB_WRONG_STATE (nothing changed, *cur set to
+ * the state it is in), or -1 on error.  cur may be NULL; err is set on
+ * every failure.
  */
 int db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
-    int64_t now, int *cur, char *err, size_t errlen);
+    int64_t now, int reason, int *cur, char *err, size_t errlen);
 
 /* A certificate the clock must move (its stored state and window). */
 struct db_due {

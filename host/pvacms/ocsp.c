@@ -46,7 +46,7 @@ static int	ocsp_nonce_ok(OCSP_REQUEST *oreq);
 
 static enum ca_ocsp_status ocsp_status_of(int state);
 static int	ocsp_lookup(struct app *app, uint64_t serial, int64_t now,
-		    int *state, int64_t *revoked_at, char *err,
+		    int *state, int64_t *revoked_at, int *reason, char *err,
 		    size_t errlen);
 static int64_t	ocsp_validity(const struct app *app);
 static unsigned char *ocsp_read_get(const char *get_path, size_t *len);
@@ -75,10 +75,13 @@ ocsp_validity(const struct app *app)
 	return (int64_t)app->cfg->status_validity_mins * 60;
 }
 
-/* 1 found (effective state as of now), 0 not ours, -1 database error. */
+/*
+ * 1 found (effective state as of now; revocation time and reason when
+ * REVOKED, else 0), 0 not ours, -1 database error.
+ */
 static int
 ocsp_lookup(struct app *app, uint64_t serial, int64_t now, int *state,
-    int64_t *revoked_at, char *err, size_t errlen)
+    int64_t *revoked_at, int *reason, char *err, size_t errlen)
 {
 	struct db_cert rec;
 	int found;
@@ -89,6 +92,7 @@ ocsp_lookup(struct app *app, uint64_t serial, int64_t now, int *state,
 		*state = transition_by_time(rec.state, rec.not_before,
 		    rec.not_after, now);
 		*revoked_at = *state == STATE_REVOKED ? rec.revoked_at : 0;
+		*reason = *state == STATE_REVOKED ? rec.revocation_reason : 0;
 	}
 	db_cert_clear(&rec);
 	return found;
@@ -102,17 +106,19 @@ ocsp_single(struct app *app, uint64_t serial, const EVP_MD *md, int64_t now,
 	int64_t revoked_at, validity = ocsp_validity(app);
 	unsigned char *der;
 	size_t der_len;
-	int found, state;
+	int found, state, reason;
 
-	if ((found = ocsp_lookup(app, serial, now, &state, &revoked_at, err,
-	    errlen)) != 1)
+	if ((found = ocsp_lookup(app, serial, now, &state, &revoked_at,
+	    &reason, err, errlen)) != 1)
 		return found;
 	if (ocsp_cache == NULL &&
 	    (ocsp_cache = ocspcache_new(OCSP_CACHE_SETS)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* Re-signed lazily once half the validity has passed. */
+	/* Re-signed lazily once half the validity has passed.  The key
+	 * (state, revocation time) also covers the reason: both are written
+	 * once, in the one transaction that revokes. */
 	e = ocspcache_get(ocsp_cache, serial, EVP_MD_get_type(md), state,
 	    revoked_at, now, validity / 2 > 0 ? validity / 2 : 1);
 	if (e == NULL) {
@@ -122,7 +128,7 @@ ocsp_single(struct app *app, uint64_t serial, const EVP_MD *md, int64_t now,
 		der = NULL;
 		if (cid == NULL || bs == NULL ||
 		    ca_ocsp_add_status(bs, cid, ocsp_status_of(state),
-		    revoked_at, now, now + validity) != 0)
+		    revoked_at, reason, now, now + validity) != 0)
 			snprintf(err, errlen, "cannot build OCSP response");
 		else
 			der = ca_ocsp_sign(app->ca, bs, &der_len, err,
@@ -270,7 +276,7 @@ ocsp_answer_all(struct app *app, OCSP_REQUEST *oreq, int64_t now,
 	unsigned char *der = NULL;
 	int64_t revoked_at, validity = ocsp_validity(app);
 	uint64_t serial;
-	int i, n, state, found;
+	int i, n, state, found, reason;
 
 	if ((bs = OCSP_BASICRESP_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -281,12 +287,13 @@ ocsp_answer_all(struct app *app, OCSP_REQUEST *oreq, int64_t now,
 		cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(oreq, i));
 		state = STATE_UNKNOWN;
 		revoked_at = 0;
+		reason = 0;
 		sn = NULL;
 		if (ocsp_is_ours(app, cid) &&
 		    OCSP_id_get0_info(NULL, NULL, NULL, &sn, cid) == 1 &&
 		    ASN1_INTEGER_get_uint64(&serial, sn) == 1) {
 			found = ocsp_lookup(app, serial, now, &state,
-			    &revoked_at, err, errlen);
+			    &revoked_at, &reason, err, errlen);
 			if (found < 0)
 				goto out;
 			if (found == 0)
@@ -294,7 +301,7 @@ ocsp_answer_all(struct app *app, OCSP_REQUEST *oreq, int64_t now,
 		}
 		ERR_clear_error();
 		if (ca_ocsp_add_status(bs, cid, ocsp_status_of(state),
-		    revoked_at, now, now + validity) != 0) {
+		    revoked_at, reason, now, now + validity) != 0) {
 			snprintf(err, errlen, "cannot build OCSP response");
 			goto out;
 		}

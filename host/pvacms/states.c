@@ -37,7 +37,8 @@ static struct event *states_ev;
 static int64_t states_next_at;	/* when the armed sweep fires, 0: unarmed */
 static struct db_due states_due[STATES_BATCH];
 
-static const struct states_actor states_clock = { "pvacms", NULL, NULL };
+static const struct states_actor states_clock = { "pvacms", NULL, NULL,
+	TRANSITION_REASON_UNSPECIFIED };
 
 static void	states_sweep(evutil_socket_t fd, short what, void *arg);
 static void	states_arm(int64_t wait, int64_t now);
@@ -55,8 +56,8 @@ states_change(struct app *app, uint64_t serial, int from_mask, int to,
 	/* The CN is for the audit line only; it never changes. */
 	if ((r = db_get(app->db, serial, &rec, err, errlen)) != 1)
 		return r;
-	r = db_change_state(app->db, serial, from_mask, to, now, &from, err,
-	    errlen);
+	r = db_change_state(app->db, serial, from_mask, to, now,
+	    actor->reason, &from, err, errlen);
 	if (cur != NULL)
 		*cur = from;
 	if (r == 1) {
@@ -66,8 +67,10 @@ states_change(struct app *app, uint64_t serial, int from_mask, int to,
 		    (unsigned long long)serial);
 		audit_event(event, "cert_id", cert_id, "serial", serial_text,
 		    "cn", rec.cn, "from", db_state_name(from), "to",
-		    db_state_name(to), "by", actor->by, "by_cert_id",
-		    actor->by_cert_id, "peer", actor->peer, NULL);
+		    db_state_name(to), "reason", to == STATE_REVOKED ?
+		    transition_reason_name(actor->reason) : NULL, "by",
+		    actor->by, "by_cert_id", actor->by_cert_id, "peer",
+		    actor->peer, NULL);
 		log_info("certificate %s (CN=%s): %s -> %s by %s", cert_id,
 		    rec.cn, db_state_name(from), db_state_name(to), actor->by);
 	}

@@ -18,6 +18,7 @@ struct states_actor {
 	const char *by;		/* a CN, or "pvacms" for the clock */
 	const char *by_cert_id;	/* the caller's certificate id */
 	const char *peer;	/* the caller's address */
+	int reason;		/* RFC 5280 CRLReason of a revocation */
 };
 
 /*

@@ -23,6 +23,7 @@
 #include "ocsp.h"
 #include "ocspcache.h"
 #include "status.h"
+#include "transition.h"
 
 int
 status_serial_of(struct app *app, struct evhttp_request *req,
@@ -89,13 +90,16 @@ status_reply(struct app *app, struct evhttp_request *req,
 	snprintf(serial_text, sizeof(serial_text), "%llu",
 	    (unsigned long long)serial);
 	/* Dates and state are those the signed response proves. */
-	body = json_pack("{s:s,s:s,s:s,s:I,s:I,s:o,s:I,s:I,s:s}",
+	body = json_pack("{s:s,s:s,s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:s}",
 	    "cert_id", cert_id, "serial", serial_text,
 	    "state", db_state_name(e->state),
 	    "status_issued", (json_int_t)e->this_update,
 	    "status_expires", (json_int_t)e->next_update,
 	    "revocation_date", e->state == STATE_REVOKED ?
 	    json_integer(e->revoked_at) : json_null(),
+	    "revocation_reason", e->state == STATE_REVOKED ?
+	    json_string(transition_reason_name(rec.revocation_reason)) :
+	    json_null(),
 	    "not_before", (json_int_t)rec.not_before,
 	    "not_after", (json_int_t)rec.not_after,
 	    "ocsp_response", der_b64);

@@ -138,3 +138,40 @@ transition_next_sweep(int have_due, int64_t due, int64_t now, int more)
 	wait = due - now;
 	return wait < TRANSITION_SWEEP_MIN ? TRANSITION_SWEEP_MIN : wait;
 }
+
+/* The reasons we accept, by RFC 5280 code. */
+static const struct {
+	int code;
+	const char *name;
+} transition_reasons[] = {
+	{ 0, "unspecified" },
+	{ 1, "keyCompromise" },
+	{ 3, "affiliationChanged" },
+	{ 4, "superseded" },
+	{ 5, "cessationOfOperation" },
+	{ 9, "privilegeWithdrawn" },
+};
+
+int
+transition_reason_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(transition_reasons) /
+	    sizeof(transition_reasons[0]); i++)
+		if (strcmp(name, transition_reasons[i].name) == 0)
+			return transition_reasons[i].code;
+	return -1;
+}
+
+const char *
+transition_reason_name(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(transition_reasons) /
+	    sizeof(transition_reasons[0]); i++)
+		if (transition_reasons[i].code == code)
+			return transition_reasons[i].name;
+	return "unspecified";
+}

@@ -78,4 +78,20 @@ int transition_is_admin(const char *const *admins, const char *cn);
 int64_t transition_next_sweep(int have_due, int64_t due, int64_t now,
     int more);
 
+/*
+ * Revocation reasons (RFC 5280 CRLReason) an administrator or holder may
+ * give: unspecified (0, the default), keyCompromise (1),
+ * affiliationChanged (3), superseded (4), cessationOfOperation (5) and
+ * privilegeWithdrawn (9).  Not the CA's own (cACompromise,
+ * aACompromise), nor certificateHold and removeFromCRL: revocation here
+ * is final.
+ */
+#define TRANSITION_REASON_UNSPECIFIED 0
+
+/* The code of a reason name (exact spelling above), or -1. */
+int transition_reason_of(const char *name);
+
+/* The name of a reason code; "unspecified" for any other.  Static. */
+const char *transition_reason_name(int code);
+
 #endif

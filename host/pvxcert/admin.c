@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <openssl/x509.h>
 
 #include "certid.h"
@@ -59,7 +60,8 @@ pvxcert_cmd_admin(const struct pvxcert *p)
 	struct keychain kc = { 0 };
 	const char *verb = verbs[p->action], *pwfile_env;
 	char *base = NULL, *ca_file = NULL, *url = NULL, *p12 = NULL;
-	char *password = NULL;
+	char *password = NULL, *body = NULL;
+	json_t *reason = NULL;
 	char issuer[CERTID_ISSUER_LEN], cert_id[CERTID_MAX], err[512];
 	size_t n;
 	int rc;
@@ -113,6 +115,15 @@ pvxcert_cmd_admin(const struct pvxcert *p)
 	call.client_p12 = p12;
 	call.client_p12_password = password;
 	call.verb = verb;
+	if (p->reason != NULL) {
+		/* pvacms checks the name and says which ones it takes. */
+		if ((reason = json_pack("{s:s}", "reason", p->reason)) ==
+		    NULL || (body = json_dumps(reason, JSON_COMPACT)) == NULL) {
+			snprintf(err, sizeof(err), "reason is not valid UTF-8");
+			goto fail;
+		}
+		call.json_body = body;
+	}
 	rc = pvxcert_show_status(p, &call, &t, cert_id, base);
 	goto out;
 fail:
@@ -124,6 +135,8 @@ out:
 		free(password);
 	}
 	keychain_clear(&kc);
+	json_decref(reason);
+	free(body);
 	X509_STORE_free(t.store);
 	sk_X509_pop_free(t.certs, X509_free);
 	free(base);

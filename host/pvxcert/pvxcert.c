@@ -36,7 +36,8 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: pvxcert [-v] [-w SECS] -f FILE [-p]\n"
 	    "       pvxcert [-v] [-w SECS] CERT_ID\n"
-	    "       pvxcert [-v] [-w SECS] [-p] -A|-R|-D CERT_ID\n"
+	    "       pvxcert [-v] [-w SECS] [-p] -A CERT_ID\n"
+	    "       pvxcert [-v] [-w SECS] [-p] [-r REASON] -R|-D CERT_ID\n"
 	    "Show a certificate and its status, as signed by pvacms.\n"
 	    "  -f, --file FILE     show the certificate in keychain FILE and "
 	    "its status\n"
@@ -46,6 +47,11 @@ usage(FILE *fp)
 	    "  -A, --approve ID    approve a pending certificate\n"
 	    "  -R, --revoke ID     revoke a certificate\n"
 	    "  -D, --deny ID       deny a pending certificate\n"
+	    "  -r, --reason REASON why, with -R or -D: keyCompromise, "
+	    "superseded,\n"
+	    "                      affiliationChanged, cessationOfOperation,\n"
+	    "                      privilegeWithdrawn or unspecified "
+	    "(default)\n"
 	    "  -v, --verbose       say what is happening on stderr\n"
 	    "  -h, --help          this text\n"
 	    "  -V, --version       print the version\n");
@@ -149,7 +155,8 @@ main(int argc, char **argv)
 		{ "approve", required_argument, NULL, 'A' },
 		{ "revoke", required_argument, NULL, 'R' },
 		{ "deny", required_argument, NULL, 'D' },
-		{ "pvxcert_verbose", no_argument, NULL, 'v' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -161,7 +168,7 @@ main(int argc, char **argv)
 
 	memset(&p, 0, sizeof(p));
 	p.timeout_ms = 5000;
-	while ((ch = getopt_long(argc, argv, "f:pw:A:R:D:vhV", longopts,
+	while ((ch = getopt_long(argc, argv, "f:pw:A:R:D:r:vhV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -195,6 +202,9 @@ main(int argc, char **argv)
 			    ACT_REVOKE : ACT_DENY;
 			p.action_id = optarg;
 			break;
+		case 'r':
+			p.reason = optarg;
+			break;
 		case 'v':
 			p.verbose = 1;
 			break;
@@ -213,6 +223,11 @@ main(int argc, char **argv)
 		p.cert_id = argv[optind++];
 	if (optind != argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (p.reason != NULL && p.action != ACT_REVOKE &&
+	    p.action != ACT_DENY) {
+		fprintf(stderr, "pvxcert: -r needs -R or -D\n");
 		return 2;
 	}
 	if (p.prompt && p.file == NULL && p.action == ACT_NONE) {

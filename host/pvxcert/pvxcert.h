@@ -31,6 +31,7 @@ struct pvxcert {
 	long timeout_ms;
 	enum pvxcert_action action;
 	const char *action_id;
+	const char *reason;		/* -r, for -R and -D; or NULL */
 	const char *cert_id;
 };
 
@@ -43,6 +44,7 @@ struct pvxcert_call {
 	const char *client_p12;		/* identity for mutual TLS, or NULL */
 	const char *client_p12_password;
 	const char *verb;		/* "revoke"... for messages, or NULL */
+	const char *json_body;		/* POSTed as application/json, or NULL */
 };
 
 /* Trust for one status check. */

@@ -150,6 +150,10 @@ fetch_status(const struct pvxcert *p, const struct pvxcert_call *call,
 	static const char *const headers[] = {
 		"Accept: application/json", NULL
 	};
+	static const char *const json_headers[] = {
+		"Accept: application/json", "Content-Type: application/json",
+		NULL
+	};
 	struct httpc_request req;
 	struct httpc_response resp;
 	json_t *root = NULL, *m;
@@ -161,7 +165,9 @@ fetch_status(const struct pvxcert *p, const struct pvxcert_call *call,
 	memset(&resp, 0, sizeof(resp));
 	req.method = call->method;
 	req.url = url;
-	req.headers = headers;
+	req.headers = call->json_body != NULL ? json_headers : headers;
+	req.body = call->json_body;
+	req.body_len = call->json_body != NULL ? strlen(call->json_body) : 0;
 	req.timeout_ms = p->timeout_ms;
 	req.max_response = PVXCERT_RESPONSE_MAX;
 	req.ca_file = call->ca_file;

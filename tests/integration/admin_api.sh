@@ -66,6 +66,36 @@ is "$CODE $ECODE" "403 forbidden" "carol may not approve"
 like "$BODY" 'CN=carol is not an administrator' "the refusal names carol"
 is "$(status_of "$BOB")" VALID "bob's certificate is still VALID"
 
+# ---- bodies: {} or {"reason": NAME}, anything else refused, nothing changed
+# admin_body DATA ACTION: POST DATA as the admin about dave's certificate.
+admin_body()
+{
+	local pfx=$ROOT/run/admin_body
+	p12_extract "$ADMIN" "$pfx" || return 1
+	CODE=$(curl -s --max-time "$RUN_TIMEOUT" --cacert "$CA_FILE" \
+	    --cert "$pfx.crt" --key "$pfx.key" -o "$ROOT/run/admin.answer" \
+	    -w '%{http_code}' -H 'Content-Type: application/json' \
+	    --data-binary "$1" -X POST "$CMS_URL/v1/certs/$DAVE/$2")
+	BODY=$(cat "$ROOT/run/admin.answer")
+	ECODE=$(json_field code)
+	rm -f "$pfx.crt" "$pfx.key" "$pfx.chain"
+}
+admin_body 'reason=keyCompromise' revoke
+is "$CODE $ECODE" "400 bad_request" "a body that is not JSON: 400"
+like "$BODY" 'not a JSON object' "it says so"
+admin_body '{"reason":"keyCompromise","why":"x"}' revoke
+is "$CODE $ECODE" "400 bad_request" "an unknown member: 400"
+like "$BODY" 'unknown member \\"why\\"' "it names the member"
+admin_body '{"reason":"certificateHold"}' revoke
+is "$CODE $ECODE" "400 bad_request" "certificateHold (not final): 400"
+admin_body '{"reason":7}' revoke
+is "$CODE $ECODE" "400 bad_request" "a reason that is not a string: 400"
+admin_body '{"reason":"superseded"}' approve
+is "$CODE $ECODE" "400 bad_request" "an approval with a reason: 400"
+admin_body "{\"reason\":\"$(head -c 1100 /dev/zero | tr '\0' x)\"}" revoke
+is "$CODE $ECODE" "413 too_large" "a body over 1024 bytes: 413"
+is "$(status_of "$DAVE")" VALID "dave's certificate is still VALID"
+
 # ---- bad ids, as GET status answers them
 admin_post "$ADMIN" "nonsense" revoke
 is "$CODE $ECODE" "400 bad_request" "malformed id: 400"
@@ -81,8 +111,8 @@ like "$BODY" '"ocsp_response" *: *"[A-Za-z0-9+/=]+"' \
     "the answer is the status JSON with its OCSP proof"
 is "$(status_of "$BOB")" REVOKED "GET status says REVOKED"
 line=$(audit_line revoked "$BOB")
-like "$line" '"from":"VALID","to":"REVOKED","by":"bob"' \
-    "audit: revoked, from VALID, by bob"
+like "$line" '"from":"VALID","to":"REVOKED","reason":"unspecified","by":"bob"' \
+    "audit: revoked, from VALID, reason unspecified, by bob"
 like "$line" "\"by_cert_id\":\"$BOB\",\"peer\":\"127.0.0.1\"" \
     "audit: names bob's certificate and address"
 admin_post "$BOB_P12" "$CAROL" revoke
@@ -118,7 +148,7 @@ like "$(audit_line approved "$PENDY")" \
 admin_post "$ADMIN" "$PEND2" deny
 is "$CODE $STATE" "200 REVOKED" "admin denies: REVOKED"
 like "$(audit_line denied "$PEND2")" \
-    '"from":"PENDING_APPROVAL","to":"REVOKED","by":"admin"' \
+    '"from":"PENDING_APPROVAL","to":"REVOKED","reason":"unspecified","by":"admin"' \
     "audit: denied, PENDING_APPROVAL to REVOKED"
 admin_post "$ADMIN" "$PENDY" deny
 is "$CODE $ECODE" "409 invalid_transition" "denying an approved certificate: 409"

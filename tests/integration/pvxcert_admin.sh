@@ -25,7 +25,7 @@ function extract_claims(token)
 end
 EOF_LUA
 start_pvacms --jwt-claims-script "$ROOT/approval.lua"
-plan 69
+plan 79
 
 # ocsp_of CERT_ID: what `openssl ocsp` says of the serial, the signature
 # checked against the CA file alone ("good", "revoked", "unknown").
@@ -202,6 +202,29 @@ run as_user pvacms env EPICS_PVACMS_URL="$STATUS_URL" pvxcert -R "$ERIN"
 is "$RC" 1 "a plain-HTTP EPICS_PVACMS_URL: exit 1"
 like "$ERR" 'is not https: administration needs the HTTPS listener' \
     "it asks for the HTTPS listener"
+
+# ---- a revocation reason, signed into the OCSP answer
+issue_client kim
+KIM=$ID
+run as_user pvacms pvxcert --verbose -r keyCompromise -R "$KIM"
+is "$RC $(status_line Status)" "0 REVOKED" "-r keyCompromise -R: exit 0, REVOKED"
+like "$ERR" "^pvxcert: POST $CMS_URL/v1/certs/$KIM/revoke" \
+    "--verbose says what it posts, and where"
+OUT=$(timeout 10 "$OPENSSL" ocsp -issuer "$CA_FILE" -CAfile "$CA_FILE" \
+    -url "$STATUS_URL/ocsp" -serial "${KIM#*:}" 2>&1)
+like "$OUT" 'Reason: keyCompromise' "openssl ocsp: revoked for keyCompromise"
+like "$(curl -s "$STATUS_URL/v1/certs/$KIM/status")" \
+    '"revocation_reason" *: *"keyCompromise"' "the status JSON names the reason"
+like "$(audit_line revoked "$KIM")" '"to":"REVOKED","reason":"keyCompromise"' \
+    "audit: the reason is recorded"
+run as_user pvacms pvxcert -r bogus -R "$ERIN"
+is "$RC" 1 "an unknown reason: exit 1"
+like "$ERR" 'HTTP 400: reason must be one of unspecified, keyCompromise' \
+    "pvacms lists the reasons it takes"
+is "$(status_of "$ERIN")" VALID "and nothing changed"
+run as_user pvacms pvxcert -r superseded -A "$ERIN"
+is "$RC" 2 "-r with -A: exit 2"
+is "$ERR" "pvxcert: -r needs -R or -D" "it says -r goes with -R or -D"
 
 # ---- pvacms down
 stop_pvacms

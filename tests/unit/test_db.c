@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "db.h"
 #include "tap.h"
 
@@ -62,7 +64,7 @@ main(void)
 	int64_t far = INT64_C(4102444800);	/* 2100-01-01 */
 	int created = -1, r;
 
-	tap_plan(46);
+	tap_plan(51);
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -139,25 +141,26 @@ main(void)
 	mkrec(&c, 100, STATE_PENDING_APPROVAL, 1000, far);
 	db_insert(db, &c, err, sizeof(err));
 	is_int(db_change_state(db, 100, 1 << STATE_PENDING_APPROVAL,
-	    STATE_VALID, 2000, NULL, err, sizeof(err)), 1,
+	    STATE_VALID, 2000, 0, NULL, err, sizeof(err)), 1,
 	    "approve PENDING_APPROVAL -> VALID");
 	ok(db_get(db, 100, &got, err, sizeof(err)) == 1 &&
 	    got.state == STATE_VALID && got.status_date == 2000 &&
 	    got.revoked_at == 0, "state VALID, status_date set");
 	db_cert_clear(&got);
 	is_int(db_change_state(db, 100, 1 << STATE_VALID, STATE_REVOKED, 3000,
-	    NULL, err, sizeof(err)), 1, "revoke");
+	    1, NULL, err, sizeof(err)), 1, "revoke (keyCompromise)");
 	ok(db_get(db, 100, &got, err, sizeof(err)) == 1 &&
 	    got.state == STATE_REVOKED && got.revoked_at == 3000 &&
 	    got.status_date == 3000, "revoked with revoked_at");
+	is_int(got.revocation_reason, 1, "the revocation reason is kept");
 	db_cert_clear(&got);
-	ok(db_change_state(db, 100, 1 << STATE_VALID, STATE_VALID, 4000, NULL,
-	    err, sizeof(err)) == DB_WRONG_STATE &&
+	ok(db_change_state(db, 100, 1 << STATE_VALID, STATE_VALID, 4000, 0,
+	    NULL, err, sizeof(err)) == DB_WRONG_STATE &&
 	    strcmp(err, "certificate is REVOKED") == 0,
 	    "revocation is final (%s)", err);
 	is_int(db_change_state(db, 999, 1 << STATE_VALID, STATE_REVOKED, 4000,
-	    NULL, err, sizeof(err)), 0, "unknown serial: not found");
-	is_int(db_change_state(db, big, 1 << STATE_VALID, 0, 4000, NULL, err,
+	    0, NULL, err, sizeof(err)), 0, "unknown serial: not found");
+	is_int(db_change_state(db, big, 1 << STATE_VALID, 0, 4000, 0, NULL, err,
 	    sizeof(err)), -1, "UNKNOWN is not a target state");
 
 	/* time-driven moves: what is due when */
@@ -205,6 +208,48 @@ main(void)
 		}
 		db = db_open(bad, &created, err, sizeof(err));
 		ok(db == NULL, "garbage file refused (%s)", err);
+		db_close(db);
+	}
+
+	/* a schema-1 file (pvacms 0.2) gains revocation_reason, rows kept */
+	{
+		char old[300];
+		sqlite3 *h;
+
+		snprintf(old, sizeof(old), "%s/v1.db", tmpl);
+		ok(sqlite3_open(old, &h) == SQLITE_OK && sqlite3_exec(h,
+		    "CREATE TABLE certs (serial INTEGER PRIMARY KEY,"
+		    " issuer_id TEXT NOT NULL, skid TEXT NOT NULL DEFAULT '',"
+		    " cn TEXT NOT NULL, o TEXT NOT NULL DEFAULT '',"
+		    " ou TEXT NOT NULL DEFAULT '', c TEXT NOT NULL DEFAULT '',"
+		    " usage TEXT NOT NULL, not_before INTEGER NOT NULL,"
+		    " not_after INTEGER NOT NULL, state INTEGER NOT NULL,"
+		    " status_date INTEGER NOT NULL,"
+		    " revoked_at INTEGER NOT NULL DEFAULT 0,"
+		    " pubkey_sha256 TEXT NOT NULL DEFAULT '',"
+		    " token_id TEXT NOT NULL DEFAULT '', pem TEXT);"
+		    "INSERT INTO certs (serial, issuer_id, cn, usage,"
+		    " not_before, not_after, state, status_date, revoked_at)"
+		    " VALUES (7, '47530d89', 'old', 'client', 1, 9, 6, 5, 5);"
+		    "PRAGMA user_version = 1;", NULL, NULL, NULL) == SQLITE_OK,
+		    "a schema-1 file is made");
+		sqlite3_close(h);
+		chmod(old, 0600);
+		db = db_open(old, &created, err, sizeof(err));
+		ok(db != NULL, "it opens%s%s", db ? "" : ": ", db ? "" : err);
+		ok(db != NULL && db_get(db, 7, &got, err, sizeof(err)) == 1 &&
+		    got.state == STATE_REVOKED && got.revoked_at == 5 &&
+		    got.revocation_reason == 0,
+		    "its revoked row reads back, reason unspecified");
+		db_cert_clear(&got);
+		mkrec(&c, 8, STATE_VALID, 1, 9);
+		ok(db != NULL && db_insert(db, &c, err, sizeof(err)) == 0 &&
+		    db_change_state(db, 8, 1 << STATE_VALID, STATE_REVOKED, 6,
+		    4, NULL, err, sizeof(err)) == 1 &&
+		    db_get(db, 8, &got, err, sizeof(err)) == 1 &&
+		    got.revocation_reason == 4,
+		    "a revocation after the upgrade keeps its reason");
+		db_cert_clear(&got);
 		db_close(db);
 	}
 

@@ -180,16 +180,16 @@ test_db(void)
 
 	/* guarded change */
 	is_int(db_change_state(db, 3, TRANSITION_BIT(STATE_PENDING_APPROVAL),
-	    STATE_REVOKED, 600, &cur, err, sizeof(err)), 1,
+	    STATE_REVOKED, 600, 0, &cur, err, sizeof(err)), 1,
 	    "deny PENDING_APPROVAL");
 	is_int(cur, STATE_PENDING_APPROVAL, "from state reported");
 	is_int(db_change_state(db, 3, TRANSITION_LIVE, STATE_REVOKED, 700,
-	    &cur, err, sizeof(err)), DB_WRONG_STATE, "revoking twice refused");
+	    0, &cur, err, sizeof(err)), DB_WRONG_STATE, "revoking twice refused");
 	is_int(cur, STATE_REVOKED, "current state reported: REVOKED");
 	is_int(db_change_state(db, 99, TRANSITION_LIVE, STATE_REVOKED, 700,
-	    &cur, err, sizeof(err)), 0, "unknown serial: not found");
+	    0, &cur, err, sizeof(err)), 0, "unknown serial: not found");
 	is_int(db_change_state(db, 1, TRANSITION_LIVE, STATE_UNKNOWN, 700,
-	    &cur, err, sizeof(err)), -1, "UNKNOWN is no target");
+	    0, &cur, err, sizeof(err)), -1, "UNKNOWN is no target");
 	{
 		struct db_cert got;
 
@@ -201,7 +201,7 @@ test_db(void)
 	ok(db_next_due(db, &when, err, sizeof(err)) == 1 && when == 500,
 	    "a REVOKED row is never due");
 	is_int(db_change_state(db, 2, TRANSITION_BIT(STATE_PENDING),
-	    STATE_VALID, 500, NULL, err, sizeof(err)), 1, "activate");
+	    STATE_VALID, 500, 0, NULL, err, sizeof(err)), 1, "activate");
 	ok(db_next_due(db, &when, err, sizeof(err)) == 1 && when == 1000,
 	    "next due: the first notAfter (got %lld)", (long long)when);
 	n = db_due(db, 1000, due, 8, err, sizeof(err));
@@ -217,7 +217,21 @@ test_db(void)
 int
 main(void)
 {
-	tap_plan(55);
+	tap_plan(63);
+
+	/* revocation reasons: the RFC 5280 codes a caller may give */
+	is_int(transition_reason_of("unspecified"), 0, "reason unspecified");
+	is_int(transition_reason_of("keyCompromise"), 1, "reason keyCompromise");
+	is_int(transition_reason_of("superseded"), 4, "reason superseded");
+	is_int(transition_reason_of("privilegeWithdrawn"), 9,
+	    "reason privilegeWithdrawn");
+	is_int(transition_reason_of("cACompromise"), -1,
+	    "cACompromise is the CA's, not a caller's");
+	is_int(transition_reason_of("certificateHold"), -1,
+	    "certificateHold refused: revocation is final");
+	is_int(transition_reason_of("KeyCompromise"), -1, "exact spelling");
+	is_str(transition_reason_name(5), "cessationOfOperation",
+	    "code 5 is cessationOfOperation");
 	test_rules();
 	test_db();
 	return tap_done();
