@@ -426,6 +426,32 @@ out:
 	return ret;
 }
 
+/* Leaf extensions by usage (ca_priv.h). */
+const struct ca_ext ca_exts_client[] = {
+	{ NID_subject_key_identifier, "hash" },
+	{ NID_basic_constraints, "CA:FALSE" },
+	{ NID_key_usage, "digitalSignature" },
+	{ NID_ext_key_usage, "clientAuth" },
+	{ NID_authority_key_identifier, "keyid:always" },
+	{ 0, NULL }
+};
+const struct ca_ext ca_exts_server[] = {
+	{ NID_subject_key_identifier, "hash" },
+	{ NID_basic_constraints, "CA:FALSE" },
+	{ NID_key_usage, "digitalSignature,keyEncipherment" },
+	{ NID_ext_key_usage, "serverAuth" },
+	{ NID_authority_key_identifier, "keyid:always" },
+	{ 0, NULL }
+};
+const struct ca_ext ca_exts_ioc[] = {
+	{ NID_subject_key_identifier, "hash" },
+	{ NID_basic_constraints, "CA:FALSE" },
+	{ NID_key_usage, "digitalSignature,keyEncipherment" },
+	{ NID_ext_key_usage, "clientAuth,serverAuth" },
+	{ NID_authority_key_identifier, "keyid:always" },
+	{ 0, NULL }
+};
+
 /* Returns a certificate the caller frees with X509_free, or NULL. */
 X509 *
 ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey, const struct ca_subject *subject,
@@ -433,42 +459,18 @@ ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey, const struct ca_subject *subject,
     ca_serial_free_cb is_serial_free, void *serial_arg, char *err,
     size_t errlen)
 {
-	static const struct ca_ext client[] = {
-		{ NID_subject_key_identifier, "hash" },
-		{ NID_basic_constraints, "CA:FALSE" },
-		{ NID_key_usage, "digitalSignature" },
-		{ NID_ext_key_usage, "clientAuth" },
-		{ NID_authority_key_identifier, "keyid:always" },
-		{ 0, NULL }
-	};
-	static const struct ca_ext server[] = {
-		{ NID_subject_key_identifier, "hash" },
-		{ NID_basic_constraints, "CA:FALSE" },
-		{ NID_key_usage, "digitalSignature,keyEncipherment" },
-		{ NID_ext_key_usage, "serverAuth" },
-		{ NID_authority_key_identifier, "keyid:always" },
-		{ 0, NULL }
-	};
-	static const struct ca_ext ioc[] = {
-		{ NID_subject_key_identifier, "hash" },
-		{ NID_basic_constraints, "CA:FALSE" },
-		{ NID_key_usage, "digitalSignature,keyEncipherment" },
-		{ NID_ext_key_usage, "clientAuth,serverAuth" },
-		{ NID_authority_key_identifier, "keyid:always" },
-		{ 0, NULL }
-	};
 	struct ca_certspec spec;
 
 	memset(&spec, 0, sizeof(spec));
 	switch (usage) {
 	case CA_USAGE_CLIENT:
-		spec.exts = client;
+		spec.exts = ca_exts_client;
 		break;
 	case CA_USAGE_SERVER:
-		spec.exts = server;
+		spec.exts = ca_exts_server;
 		break;
 	case CA_USAGE_IOC:
-		spec.exts = ioc;
+		spec.exts = ca_exts_ioc;
 		break;
 	default:
 		snprintf(err, errlen, "invalid certificate usage");

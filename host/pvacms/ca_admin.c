@@ -58,14 +58,6 @@ ca_admin_keychain(struct ca *ca, const char *cn, const char *path,
     const char *password, ca_record_cb record_cb, void *record_arg,
     char *err, size_t errlen)
 {
-	static const struct ca_ext exts[] = {
-		{ NID_subject_key_identifier, "hash" },
-		{ NID_basic_constraints, "CA:FALSE" },
-		{ NID_key_usage, "digitalSignature" },
-		{ NID_ext_key_usage, "clientAuth" },
-		{ NID_authority_key_identifier, "keyid:always" },
-		{ 0, NULL }
-	};
 	struct ca_subject subj;
 	struct ca_certspec spec;
 	STACK_OF(X509) *chain = NULL;
@@ -88,7 +80,7 @@ ca_admin_keychain(struct ca *ca, const char *cn, const char *path,
 	spec.not_before = now - CA_ADMIN_BACKDATE;
 	spec.not_after = now + CA_ADMIN_DAYS * 86400LL;
 	ca_clamp(ca, &spec.not_before, &spec.not_after);
-	spec.exts = exts;
+	spec.exts = ca_exts_client;
 	spec.ocsp_url = ca->status_url;
 	if (ca_rand_serial(&spec.serial) != 0) {
 		ca_seterr(err, errlen, "random serial");

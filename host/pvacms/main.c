@@ -222,6 +222,30 @@ main_forget(struct main_secrets *sec)
 }
 
 /*
+ * Release what a start or an offline action opened: the audit log, the
+ * CA, the database, the service identity, the passwords and the word
+ * lists.  Any of them may be NULL.
+ */
+static void
+main_release(struct main_secrets *sec, EVP_PKEY *tls_key, X509 *tls_cert,
+    char **hostnames)
+{
+	audit_close();
+	ca_free(app.ca);
+	app.ca = NULL;
+	db_close(app.db);
+	app.db = NULL;
+	EVP_PKEY_free(tls_key);
+	X509_free(tls_cert);
+	main_forget(sec);
+	main_free_words(hostnames);
+	main_free_words(app.admins);
+	app.admins = NULL;
+	free(app.status_url);
+	app.status_url = NULL;
+}
+
+/*
  * Open the database and load or bootstrap the CA, exactly as every start
  * does; app.status_url must be set.  On success app.db and app.ca are
  * open, *sec holds the passwords (caller frees with main_forget) and
@@ -369,15 +393,7 @@ out:
 	while (app.nplugins > 0)
 		plugin_unload(app.plugins[--app.nplugins]);
 	luahook_free_all();
-	audit_close();
-	ca_free(app.ca);
-	db_close(app.db);
-	EVP_PKEY_free(tls_key);
-	X509_free(tls_cert);
-	main_forget(&sec);
-	main_free_words(hostnames);
-	main_free_words(app.admins);
-	free(app.status_url);
+	main_release(&sec, tls_key, tls_cert, hostnames);
 	if (app.base)
 		event_base_free(app.base);
 	httpc_global_cleanup();
@@ -502,15 +518,7 @@ fail:
 	fprintf(stderr, "pvacms: %s\n", err);
 out:
 	X509_free(cert);
-	audit_close();
-	ca_free(app.ca);
-	db_close(app.db);
-	EVP_PKEY_free(tls_key);
-	X509_free(tls_cert);
-	main_forget(&sec);
-	main_free_words(hostnames);
-	main_free_words(app.admins);
-	free(app.status_url);
+	main_release(&sec, tls_key, tls_cert, hostnames);
 	free(path);
 	return rc;
 }
