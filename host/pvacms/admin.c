@@ -159,10 +159,10 @@ admin_reason(struct evhttp_request *req, enum transition_action ta,
 		}
 		if (!json_is_string(v) ||
 		    (*reason = transition_reason_of(json_string_value(v))) < 0) {
-			snprintf(why, whylen, "reason must be one of "
-			    "unspecified, keyCompromise, affiliationChanged, "
-			    "superseded, cessationOfOperation, "
-			    "privilegeWithdrawn");
+			char names[160];
+
+			transition_reason_names(names, sizeof(names));
+			snprintf(why, whylen, "reason must be one of %s", names);
 			goto out;
 		}
 	}

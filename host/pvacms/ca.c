@@ -426,8 +426,8 @@ out:
 	return ret;
 }
 
-/* Leaf extensions by usage (ca_priv.h). */
-const struct ca_ext ca_exts_client[] = {
+/* Leaf extensions by usage (DESIGN §5), terminated by nid 0. */
+static const struct ca_ext ca_exts_client[] = {
 	{ NID_subject_key_identifier, "hash" },
 	{ NID_basic_constraints, "CA:FALSE" },
 	{ NID_key_usage, "digitalSignature" },
@@ -435,7 +435,7 @@ const struct ca_ext ca_exts_client[] = {
 	{ NID_authority_key_identifier, "keyid:always" },
 	{ 0, NULL }
 };
-const struct ca_ext ca_exts_server[] = {
+static const struct ca_ext ca_exts_server[] = {
 	{ NID_subject_key_identifier, "hash" },
 	{ NID_basic_constraints, "CA:FALSE" },
 	{ NID_key_usage, "digitalSignature,keyEncipherment" },
@@ -443,7 +443,7 @@ const struct ca_ext ca_exts_server[] = {
 	{ NID_authority_key_identifier, "keyid:always" },
 	{ 0, NULL }
 };
-const struct ca_ext ca_exts_ioc[] = {
+static const struct ca_ext ca_exts_ioc[] = {
 	{ NID_subject_key_identifier, "hash" },
 	{ NID_basic_constraints, "CA:FALSE" },
 	{ NID_key_usage, "digitalSignature,keyEncipherment" },
@@ -627,27 +627,3 @@ ca_ocsp_sign(struct ca *ca, OCSP_BASICRESP *bs, size_t *der_len, char *err,
 	return der;
 }
 
-/* Returns DER the caller frees with OPENSSL_free, or NULL with err set. */
-unsigned char *
-ca_ocsp_response(struct ca *ca, uint64_t serial, enum ca_ocsp_status status,
-    int64_t revoked_at, int64_t this_update, int64_t next_update,
-    size_t *der_len, char *err, size_t errlen)
-{
-	OCSP_CERTID *cid = NULL;
-	OCSP_BASICRESP *bs = NULL;
-	unsigned char *der = NULL;
-
-	*der_len = 0;
-	if ((cid = ca_ocsp_certid(ca, EVP_sha1(), serial)) == NULL ||
-	    (bs = OCSP_BASICRESP_new()) == NULL ||
-	    ca_ocsp_add_status(bs, cid, status, revoked_at,
-	    OCSP_REVOKED_STATUS_UNSPECIFIED, this_update, next_update) != 0) {
-		ca_seterr(err, errlen, "cannot build OCSP response");
-		goto out;
-	}
-	der = ca_ocsp_sign(ca, bs, der_len, err, errlen);
-out:
-	OCSP_BASICRESP_free(bs);
-	OCSP_CERTID_free(cid);
-	return der;
-}

@@ -118,15 +118,4 @@ int ca_ocsp_add_status(OCSP_BASICRESP *bs, OCSP_CERTID *cid,
 unsigned char *ca_ocsp_sign(struct ca *ca, OCSP_BASICRESP *bs,
     size_t *der_len, char *err, size_t errlen);
 
-/*
- * A DER OCSPResponse (status successful, BasicOCSPResponse signed by the
- * CA with SHA-256, CertID with SHA-1 hashes) for one serial:
- * thisUpdate = this_update, nextUpdate = next_update, revocation time when
- * REVOKED.  Returns a buffer the caller frees with OPENSSL_free, or NULL
- * with err set.
- */
-unsigned char *ca_ocsp_response(struct ca *ca, uint64_t serial,
-    enum ca_ocsp_status status, int64_t revoked_at, int64_t this_update,
-    int64_t next_update, size_t *der_len, char *err, size_t errlen);
-
 #endif

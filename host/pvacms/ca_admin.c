@@ -59,7 +59,6 @@ ca_admin_keychain(struct ca *ca, const char *cn, const char *path,
     char *err, size_t errlen)
 {
 	struct ca_subject subj;
-	struct ca_certspec spec;
 	STACK_OF(X509) *chain = NULL;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
@@ -68,25 +67,15 @@ ca_admin_keychain(struct ca *ca, const char *cn, const char *path,
 
 	memset(&subj, 0, sizeof(subj));
 	subj.cn = cn;
-	memset(&spec, 0, sizeof(spec));
 	if ((key = EVP_EC_gen("P-256")) == NULL) {
 		ca_seterr(err, errlen, "cannot generate the admin key");
 		goto out;
 	}
-	spec.pubkey = key;
-	spec.subject = &subj;
-	spec.issuer = ca->cert;
-	spec.signkey = ca->key;
-	spec.not_before = now - CA_ADMIN_BACKDATE;
-	spec.not_after = now + CA_ADMIN_DAYS * 86400LL;
-	ca_clamp(ca, &spec.not_before, &spec.not_after);
-	spec.exts = ca_exts_client;
-	spec.ocsp_url = ca->status_url;
-	if (ca_rand_serial(&spec.serial) != 0) {
-		ca_seterr(err, errlen, "random serial");
-		goto out;
-	}
-	if ((cert = ca_make_cert(&spec, err, errlen)) == NULL)
+	/* A client certificate like any other; only its record differs.
+	 * A serial already taken fails the record below. */
+	if ((cert = ca_sign_leaf(ca, key, &subj, CA_USAGE_CLIENT,
+	    now - CA_ADMIN_BACKDATE, now + CA_ADMIN_DAYS * 86400LL, NULL, NULL,
+	    err, errlen)) == NULL)
 		goto out;
 	/* Recorded before the file exists: a keychain is never unknown. */
 	if (record_cb != NULL &&

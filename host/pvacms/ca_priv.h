@@ -43,15 +43,6 @@ struct ca_certspec {
 	const char *ocsp_url;		/* may be NULL */
 };
 
-/*
- * The extensions of a leaf by usage (DESIGN §5), terminated by nid 0:
- * the one list that token certificates and administrator keychains
- * share, so that they cannot drift apart.
- */
-extern const struct ca_ext ca_exts_client[];
-extern const struct ca_ext ca_exts_server[];
-extern const struct ca_ext ca_exts_ioc[];
-
 /* err = "<what>" or "<what>: <first OpenSSL reason>"; clears the queue. */
 void	ca_seterr(char *err, size_t errlen, const char *what);
 

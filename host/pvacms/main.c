@@ -222,6 +222,25 @@ main_forget(struct main_secrets *sec)
 }
 
 /*
+ * The status base certificates carry (their OCSP URL is this + "/ocsp"):
+ * --status-url, else http:// and the HTTP listener's host:port.  Caller
+ * frees; NULL when out of memory.
+ */
+static char *
+main_status_url(const struct config *cfg, const char *http_hostport)
+{
+	size_t len;
+	char *url;
+
+	if (cfg->status_url != NULL)
+		return strdup(cfg->status_url);
+	len = strlen(http_hostport) + 8;
+	if ((url = malloc(len)) != NULL)
+		snprintf(url, len, "http://%s", http_hostport);
+	return url;
+}
+
+/*
  * Release what a start or an offline action opened: the audit log, the
  * CA, the database, the service identity, the passwords and the word
  * lists.  Any of them may be NULL.
@@ -299,7 +318,6 @@ main_run(struct config *cfg)
 	EVP_PKEY *tls_key = NULL;
 	X509 *tls_cert = NULL;
 	int rc = 1;
-	size_t url_len;
 
 	memset(&sec, 0, sizeof(sec));
 	app.cfg = cfg;
@@ -321,15 +339,7 @@ main_run(struct config *cfg)
 	}
 	if (server_bind(&app, err, sizeof(err)) != 0)
 		goto fail;
-	if (cfg->status_url != NULL)
-		app.status_url = strdup(cfg->status_url);
-	else {
-		url_len = strlen(app.http_bound) + 8;
-		if ((app.status_url = malloc(url_len)) != NULL)
-			snprintf(app.status_url, url_len, "http://%s",
-			    app.http_bound);
-	}
-	if (app.status_url == NULL) {
+	if ((app.status_url = main_status_url(cfg, app.http_bound)) == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -467,7 +477,6 @@ main_admin_new(struct config *cfg)
 	char err[1024], cert_id[CERTID_MAX], *path = NULL, **hostnames = NULL;
 	EVP_PKEY *tls_key = NULL;
 	X509 *tls_cert = NULL, *cert = NULL;
-	size_t len;
 	int rc = 1;
 
 	memset(&sec, 0, sizeof(sec));
@@ -486,15 +495,8 @@ main_admin_new(struct config *cfg)
 		    path);
 		goto fail;
 	}
-	if (cfg->status_url != NULL)
-		app.status_url = strdup(cfg->status_url);
-	else {
-		len = strlen(cfg->http_listen_text) + 8;
-		if ((app.status_url = malloc(len)) != NULL)
-			snprintf(app.status_url, len, "http://%s",
-			    cfg->http_listen_text);
-	}
-	if (app.status_url == NULL) {
+	if ((app.status_url = main_status_url(cfg,
+	    cfg->http_listen_text)) == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}

@@ -45,9 +45,8 @@ static int	ocsp_is_ours(struct app *app, OCSP_CERTID *cid);
 static int	ocsp_nonce_ok(OCSP_REQUEST *oreq);
 
 static enum ca_ocsp_status ocsp_status_of(int state);
-static int	ocsp_lookup(struct app *app, uint64_t serial, int64_t now,
-		    int *state, int64_t *revoked_at, int *reason, char *err,
-		    size_t errlen);
+static void	ocsp_facts(const struct db_cert *rec, int64_t now,
+		    int *state, int64_t *revoked_at, int *reason);
 static int64_t	ocsp_validity(const struct app *app);
 static unsigned char *ocsp_read_get(const char *get_path, size_t *len);
 static void	ocsp_reply(struct evhttp_request *req, int http_code,
@@ -76,41 +75,31 @@ ocsp_validity(const struct app *app)
 }
 
 /*
- * 1 found (effective state as of now; revocation time and reason when
- * REVOKED, else 0), 0 not ours, -1 database error.
+ * What rec says as of now: its effective state, and its revocation time
+ * and reason when REVOKED (else 0).
  */
-static int
-ocsp_lookup(struct app *app, uint64_t serial, int64_t now, int *state,
-    int64_t *revoked_at, int *reason, char *err, size_t errlen)
+static void
+ocsp_facts(const struct db_cert *rec, int64_t now, int *state,
+    int64_t *revoked_at, int *reason)
 {
-	struct db_cert rec;
-	int found;
-
-	memset(&rec, 0, sizeof(rec));
-	found = db_get(app->db, serial, &rec, err, errlen);
-	if (found == 1) {
-		*state = transition_by_time(rec.state, rec.not_before,
-		    rec.not_after, now);
-		*revoked_at = *state == STATE_REVOKED ? rec.revoked_at : 0;
-		*reason = *state == STATE_REVOKED ? rec.revocation_reason : 0;
-	}
-	db_cert_clear(&rec);
-	return found;
+	*state = transition_by_time(rec->state, rec->not_before,
+	    rec->not_after, now);
+	*revoked_at = *state == STATE_REVOKED ? rec->revoked_at : 0;
+	*reason = *state == STATE_REVOKED ? rec->revocation_reason : 0;
 }
 
 int
-ocsp_single(struct app *app, uint64_t serial, const EVP_MD *md, int64_t now,
-    const struct ocspcache_entry **out, char *err, size_t errlen)
+ocsp_single(struct app *app, const struct db_cert *rec, const EVP_MD *md,
+    int64_t now, const struct ocspcache_entry **out, char *err,
+    size_t errlen)
 {
 	const struct ocspcache_entry *e;
 	int64_t revoked_at, validity = ocsp_validity(app);
 	unsigned char *der;
 	size_t der_len;
-	int found, state, reason;
+	int state, reason;
 
-	if ((found = ocsp_lookup(app, serial, now, &state, &revoked_at,
-	    &reason, err, errlen)) != 1)
-		return found;
+	ocsp_facts(rec, now, &state, &revoked_at, &reason);
 	if (ocsp_cache == NULL &&
 	    (ocsp_cache = ocspcache_new(OCSP_CACHE_SETS)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -119,10 +108,10 @@ ocsp_single(struct app *app, uint64_t serial, const EVP_MD *md, int64_t now,
 	/* Re-signed lazily once half the validity has passed.  The key
 	 * (state, revocation time) also covers the reason: both are written
 	 * once, in the one transaction that revokes. */
-	e = ocspcache_get(ocsp_cache, serial, EVP_MD_get_type(md), state,
+	e = ocspcache_get(ocsp_cache, rec->serial, EVP_MD_get_type(md), state,
 	    revoked_at, now, validity / 2 > 0 ? validity / 2 : 1);
 	if (e == NULL) {
-		OCSP_CERTID *cid = ca_ocsp_certid(app->ca, md, serial);
+		OCSP_CERTID *cid = ca_ocsp_certid(app->ca, md, rec->serial);
 		OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
 
 		der = NULL;
@@ -137,11 +126,11 @@ ocsp_single(struct app *app, uint64_t serial, const EVP_MD *md, int64_t now,
 		OCSP_CERTID_free(cid);
 		if (der == NULL)
 			return -1;
-		e = ocspcache_put(ocsp_cache, serial, EVP_MD_get_type(md),
+		e = ocspcache_put(ocsp_cache, rec->serial, EVP_MD_get_type(md),
 		    state, revoked_at, now, now + validity, der, der_len);
 	}
 	*out = e;
-	return 1;
+	return 0;
 }
 
 void
@@ -270,6 +259,7 @@ static unsigned char *
 ocsp_answer_all(struct app *app, OCSP_REQUEST *oreq, int64_t now,
     size_t *der_len, char *err, size_t errlen)
 {
+	struct db_cert rec;
 	OCSP_BASICRESP *bs;
 	OCSP_CERTID *cid;
 	ASN1_INTEGER *sn;
@@ -278,6 +268,7 @@ ocsp_answer_all(struct app *app, OCSP_REQUEST *oreq, int64_t now,
 	uint64_t serial;
 	int i, n, state, found, reason;
 
+	memset(&rec, 0, sizeof(rec));
 	if ((bs = OCSP_BASICRESP_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -292,12 +283,13 @@ ocsp_answer_all(struct app *app, OCSP_REQUEST *oreq, int64_t now,
 		if (ocsp_is_ours(app, cid) &&
 		    OCSP_id_get0_info(NULL, NULL, NULL, &sn, cid) == 1 &&
 		    ASN1_INTEGER_get_uint64(&serial, sn) == 1) {
-			found = ocsp_lookup(app, serial, now, &state,
-			    &revoked_at, &reason, err, errlen);
+			found = db_get(app->db, serial, &rec, err, errlen);
 			if (found < 0)
 				goto out;
-			if (found == 0)
-				state = STATE_UNKNOWN;
+			if (found == 1)
+				ocsp_facts(&rec, now, &state, &revoked_at,
+				    &reason);
+			db_cert_clear(&rec);
 		}
 		ERR_clear_error();
 		if (ca_ocsp_add_status(bs, cid, ocsp_status_of(state),
@@ -352,6 +344,7 @@ ocsp_nonce_ok(OCSP_REQUEST *oreq)
 void
 ocsp_handle(struct app *app, struct evhttp_request *req, const char *get_path)
 {
+	struct db_cert rec;
 	const struct ocspcache_entry *e;
 	const unsigned char *p;
 	unsigned char *get_der = NULL, *der = NULL;
@@ -366,6 +359,7 @@ ocsp_handle(struct app *app, struct evhttp_request *req, const char *get_path)
 	char err[256];
 	int i, n, ours = 0, r;
 
+	memset(&rec, 0, sizeof(rec));
 	if (get_path != NULL) {
 		if ((get_der = ocsp_read_get(get_path, &len)) == NULL) {
 			ocsp_reply_error(req, 400,
@@ -413,7 +407,12 @@ ocsp_handle(struct app *app, struct evhttp_request *req, const char *get_path)
 	    OCSP_id_get0_info(NULL, &md_oid, NULL, &sn, cid) == 1 &&
 	    (md = EVP_get_digestbyobj(md_oid)) != NULL &&
 	    ASN1_INTEGER_get_uint64(&serial, sn) == 1) {
-		r = ocsp_single(app, serial, md, now, &e, err, sizeof(err));
+		/* One read of the row serves the whole answer. */
+		r = db_get(app->db, serial, &rec, err, sizeof(err));
+		if (r == 1 && ocsp_single(app, &rec, md, now, &e, err,
+		    sizeof(err)) != 0)
+			r = -1;
+		db_cert_clear(&rec);
 		if (r < 0) {
 			ocsp_reply_error(req, 500,
 			    OCSP_RESPONSE_STATUS_INTERNALERROR);

@@ -16,6 +16,7 @@
 struct app;
 struct evhttp_request;
 struct ocspcache_entry;
+struct db_cert;
 
 #define OCSP_MAX_REQUEST 8192	/* bytes of DER request we read */
 #define OCSP_MAX_CERTIDS 16	/* CertIDs in one request */
@@ -30,13 +31,13 @@ void ocsp_handle(struct app *app, struct evhttp_request *req,
     const char *get_path);
 
 /*
- * The signed answer about serial, with a CertID hashed by md, as of now:
- * from the cache, or freshly signed and cached.  Returns 1 with *out set
- * (borrowed: valid until the next OCSP answer is made; its state is the
- * record's effective state), 0 when no certificate of ours has serial,
- * -1 with err set.
+ * The signed answer about the certificate rec (a row the caller read),
+ * with a CertID hashed by md, as of now: from the cache, or freshly
+ * signed and cached.  Returns 0 with *out set (borrowed: valid until the
+ * next OCSP answer is made; its state is the record's effective state),
+ * or -1 with err set.
  */
-int ocsp_single(struct app *app, uint64_t serial, const EVP_MD *md,
+int ocsp_single(struct app *app, const struct db_cert *rec, const EVP_MD *md,
     int64_t now, const struct ocspcache_entry **out, char *err,
     size_t errlen);
 

@@ -32,7 +32,6 @@
 
 #define STATES_BATCH	500	/* rows moved per sweep tick */
 
-static struct app *states_app;
 static struct event *states_ev;
 static int64_t states_next_at;	/* when the armed sweep fires, 0: unarmed */
 static struct db_due states_due[STATES_BATCH];
@@ -163,7 +162,6 @@ states_sweep(evutil_socket_t fd, short what, void *arg)
 int
 states_start(struct app *app, char *err, size_t errlen)
 {
-	states_app = app;
 	states_ev = evtimer_new(app->base, states_sweep, app);
 	if (states_ev == NULL) {
 		snprintf(err, errlen, "cannot create the state sweep timer");
@@ -179,7 +177,7 @@ states_due_at(int64_t when)
 {
 	int64_t now = (int64_t)time(NULL);
 
-	if (states_ev == NULL || states_app == NULL ||
+	if (states_ev == NULL ||
 	    (states_next_at != 0 && when >= states_next_at))
 		return;
 	states_arm(when > now ? when - now : 0, now);
@@ -191,6 +189,5 @@ states_stop(void)
 	if (states_ev != NULL)
 		event_free(states_ev);
 	states_ev = NULL;
-	states_app = NULL;
 	states_next_at = 0;
 }

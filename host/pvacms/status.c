@@ -69,10 +69,10 @@ status_reply(struct app *app, struct evhttp_request *req,
 
 	memset(&rec, 0, sizeof(rec));
 	found = db_get(app->db, serial, &rec, err, sizeof(err));
-	if (found == 1)
-		/* The same signed answer that GET /ocsp would give. */
-		found = ocsp_single(app, serial, EVP_sha1(), now, &e, err,
-		    sizeof(err));
+	/* The same signed answer that GET /ocsp would give. */
+	if (found == 1 && ocsp_single(app, &rec, EVP_sha1(), now, &e, err,
+	    sizeof(err)) != 0)
+		found = -1;
 	if (found < 0) {
 		api_reply_error(req, 500, "internal", "cannot answer the "
 		    "status of %s", cert_id);

@@ -175,3 +175,22 @@ transition_reason_name(int code)
 			return transition_reasons[i].name;
 	return "unspecified";
 }
+
+void
+transition_reason_names(char *out, size_t len)
+{
+	size_t i, used = 0;
+	int n;
+
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < sizeof(transition_reasons) /
+	    sizeof(transition_reasons[0]) && used < len; i++) {
+		n = snprintf(out + used, len - used, "%s%s", i > 0 ? ", " : "",
+		    transition_reasons[i].name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}

@@ -94,4 +94,7 @@ int transition_reason_of(const char *name);
 /* The name of a reason code; "unspecified" for any other.  Static. */
 const char *transition_reason_name(int code);
 
+/* Every accepted name, ", "-separated, into out (truncated to fit). */
+void transition_reason_names(char *out, size_t len);
+
 #endif

@@ -432,9 +432,20 @@ main(void)
 		int64_t rt = 0;
 
 		X509_STORE_add_cert(store, ca_cert(ca));
-		der = ca_ocsp_response(ca, serial, i ? CA_OCSP_REVOKED :
-		    CA_OCSP_GOOD, now - 5, now, now + 1800, &len, err,
-		    sizeof(err));
+		{
+			OCSP_CERTID *c = ca_ocsp_certid(ca, EVP_sha1(), serial);
+			OCSP_BASICRESP *b = OCSP_BASICRESP_new();
+
+			der = NULL;
+			if (c != NULL && b != NULL && ca_ocsp_add_status(b, c,
+			    i ? CA_OCSP_REVOKED : CA_OCSP_GOOD, now - 5,
+			    i ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : 0, now,
+			    now + 1800) == 0)
+				der = ca_ocsp_sign(ca, b, &len, err,
+				    sizeof(err));
+			OCSP_BASICRESP_free(b);
+			OCSP_CERTID_free(c);
+		}
 		p = der;
 		if (der != NULL)
 			resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
@@ -463,8 +474,8 @@ main(void)
 			    nu != NULL, "status good");
 		else
 			ok(st == V_OCSP_CERTSTATUS_REVOKED && rt == now - 5 &&
-			    reason == OCSP_REVOKED_STATUS_UNSPECIFIED,
-			    "status revoked with time");
+			    reason == OCSP_REVOKED_STATUS_KEYCOMPROMISE,
+			    "status revoked with time and reason");
 		OCSP_CERTID_free(cid);
 		OCSP_BASICRESP_free(bs);
 		OCSP_RESPONSE_free(resp);

@@ -217,7 +217,7 @@ test_db(void)
 int
 main(void)
 {
-	tap_plan(63);
+	tap_plan(65);
 
 	/* revocation reasons: the RFC 5280 codes a caller may give */
 	is_int(transition_reason_of("unspecified"), 0, "reason unspecified");
@@ -232,6 +232,17 @@ main(void)
 	is_int(transition_reason_of("KeyCompromise"), -1, "exact spelling");
 	is_str(transition_reason_name(5), "cessationOfOperation",
 	    "code 5 is cessationOfOperation");
+	{
+		char names[160], small[20];
+
+		transition_reason_names(names, sizeof(names));
+		is_str(names, "unspecified, keyCompromise, affiliationChanged, "
+		    "superseded, cessationOfOperation, privilegeWithdrawn",
+		    "the list of reasons, for messages");
+		transition_reason_names(small, sizeof(small));
+		ok(strlen(small) == sizeof(small) - 1,
+		    "the list is cut to a small buffer, terminated");
+	}
 	test_rules();
 	test_db();
 	return tap_done();
