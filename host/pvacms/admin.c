@@ -2,11 +2,11 @@
  * admin.c - approve, deny and revoke over HTTPS with a client certificate.
  *
  * The caller is whoever holds the TLS client certificate: it must have
- * verified against our CA during the handshake (server.c asks for one
- * but does not insist, so that certificate requests work without), be a
- * certificate this pvacms signed and still has on record, byte for byte,
- * and be VALID right now, so a revoked or expired administrator loses
- * its rights at once.  Who may do what is decided in transition.c; the
+ * verified against our CA (server.c asks for one but lets the handshake
+ * finish whatever it is, so that certificate requests work without one
+ * and a bad one gets a 403 that says why), be a certificate this pvacms
+ * signed and still has on record, byte for byte, and be VALID right now,
+ * so a revoked or expired administrator loses its rights at once.  Who may do what is decided in transition.c; the
  * change itself, with its audit line, in states.c.
  *
  * Unlike the reference (reference/pvacms.md §11), an administrator may
@@ -53,41 +53,40 @@ struct admin_caller {
 static int	admin_caller(struct app *app, struct evhttp_request *req,
 		    struct admin_caller *who, char *why, size_t whylen);
 static int	admin_same_cert(X509 *peer, const char *pem);
-static enum transition_action admin_transition(enum admin_action action);
 static int	admin_reason(struct evhttp_request *req,
 		    enum transition_action ta, int *reason, int *http_code,
 		    char *why, size_t whylen);
 static void	admin_refuse(struct evhttp_request *req,
-		    const struct admin_caller *who, enum admin_action action,
+		    const struct admin_caller *who,
+		    enum transition_action action,
 		    const char *cert_id, int http_code, const char *code,
 		    const char *why);
 
-enum admin_action
+/* The path suffix and audit name of each action, by action. */
+static const char *const admin_verbs[] = {
+	[TRANSITION_TIME] = NULL, [TRANSITION_APPROVE] = "approve",
+	[TRANSITION_DENY] = "deny", [TRANSITION_REVOKE] = "revoke"
+};
+
+enum transition_action
 admin_action_of(const char *rest, char *cert_id, size_t cert_id_len)
 {
-	static const struct {
-		const char *suffix;
-		enum admin_action action;
-	} actions[] = {
-		{ "/approve", ADMIN_APPROVE },
-		{ "/deny", ADMIN_DENY },
-		{ "/revoke", ADMIN_REVOKE },
-	};
-	size_t i, len = strlen(rest), slen;
+	enum transition_action a;
+	size_t len = strlen(rest), slen;
 
-	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-		slen = strlen(actions[i].suffix);
-		if (len <= slen || strcmp(rest + len - slen,
-		    actions[i].suffix) != 0)
+	for (a = TRANSITION_APPROVE; a <= TRANSITION_REVOKE; a++) {
+		slen = strlen(admin_verbs[a]) + 1;	/* with its '/' */
+		if (len <= slen || rest[len - slen] != '/' ||
+		    strcmp(rest + len - slen + 1, admin_verbs[a]) != 0)
 			continue;
 		if (len - slen >= cert_id_len ||
 		    memchr(rest, '/', len - slen) != NULL)
-			return ADMIN_NONE;
+			return TRANSITION_TIME;
 		memcpy(cert_id, rest, len - slen);
 		cert_id[len - slen] = '\0';
-		return actions[i].action;
+		return a;
 	}
-	return ADMIN_NONE;
+	return TRANSITION_TIME;
 }
 
 /*
@@ -98,18 +97,13 @@ admin_action_of(const char *rest, char *cert_id, size_t cert_id_len)
  */
 static void
 admin_refuse(struct evhttp_request *req, const struct admin_caller *who,
-    enum admin_action action, const char *cert_id, int http_code,
+    enum transition_action action, const char *cert_id, int http_code,
     const char *code, const char *why)
 {
-	static const char *const verbs[] = {
-		[ADMIN_NONE] = "", [ADMIN_APPROVE] = "approve",
-		[ADMIN_DENY] = "deny", [ADMIN_REVOKE] = "revoke"
-	};
-
-	audit_event("refused", "action", verbs[action], "cert_id", cert_id,
-	    "code", code, "reason", why, "by", who->cn, "by_cert_id",
+	audit_event("refused", "action", admin_verbs[action], "cert_id",
+	    cert_id, "code", code, "reason", why, "by", who->cn, "by_cert_id",
 	    who->cert_id, "peer", who->peer, NULL);
-	log_info("refused to %s %s for %s: %s", verbs[action], cert_id,
+	log_info("refused to %s %s for %s: %s", admin_verbs[action], cert_id,
 	    who->cn[0] != '\0' ? who->cn : who->peer, why);
 	api_reply_error(req, http_code, code, "%s", why);
 }
@@ -157,12 +151,14 @@ admin_reason(struct evhttp_request *req, enum transition_action ta,
 			snprintf(why, whylen, "an approval takes no reason");
 			goto out;
 		}
-		if (!json_is_string(v) ||
-		    (*reason = transition_reason_of(json_string_value(v))) < 0) {
+		*reason = json_is_string(v) ?
+		    transition_reason_of(json_string_value(v)) : -1;
+		if (*reason < 0) {
 			char names[160];
 
 			transition_reason_names(names, sizeof(names));
-			snprintf(why, whylen, "reason must be one of %s", names);
+			snprintf(why, whylen, "reason must be one of %s",
+			    names);
 			goto out;
 		}
 	}
@@ -170,22 +166,6 @@ admin_reason(struct evhttp_request *req, enum transition_action ta,
 out:
 	json_decref(root);
 	return r;
-}
-
-static enum transition_action
-admin_transition(enum admin_action action)
-{
-	switch (action) {
-	case ADMIN_APPROVE:
-		return TRANSITION_APPROVE;
-	case ADMIN_DENY:
-		return TRANSITION_DENY;
-	case ADMIN_REVOKE:
-		return TRANSITION_REVOKE;
-	case ADMIN_NONE:
-		break;
-	}
-	return TRANSITION_TIME;
 }
 
 /* 1 when the stored PEM is the very certificate the peer presented. */
@@ -273,9 +253,8 @@ admin_caller(struct app *app, struct evhttp_request *req,
 
 void
 admin_handle(struct app *app, struct evhttp_request *req,
-    const char *cert_id, enum admin_action action)
+    const char *cert_id, enum transition_action ta)
 {
-	enum transition_action ta = admin_transition(action);
 	struct admin_caller who;
 	struct states_actor actor;
 	struct db_cert rec;
@@ -291,7 +270,7 @@ admin_handle(struct app *app, struct evhttp_request *req,
 		return;
 	/* Authenticate and authorize before saying whether it exists. */
 	if (admin_caller(app, req, &who, why, sizeof(why)) != 0) {
-		admin_refuse(req, &who, action, cert_id, 403, "forbidden", why);
+		admin_refuse(req, &who, ta, cert_id, 403, "forbidden", why);
 		return;
 	}
 	is_admin = who.made_admin || transition_is_admin(
@@ -300,12 +279,12 @@ admin_handle(struct app *app, struct evhttp_request *req,
 		snprintf(why, sizeof(why), "CN=%s is an administrator's name, "
 		    "but certificate %s is not for TLS clients; use a client "
 		    "keychain", who.cn, who.cert_id);
-		admin_refuse(req, &who, action, cert_id, 403, "forbidden", why);
+		admin_refuse(req, &who, ta, cert_id, 403, "forbidden", why);
 		return;
 	}
 	if (transition_authorize(ta, is_admin && who.tls_client,
 	    who.serial == serial, who.cn, why, sizeof(why)) != 0) {
-		admin_refuse(req, &who, action, cert_id, 403, "forbidden", why);
+		admin_refuse(req, &who, ta, cert_id, 403, "forbidden", why);
 		return;
 	}
 	if (admin_reason(req, ta, &reason, &code, why, sizeof(why)) != 0) {
@@ -343,7 +322,7 @@ admin_handle(struct app *app, struct evhttp_request *req,
 		status_reply(app, req, cert_id, serial);
 	} else if (r == DB_WRONG_STATE) {
 		transition_refusal(ta, cert_id, cur, why, sizeof(why));
-		admin_refuse(req, &who, action, cert_id, 409,
+		admin_refuse(req, &who, ta, cert_id, 409,
 		    "invalid_transition", why);
 	} else if (r == 0)
 		api_reply_error(req, 404, "not_found", "certificate %s is not "

@@ -118,7 +118,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	const char *prefix = "/v1/certs/", *suffix = "/status";
 	size_t plen, slen, len;
 	char cert_id[64];
-	enum admin_action action;
+	enum transition_action action;
 
 	if (path == NULL) {
 		api_reply_error(req, 400, "bad_request", "malformed URI");
@@ -166,7 +166,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	plen = strlen(prefix);
 	if (len > plen && strncmp(path, prefix, plen) == 0 &&
 	    (action = admin_action_of(path + plen, cert_id,
-	    sizeof(cert_id))) != ADMIN_NONE) {
+	    sizeof(cert_id))) != TRANSITION_TIME) {
 		if (method != EVHTTP_REQ_POST) {
 			api_reply_error(req, 405, "method_not_allowed",
 			    "use POST");
