@@ -89,3 +89,17 @@ audit_time()
 	date -u -d "$(printf '%s' "$1" |
 	    sed -n 's/.*"time":"\([^"]*\)".*/\1/p')" +%s
 }
+
+# approval_script FILE: a claims script by which subjects starting with
+# "pend" wait for an administrator (PENDING_APPROVAL).
+approval_script()
+{
+	cat >"$1" <<'EOF_LUA'
+function extract_claims(token)
+	if string.sub(token.claims.sub, 1, 4) == "pend" then
+		return { approval = true }
+	end
+	return {}
+end
+EOF_LUA
+}

@@ -15,15 +15,7 @@
 
 setup_root
 start_issuer
-# Subjects starting with "pend" wait for an administrator.
-cat >"$ROOT/approval.lua" <<'EOF_LUA'
-function extract_claims(token)
-	if string.sub(token.claims.sub, 1, 4) == "pend" then
-		return { approval = true }
-	end
-	return {}
-end
-EOF_LUA
+approval_script "$ROOT/approval.lua"
 start_pvacms --jwt-claims-script "$ROOT/approval.lua"
 plan 79
 
