@@ -129,14 +129,14 @@ check_answer()
 	    die "$2: not a verified good answer: $(head -c 300 "$R/check.out")"
 }
 
-curl -sf -o "$R/a.der" "$STATUS_URL$(head -n 1 "$R/paths")" ||
+curl -sf --max-time "$WAIT_SECS" -o "$R/a.der" "$STATUS_URL$(head -n 1 "$R/paths")" ||
     die "GET /ocsp failed"
 check_answer "$R/a.der" "pvacms GET" "$R/hot.der"
-curl -sf -o "$R/a.der" -H 'Content-Type: application/ocsp-request' \
+curl -sf --max-time "$WAIT_SECS" -o "$R/a.der" -H 'Content-Type: application/ocsp-request' \
     --data-binary @"$R/hot_nonce.der" "$STATUS_URL/ocsp" ||
     die "POST /ocsp failed"
 check_answer "$R/a.der" "pvacms POST with a nonce" "$R/hot_nonce.der"
-curl -sf -o "$R/a.der" "$STATUS_URL$(tail -n 1 "$R/paths")" ||
+curl -sf --max-time "$WAIT_SECS" -o "$R/a.der" "$STATUS_URL$(tail -n 1 "$R/paths")" ||
     die "GET /ocsp failed"
 "$OPENSSL" ocsp -respin "$R/a.der" -CAfile "$CA_FILE" 2>&1 |
     grep -q '^Response verify OK' || die "the last serial's answer fails"
