@@ -31,6 +31,10 @@
  *        dry_run for the offline script test (pvacms --dry-run).
  *   1.2  service http_fetch_headers: the answer's headers too (for
  *        Cache-Control on JWKS fetches and for interpret_response).
+ *   1.3  result members admin (an administrator certificate, granted by
+ *        a site's claims script) and retry_after (seconds, sent as
+ *        Retry-After with a 503); claims key PVACMS_CLAIMS_ADMIN and
+ *        struct pvacms_claims member admin.
  */
 #ifndef PVACMS_AUTHN_H
 #define PVACMS_AUTHN_H
@@ -43,7 +47,7 @@ extern "C" {
 #endif
 
 #define PVACMS_AUTHN_ABI_MAJOR 1
-#define PVACMS_AUTHN_ABI_MINOR 2
+#define PVACMS_AUTHN_ABI_MINOR 3
 #define PVACMS_AUTHN_ABI_VERSION \
 	((PVACMS_AUTHN_ABI_MAJOR << 16) | PVACMS_AUTHN_ABI_MINOR)
 #define PVACMS_AUTHN_ABI_GET_MAJOR(v) ((unsigned)(v) >> 16)
@@ -116,6 +120,7 @@ struct pvacms_hook;
 #define PVACMS_CLAIMS_NOT_BEFORE	0x10
 #define PVACMS_CLAIMS_NOT_AFTER		0x20
 #define PVACMS_CLAIMS_APPROVAL		0x40
+#define PVACMS_CLAIMS_ADMIN		0x80	/* ABI 1.3 */
 
 /*
  * What extract_claims returned, already type-checked by the host.  Only
@@ -131,6 +136,8 @@ struct pvacms_claims {
 	int64_t not_before;
 	int64_t not_after;
 	int approval;
+	/* ABI 1.3: read only when services->version's minor is >= 3. */
+	int admin;
 };
 
 /* Services the host offers to a plugin.  Check version before use. */
@@ -254,6 +261,20 @@ struct pvacms_authn_result {
 	char sub[PVACMS_AUDIT_MAX];
 	char iss[PVACMS_AUDIT_MAX];
 	char jti[PVACMS_AUDIT_MAX];
+
+	/* ---- ABI 1.3: read by the host only from a plugin of minor >= 3 ---- */
+
+	/*
+	 * 1: an administrator certificate.  Only a site's explicit choice
+	 * (a claims script returning admin = true) may set it; the host
+	 * records and audits the certificate as an administrator's.
+	 */
+	int admin;
+	/*
+	 * With PVACMS_ERROR and http_status 503: seconds after which a retry
+	 * may succeed, sent to the client as Retry-After.  0: none.
+	 */
+	int retry_after;
 };
 
 /* The plugin's one exported object. */
