@@ -591,6 +591,8 @@ static const struct {
 	  offsetof(struct pvacms_claims, not_after) },
 	{ "approval", PVACMS_CLAIMS_APPROVAL, 'b',
 	  offsetof(struct pvacms_claims, approval) },
+	{ "admin", PVACMS_CLAIMS_ADMIN, 'b',
+	  offsetof(struct pvacms_claims, admin) },
 };
 
 #define LUAHOOK_NFIELDS (sizeof(luahook_fields) / sizeof(luahook_fields[0]))

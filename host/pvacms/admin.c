@@ -27,24 +27,28 @@
 #include <openssl/x509.h>
 
 #include "admin.h"
-#include "api.h"
+#include "app.h"
 #include "audit.h"
 #include "ca.h"
+#include "cert.h"
 #include "certid.h"
 #include "db.h"
+#include "hosterr.h"
 #include "log.h"
+#include "record.h"
+#include "reply.h"
 #include "states.h"
 #include "status.h"
 #include "transition.h"
 
-/* The authenticated caller. */
 /* The largest body of an action: {"reason": NAME} and some room. */
 #define ADMIN_BODY_MAX 1024
 
+/* The authenticated caller. */
 struct admin_caller {
 	uint64_t serial;
 	int tls_client;		/* usage allows TLS client authentication */
-	int made_admin;		/* recorded with usage "admin" (ca_admin.c) */
+	int recorded_admin;	/* recorded as an administrator's */
 	char cn[256];
 	char cert_id[CERTID_MAX];
 	char peer[64];
@@ -54,40 +58,12 @@ static int	admin_caller(struct app *app, struct evhttp_request *req,
 		    struct admin_caller *who, char *why, size_t whylen);
 static int	admin_same_cert(X509 *peer, const char *pem);
 static int	admin_reason(struct evhttp_request *req,
-		    enum transition_action ta, int *reason, int *http_code,
-		    char *why, size_t whylen);
+		    enum transition_action ta, int *reason, char *why,
+		    size_t whylen);
 static void	admin_refuse(struct evhttp_request *req,
 		    const struct admin_caller *who,
 		    enum transition_action action,
-		    const char *cert_id, int http_code, const char *code,
-		    const char *why);
-
-/* The path suffix and audit name of each action, by action. */
-static const char *const admin_verbs[] = {
-	[TRANSITION_TIME] = NULL, [TRANSITION_APPROVE] = "approve",
-	[TRANSITION_DENY] = "deny", [TRANSITION_REVOKE] = "revoke"
-};
-
-enum transition_action
-admin_action_of(const char *rest, char *cert_id, size_t cert_id_len)
-{
-	enum transition_action a;
-	size_t len = strlen(rest), slen;
-
-	for (a = TRANSITION_APPROVE; a <= TRANSITION_REVOKE; a++) {
-		slen = strlen(admin_verbs[a]) + 1;	/* with its '/' */
-		if (len <= slen || rest[len - slen] != '/' ||
-		    strcmp(rest + len - slen + 1, admin_verbs[a]) != 0)
-			continue;
-		if (len - slen >= cert_id_len ||
-		    memchr(rest, '/', len - slen) != NULL)
-			return TRANSITION_TIME;
-		memcpy(cert_id, rest, len - slen);
-		cert_id[len - slen] = '\0';
-		return a;
-	}
-	return TRANSITION_TIME;
-}
+		    const char *cert_id, int code, const char *why);
 
 /*
  * Answer a refusal and record it: an attempt to change a certificate's
@@ -97,40 +73,38 @@ admin_action_of(const char *rest, char *cert_id, size_t cert_id_len)
  */
 static void
 admin_refuse(struct evhttp_request *req, const struct admin_caller *who,
-    enum transition_action action, const char *cert_id, int http_code,
-    const char *code, const char *why)
+    enum transition_action action, const char *cert_id, int code,
+    const char *why)
 {
-	audit_event("refused", "action", admin_verbs[action], "cert_id",
-	    cert_id, "code", code, "reason", why, "by", who->cn, "by_cert_id",
-	    who->cert_id, "peer", who->peer, NULL);
-	log_info("refused to %s %s for %s: %s", admin_verbs[action], cert_id,
+	audit_event("refused", "action", transition_action_name(action), "cert_id",
+	    cert_id, "code", hosterr_code(code), "reason", why, "by", who->cn,
+	    "by_cert_id", who->cert_id, "peer", who->peer, NULL);
+	log_info("refused to %s %s for %s: %s", transition_action_name(action), cert_id,
 	    who->cn[0] != '\0' ? who->cn : who->peer, why);
-	api_reply_error(req, http_code, code, "%s", why);
+	reply_error(req, code, "%s", why);
 }
 
 /*
  * The optional body of an action: empty, {} or {"reason": NAME} (revoke
  * and deny only; NAME per transition_reason_of), at most ADMIN_BODY_MAX
- * bytes.  0 with *reason set (unspecified when not given), or -1 with
- * *http_code (400 or 413) and why set.
+ * bytes.  0 with *reason set (unspecified when not given), or
+ * HOSTERR_MALFORMED or HOSTERR_TOO_LARGE with why set.
  */
 static int
 admin_reason(struct evhttp_request *req, enum transition_action ta,
-    int *reason, int *http_code, char *why, size_t whylen)
+    int *reason, char *why, size_t whylen)
 {
 	json_t *root, *v;
 	json_error_t jerr;
 	const char *body, *key;
 	size_t len;
-	int r = -1;
+	int r = HOSTERR_MALFORMED;
 
 	*reason = TRANSITION_REASON_UNSPECIFIED;
-	*http_code = 400;
-	if ((body = api_body(req, ADMIN_BODY_MAX, &len)) == NULL) {
-		*http_code = 413;
+	if ((body = reply_body(req, ADMIN_BODY_MAX, &len)) == NULL) {
 		snprintf(why, whylen, "request body larger than %d bytes",
 		    ADMIN_BODY_MAX);
-		return -1;
+		return HOSTERR_TOO_LARGE;
 	}
 	if (len == 0)
 		return 0;
@@ -175,7 +149,7 @@ admin_same_cert(X509 *peer, const char *pem)
 	char *mine;
 	int same;
 
-	if (pem == NULL || (mine = ca_cert_pem(peer)) == NULL)
+	if (pem == NULL || (mine = record_pem(peer)) == NULL)
 		return 0;
 	same = strcmp(mine, pem) == 0;
 	free(mine);
@@ -202,7 +176,7 @@ admin_caller(struct app *app, struct evhttp_request *req,
 
 	memset(who, 0, sizeof(*who));
 	memset(&rec, 0, sizeof(rec));
-	api_peer(req, who->peer, sizeof(who->peer));
+	reply_peer(req, who->peer, sizeof(who->peer));
 	bev = conn != NULL ? evhttp_connection_get_bufferevent(conn) : NULL;
 	ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
 	if (ssl == NULL || (peer = SSL_get0_peer_certificate(ssl)) == NULL) {
@@ -238,14 +212,14 @@ admin_caller(struct app *app, struct evhttp_request *req,
 		db_cert_clear(&rec);
 		return -1;
 	}
-	who->made_admin = strcmp(rec.usage, "admin") == 0;
+	who->recorded_admin = rec.admin;
 	state = states_catch_up(app, rec.serial, rec.state, rec.not_before,
 	    rec.not_after, (int64_t)time(NULL));
 	db_cert_clear(&rec);
 	if (state != STATE_VALID) {
 		snprintf(why, whylen, "the client certificate %s (CN=%s) is "
 		    "%s, not VALID", who->cert_id, who->cn,
-		    db_state_name(state));
+		    cert_state_name(state));
 		return -1;
 	}
 	return 0;
@@ -253,52 +227,47 @@ admin_caller(struct app *app, struct evhttp_request *req,
 
 void
 admin_handle(struct app *app, struct evhttp_request *req,
-    const char *cert_id, enum transition_action ta)
+    const char *cert_id, uint64_t serial, enum transition_action ta)
 {
 	struct admin_caller who;
 	struct states_actor actor;
 	struct db_cert rec;
 	char why[512];
 	int64_t now = (int64_t)time(NULL);
-	uint64_t serial;
-	int cur, to, r, is_admin, reason, code;
+	int cur, to, r, is_admin, reason;
 	int mask = transition_from_mask(ta);
 
 	memset(&rec, 0, sizeof(rec));
-	/* The same answers for a bad id as GET .../status gives. */
-	if (status_serial_of(app, req, cert_id, &serial) != 0)
-		return;
 	/* Authenticate and authorize before saying whether it exists. */
 	if (admin_caller(app, req, &who, why, sizeof(why)) != 0) {
-		admin_refuse(req, &who, ta, cert_id, 403, "forbidden", why);
+		admin_refuse(req, &who, ta, cert_id, HOSTERR_FORBIDDEN, why);
 		return;
 	}
-	is_admin = who.made_admin || transition_is_admin(
+	is_admin = who.recorded_admin || transition_is_admin(
 	    (const char *const *)app->admins, who.cn);
 	if (is_admin && !who.tls_client && who.serial != serial) {
-		snprintf(why, sizeof(why), "CN=%s is an administrator's name, "
-		    "but certificate %s is not for TLS clients; use a client "
-		    "keychain", who.cn, who.cert_id);
-		admin_refuse(req, &who, ta, cert_id, 403, "forbidden", why);
+		snprintf(why, sizeof(why), "certificate %s (CN=%s) is an "
+		    "administrator's, but not for TLS clients; use a client "
+		    "keychain", who.cert_id, who.cn);
+		admin_refuse(req, &who, ta, cert_id, HOSTERR_FORBIDDEN, why);
 		return;
 	}
 	if (transition_authorize(ta, is_admin && who.tls_client,
 	    who.serial == serial, who.cn, why, sizeof(why)) != 0) {
-		admin_refuse(req, &who, ta, cert_id, 403, "forbidden", why);
+		admin_refuse(req, &who, ta, cert_id, HOSTERR_FORBIDDEN, why);
 		return;
 	}
-	if (admin_reason(req, ta, &reason, &code, why, sizeof(why)) != 0) {
-		api_reply_error(req, code, code == 413 ? "too_large" :
-		    "bad_request", "%s", why);
+	if ((r = admin_reason(req, ta, &reason, why, sizeof(why))) != 0) {
+		reply_error(req, r, "%s", why);
 		return;
 	}
 	if ((r = db_get(app->db, serial, &rec, why, sizeof(why))) != 1) {
 		if (r == 0)
-			api_reply_error(req, 404, "not_found", "certificate "
-			    "%s is not known", cert_id);
+			reply_error(req, HOSTERR_NOT_FOUND, "certificate %s "
+			    "is not known", cert_id);
 		else
-			api_reply_error(req, 500, "internal", "database "
-			    "error");
+			reply_error(req, db_error(app->db), "cannot read "
+			    "certificate %s", cert_id);
 		return;
 	}
 	/* Judge the state the certificate is really in now. */
@@ -322,16 +291,15 @@ admin_handle(struct app *app, struct evhttp_request *req,
 		status_reply(app, req, cert_id, serial);
 	} else if (r == DB_WRONG_STATE) {
 		transition_refusal(ta, cert_id, cur, why, sizeof(why));
-		admin_refuse(req, &who, ta, cert_id, 409,
-		    "invalid_transition", why);
+		admin_refuse(req, &who, ta, cert_id, HOSTERR_TRANSITION, why);
 	} else if (r == 0)
-		api_reply_error(req, 404, "not_found", "certificate %s is not "
+		reply_error(req, HOSTERR_NOT_FOUND, "certificate %s is not "
 		    "known", cert_id);
 	else if (db_busy(app->db))
-		api_reply_error(req, 503, "busy", "the certificate database "
+		reply_error(req, HOSTERR_BUSY, "the certificate database "
 		    "is locked by another process; try again");
 	else
-		api_reply_error(req, 500, "internal", "cannot change the "
-		    "state of %s", cert_id);
+		reply_error(req, HOSTERR_DB, "cannot change the state of %s",
+		    cert_id);
 	db_cert_clear(&rec);
 }

@@ -1,11 +1,14 @@
 /*
  * ca.c - the certificate authority at run time: the CA object and
  * everything that uses the CA private key once the service is up.  It
- * checks CSRs, signs leaf certificates with the extensions of DESIGN §5,
- * and signs OCSP responses for the status service (DESIGN §6).  It also
- * holds the certificate-building helpers shared with ca_boot.c (declared
- * in ca_priv.h).  Together with ca_boot.c this is the only code in pvacms
- * that holds or uses the CA private key.
+ * signs leaf certificates with the extensions of DESIGN §5 and OCSP
+ * responses for the status service (DESIGN §6), and holds the
+ * certificate-building helpers shared with ca_boot.c (declared in
+ * ca_priv.h).  Together with ca_boot.c and ca_admin.c this is the only
+ * code in pvacms that holds or uses the CA private key, and the only
+ * file that calls X509_sign and OCSP_basic_sign.  What needs no key
+ * lives elsewhere: CSR checks (csr.c), OCSP structures (ocspbuild.c),
+ * PEM and database rows (record.c).
  */
 #include "config.h"
 
@@ -24,8 +27,8 @@
 #include "ca.h"
 #include "ca_priv.h"
 #include "certid.h"
+#include "hosterr.h"
 
-#define CA_CSR_MAX	16384
 #define CA_SERIAL_TRIES	8
 
 static int	ca_check_rdn(const char *label, const char *v, size_t max,
@@ -76,6 +79,12 @@ ca_rand_serial(uint64_t *out)
 	return 0;
 }
 
+/*
+ * A serial no certificate has: 0, or HOSTERR_CRYPTO (no randomness),
+ * the callback's own code when it cannot tell (e.g. HOSTERR_BUSY), or
+ * HOSTERR_INTERNAL after CA_SERIAL_TRIES collisions of 63 random bits,
+ * which means the callback is broken.
+ */
 static int
 ca_serial(ca_serial_free_cb cb, void *arg, uint64_t *out, char *err,
     size_t errlen)
@@ -84,22 +93,20 @@ ca_serial(ca_serial_free_cb cb, void *arg, uint64_t *out, char *err,
 
 	for (i = 0; i < CA_SERIAL_TRIES; i++) {
 		if (ca_rand_serial(out) != 0) {
-			ca_seterr(err, errlen, "random serial");
-			return -1;
+			ca_seterr(err, errlen, "cannot draw a random serial");
+			return HOSTERR_CRYPTO;
 		}
-		if (cb == NULL)
-			return 0;
-		if ((r = cb(arg, *out)) == 1)
+		if (cb == NULL || (r = cb(arg, *out)) == 1)
 			return 0;
 		if (r < 0) {
-			snprintf(err, errlen, "cannot check serial "
-			    "uniqueness");
-			return -1;
+			snprintf(err, errlen, "cannot check that the serial "
+			    "is unused: %s", hosterr_str(r));
+			return r;
 		}
 	}
 	snprintf(err, errlen, "no free serial after %d tries",
 	    CA_SERIAL_TRIES);
-	return -1;
+	return HOSTERR_INTERNAL;
 }
 
 /* A subject field: length bounds and no control characters. */
@@ -236,11 +243,13 @@ ca_set_time(ASN1_TIME *at, int64_t t)
 }
 
 /*
- * Build and sign one certificate from spec.  Returns a certificate the
- * caller frees with X509_free, or NULL with err set.
+ * Build and sign one certificate from spec: 0 with *out set (caller
+ * frees with X509_free), HOSTERR_POLICY for a subject the host will not
+ * sign, or HOSTERR_CRYPTO; err set on failure.
  */
-X509 *
-ca_make_cert(const struct ca_certspec *spec, char *err, size_t errlen)
+int
+ca_make_cert(const struct ca_certspec *spec, X509 **out, char *err,
+    size_t errlen)
 {
 	X509 *cert = NULL;
 	X509_NAME *name = NULL;
@@ -249,8 +258,9 @@ ca_make_cert(const struct ca_certspec *spec, char *err, size_t errlen)
 	const struct ca_ext *e;
 	int ok = 0;
 
+	*out = NULL;
 	if ((name = ca_build_name(spec->subject, err, errlen)) == NULL)
-		return NULL;
+		return HOSTERR_POLICY;
 	if ((cert = X509_new()) == NULL ||
 	    (serial = ASN1_INTEGER_new()) == NULL ||
 	    !ASN1_INTEGER_set_uint64(serial, spec->serial) ||
@@ -301,9 +311,10 @@ out:
 	X509_NAME_free(name);
 	if (!ok) {
 		X509_free(cert);
-		cert = NULL;
+		return HOSTERR_CRYPTO;
 	}
-	return cert;
+	*out = cert;
+	return 0;
 }
 
 void
@@ -338,94 +349,6 @@ ca_issuer_id(const struct ca *ca)
 	return ca->issuer_id;
 }
 
-/*
- * Returns the CSR's public key (caller frees with EVP_PKEY_free) or NULL
- * with err set.
- */
-EVP_PKEY *
-ca_csr_pubkey(const char *pem, size_t len, char spki_sha256[65], char *err,
-    size_t errlen)
-{
-	BIO *bio = NULL;
-	X509_REQ *req = NULL;
-	EVP_PKEY *pk, *ret = NULL;
-	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	const char *group;
-	char gname[64];
-	int derlen, bits;
-
-	spki_sha256[0] = '\0';
-	if (len > CA_CSR_MAX) {
-		snprintf(err, errlen, "CSR larger than %d bytes", CA_CSR_MAX);
-		return NULL;
-	}
-	if (pem == NULL || len == 0 ||
-	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL)) == NULL) {
-		ERR_clear_error();
-		snprintf(err, errlen, "malformed CSR: not a PEM certificate "
-		    "request");
-		goto out;
-	}
-	if ((pk = X509_REQ_get0_pubkey(req)) == NULL) {
-		ERR_clear_error();
-		snprintf(err, errlen, "malformed CSR: unreadable public key");
-		goto out;
-	}
-	bits = EVP_PKEY_get_bits(pk);
-	switch (EVP_PKEY_get_base_id(pk)) {
-	case EVP_PKEY_RSA:
-		if (bits < 2048 || bits > 8192) {
-			snprintf(err, errlen, "unsupported key RSA-%d (need "
-			    "RSA 2048..8192 bits or EC P-256/P-384)", bits);
-			goto out;
-		}
-		break;
-	case EVP_PKEY_EC:
-		if (!EVP_PKEY_get_group_name(pk, gname, sizeof(gname), NULL))
-			snprintf(gname, sizeof(gname), "unknown curve");
-		if (strcmp(gname, "prime256v1") != 0 &&
-		    strcmp(gname, "P-256") != 0 &&
-		    strcmp(gname, "secp384r1") != 0 &&
-		    strcmp(gname, "P-384") != 0) {
-			snprintf(err, errlen, "unsupported key EC %s (need "
-			    "RSA 2048..8192 bits or EC P-256/P-384)", gname);
-			goto out;
-		}
-		break;
-	default:
-		group = EVP_PKEY_get0_type_name(pk);
-		snprintf(err, errlen, "unsupported key type %s (need RSA "
-		    "2048..8192 bits or EC P-256/P-384)",
-		    group != NULL ? group : "unknown");
-		goto out;
-	}
-	if (X509_REQ_verify(req, pk) != 1) {
-		ERR_clear_error();
-		snprintf(err, errlen, "CSR signature does not verify");
-		goto out;
-	}
-	if ((derlen = i2d_PUBKEY(pk, &der)) <= 0 ||
-	    !EVP_Digest(der, (size_t)derlen, md, &mdlen, EVP_sha256(), NULL)) {
-		ca_seterr(err, errlen, "cannot hash the public key");
-		goto out;
-	}
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(spki_sha256 + 2 * i, 3, "%02x", md[i]);
-	if (!EVP_PKEY_up_ref(pk)) {
-		ca_seterr(err, errlen, "out of memory");
-		goto out;
-	}
-	ret = pk;
-out:
-	ERR_clear_error();
-	OPENSSL_free(der);
-	X509_REQ_free(req);
-	BIO_free(bio);
-	return ret;
-}
-
 /* Leaf extensions by usage (DESIGN §5), terminated by nid 0. */
 static const struct ca_ext ca_exts_client[] = {
 	{ NID_subject_key_identifier, "hash" },
@@ -452,42 +375,45 @@ static const struct ca_ext ca_exts_ioc[] = {
 	{ 0, NULL }
 };
 
-/* Returns a certificate the caller frees with X509_free, or NULL. */
-X509 *
+int
 ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey, const struct ca_subject *subject,
-    enum ca_usage usage, int64_t not_before, int64_t not_after,
-    ca_serial_free_cb is_serial_free, void *serial_arg, char *err,
-    size_t errlen)
+    int usage, int64_t not_before, int64_t not_after,
+    ca_serial_free_cb is_serial_free, void *serial_arg, X509 **out,
+    char *err, size_t errlen)
 {
 	struct ca_certspec spec;
+	int r;
 
+	*out = NULL;
 	memset(&spec, 0, sizeof(spec));
 	switch (usage) {
-	case CA_USAGE_CLIENT:
+	case USAGE_CLIENT:
+	case USAGE_ADMIN:	/* an administrator is a TLS client */
 		spec.exts = ca_exts_client;
 		break;
-	case CA_USAGE_SERVER:
+	case USAGE_SERVER:
 		spec.exts = ca_exts_server;
 		break;
-	case CA_USAGE_IOC:
+	case USAGE_IOC:
 		spec.exts = ca_exts_ioc;
 		break;
 	default:
-		snprintf(err, errlen, "invalid certificate usage");
-		return NULL;
+		snprintf(err, errlen, "certificate usage %s is not signed "
+		    "for requests", cert_usage_name(usage));
+		return HOSTERR_POLICY;
 	}
 	if (pubkey == NULL || subject == NULL) {
 		snprintf(err, errlen, "no public key or subject");
-		return NULL;
+		return HOSTERR_INTERNAL;
 	}
 	ca_clamp(ca, &not_before, &not_after);
 	if (not_after <= not_before) {
 		snprintf(err, errlen, "certificate validity window is empty");
-		return NULL;
+		return HOSTERR_POLICY;
 	}
-	if (ca_serial(is_serial_free, serial_arg, &spec.serial, err,
-	    errlen) != 0)
-		return NULL;
+	if ((r = ca_serial(is_serial_free, serial_arg, &spec.serial, err,
+	    errlen)) != 0)
+		return r;
 	spec.pubkey = pubkey;
 	spec.subject = subject;
 	spec.issuer = ca->cert;
@@ -495,105 +421,7 @@ ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey, const struct ca_subject *subject,
 	spec.not_before = not_before;
 	spec.not_after = not_after;
 	spec.ocsp_url = ca->status_url;
-	return ca_make_cert(&spec, err, errlen);
-}
-
-/* Returns a NUL-terminated PEM string the caller frees with free(). */
-char *
-ca_cert_pem(X509 *cert)
-{
-	BIO *bio;
-	char *data, *out = NULL;
-	long n;
-
-	if (cert == NULL || (bio = BIO_new(BIO_s_mem())) == NULL)
-		return NULL;
-	if (PEM_write_bio_X509(bio, cert) == 1 &&
-	    (n = BIO_get_mem_data(bio, &data)) > 0 &&
-	    (out = malloc((size_t)n + 1)) != NULL) {
-		memcpy(out, data, (size_t)n);
-		out[n] = '\0';
-	}
-	BIO_free(bio);
-	ERR_clear_error();
-	return out;
-}
-
-OCSP_CERTID *
-ca_ocsp_certid(const struct ca *ca, const EVP_MD *md, uint64_t serial)
-{
-	ASN1_INTEGER *sn;
-	OCSP_CERTID *cid = NULL;
-
-	if ((sn = ASN1_INTEGER_new()) != NULL &&
-	    ASN1_INTEGER_set_uint64(sn, serial))
-		cid = OCSP_cert_id_new(md, X509_get_subject_name(ca->cert),
-		    X509_get0_pubkey_bitstr(ca->cert), sn);
-	ASN1_INTEGER_free(sn);
-	return cid;
-}
-
-int
-ca_ocsp_issuer_match(const struct ca *ca, const OCSP_CERTID *cid)
-{
-	ASN1_OBJECT *md_oid = NULL;
-	const EVP_MD *md;
-	OCSP_CERTID *ours;
-	int match;
-
-	if (OCSP_id_get0_info(NULL, &md_oid, NULL, NULL,
-	    (OCSP_CERTID *)cid) != 1 ||
-	    (md = EVP_get_digestbyobj(md_oid)) == NULL)
-		return 0;
-	/* Hash our name and key the way the client did, then compare. */
-	if ((ours = ca_ocsp_certid(ca, md, 0)) == NULL) {
-		ERR_clear_error();
-		return 0;
-	}
-	match = OCSP_id_issuer_cmp(ours, cid) == 0;
-	OCSP_CERTID_free(ours);
-	return match;
-}
-
-int
-ca_ocsp_add_status(OCSP_BASICRESP *bs, OCSP_CERTID *cid,
-    enum ca_ocsp_status status, int64_t revoked_at, int reason,
-    int64_t this_update, int64_t next_update)
-{
-	ASN1_TIME *thisupd = NULL, *nextupd = NULL, *revtime = NULL;
-	int st, r = -1;
-
-	switch (status) {
-	case CA_OCSP_GOOD:
-		st = V_OCSP_CERTSTATUS_GOOD;
-		reason = OCSP_REVOKED_STATUS_NOSTATUS;
-		break;
-	case CA_OCSP_REVOKED:
-		/* Always with a reason, unspecified (0) by default: the
-		 * status contract promises a revocation's time and reason. */
-		st = V_OCSP_CERTSTATUS_REVOKED;
-		if (reason < OCSP_REVOKED_STATUS_UNSPECIFIED ||
-		    reason > OCSP_REVOKED_STATUS_AACOMPROMISE)
-			return -1;
-		break;
-	case CA_OCSP_UNKNOWN:
-		st = V_OCSP_CERTSTATUS_UNKNOWN;
-		reason = OCSP_REVOKED_STATUS_NOSTATUS;
-		break;
-	default:
-		return -1;
-	}
-	if ((thisupd = ASN1_TIME_set(NULL, (time_t)this_update)) != NULL &&
-	    (nextupd = ASN1_TIME_set(NULL, (time_t)next_update)) != NULL &&
-	    (st != V_OCSP_CERTSTATUS_REVOKED ||
-	    (revtime = ASN1_TIME_set(NULL, (time_t)revoked_at)) != NULL) &&
-	    OCSP_basic_add1_status(bs, cid, st, reason, revtime, thisupd,
-	    nextupd) != NULL)
-		r = 0;
-	ASN1_TIME_free(thisupd);
-	ASN1_TIME_free(nextupd);
-	ASN1_TIME_free(revtime);
-	return r;
+	return ca_make_cert(&spec, out, err, errlen);
 }
 
 /* Returns DER the caller frees with OPENSSL_free, or NULL with err set. */

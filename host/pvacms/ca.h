@@ -2,7 +2,9 @@
  * ca.h - the certificate authority.  This is the only code in pvacms that
  * holds or uses the CA private key: bootstrap of the root CA, the
  * service's own TLS certificate and the admin keychain, signing of leaf
- * certificates from a CSR plus an identity, and signing of OCSP responses.
+ * certificates for a checked public key plus an identity, and signing of
+ * OCSP responses.  Checking CSRs (csr.h), building OCSP answers
+ * (ocspbuild.h) and encoding PEM (record.h) need no key and live apart.
  */
 #ifndef PVACMS_CA_H
 #define PVACMS_CA_H
@@ -13,6 +15,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
+#include "cert.h"
 #include "certid.h"
 
 struct ca;	/* opaque: key, certificate, issuer id */
@@ -41,8 +44,7 @@ struct ca_bootstrap_config {
  * itself (TLS, admin) are reported through record_cb so the caller can
  * store them; record_cb may be NULL.
  */
-typedef int (*ca_record_cb)(void *arg, X509 *cert, const char *usage,
-    int state);
+typedef int (*ca_record_cb)(void *arg, X509 *cert, int usage, int state);
 struct ca *ca_bootstrap(const struct ca_bootstrap_config *cfg,
     ca_record_cb record_cb, void *record_arg,
     EVP_PKEY **tls_key, X509 **tls_cert, char *err, size_t errlen);
@@ -59,56 +61,22 @@ struct ca_subject {
 	const char *o, *ou, *c;	/* NULL or "" to omit */
 };
 
-enum ca_usage { CA_USAGE_CLIENT = 1, CA_USAGE_SERVER = 2, CA_USAGE_IOC = 3 };
-
 /*
- * Parse and check a PEM CSR (<= 16 KiB): signature valid (proof of
- * possession), key RSA >= 2048 or EC P-256/P-384.  Returns the public key
- * (caller frees with EVP_PKEY_free) or NULL with err set.  Also writes the
- * hex SHA-256 of the DER SubjectPublicKeyInfo into spki_sha256 (65 bytes).
- */
-EVP_PKEY *ca_csr_pubkey(const char *pem, size_t len, char spki_sha256[65],
-    char *err, size_t errlen);
-
-/*
- * Sign a leaf certificate: subject in order CN, C, O, OU (empty omitted),
- * validity [not_before, not_after] clamped to the CA's, a fresh 63-bit
- * random serial for which is_serial_free(arg, serial) returns 1,
- * extensions by usage (DESIGN §5) and the AIA OCSP URL.  Returns the
- * certificate (caller frees with X509_free) or NULL with err set.
+ * Sign a leaf certificate for pubkey: subject in order CN, C, O, OU
+ * (empty omitted), validity [not_before, not_after] clamped to the CA's,
+ * a fresh 63-bit random serial for which is_serial_free(arg, serial)
+ * returns 1 (0: taken, try another; a negative HOSTERR_* code: it cannot
+ * tell, and signing stops with that code), extensions by usage (client,
+ * server, ioc; admin signs as client; DESIGN §5) and the AIA OCSP URL.
+ * 0 with *out set (caller frees with X509_free), or a HOSTERR_* code with
+ * err set: HOSTERR_POLICY for a subject, usage or window the host will
+ * not sign, HOSTERR_CRYPTO when OpenSSL fails, the callback's code.
  */
 typedef int (*ca_serial_free_cb)(void *arg, uint64_t serial);
-X509 *ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey,
-    const struct ca_subject *subject, enum ca_usage usage,
-    int64_t not_before, int64_t not_after,
-    ca_serial_free_cb is_serial_free, void *serial_arg,
-    char *err, size_t errlen);
-
-/* PEM of a certificate; caller frees with free(). */
-char *ca_cert_pem(X509 *cert);
-
-/* Status of one serial for an OCSP response. */
-enum ca_ocsp_status { CA_OCSP_GOOD = 0, CA_OCSP_REVOKED = 1, CA_OCSP_UNKNOWN = 2 };
-
-/*
- * The OCSP CertID of serial under this CA, its name and key hashed with
- * md.  Caller frees with OCSP_CERTID_free; NULL when out of memory.
- */
-OCSP_CERTID *ca_ocsp_certid(const struct ca *ca, const EVP_MD *md,
-    uint64_t serial);
-
-/* 1 if cid's issuer hashes are this CA's (in cid's own hash), else 0. */
-int ca_ocsp_issuer_match(const struct ca *ca, const OCSP_CERTID *cid);
-
-/*
- * Add one SingleResponse for cid to bs: GOOD, REVOKED (at revoked_at,
- * with RFC 5280 reason code reason) or UNKNOWN, with
- * thisUpdate/nextUpdate.  Returns 0 or -1.  Needs no key; here so that
- * one file speaks OCSP.
- */
-int ca_ocsp_add_status(OCSP_BASICRESP *bs, OCSP_CERTID *cid,
-    enum ca_ocsp_status status, int64_t revoked_at, int reason,
-    int64_t this_update, int64_t next_update);
+int ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey,
+    const struct ca_subject *subject, int usage, int64_t not_before,
+    int64_t not_after, ca_serial_free_cb is_serial_free, void *serial_arg,
+    X509 **out, char *err, size_t errlen);
 
 /*
  * Sign bs with the CA key (SHA-256, the CA certificate included) and wrap

@@ -18,7 +18,6 @@
 
 #include "ca_admin.h"
 #include "ca_priv.h"
-#include "db.h"
 #include "keychain.h"
 
 #define CA_ADMIN_DAYS	366
@@ -73,13 +72,13 @@ ca_admin_keychain(struct ca *ca, const char *cn, const char *path,
 	}
 	/* A client certificate like any other; only its record differs.
 	 * A serial already taken fails the record below. */
-	if ((cert = ca_sign_leaf(ca, key, &subj, CA_USAGE_CLIENT,
+	if (ca_sign_leaf(ca, key, &subj, USAGE_ADMIN,
 	    now - CA_ADMIN_BACKDATE, now + CA_ADMIN_DAYS * 86400LL, NULL, NULL,
-	    err, errlen)) == NULL)
+	    &cert, err, errlen) != 0)
 		goto out;
 	/* Recorded before the file exists: a keychain is never unknown. */
 	if (record_cb != NULL &&
-	    record_cb(record_arg, cert, "admin", STATE_VALID) != 0) {
+	    record_cb(record_arg, cert, USAGE_ADMIN, STATE_VALID) != 0) {
 		snprintf(err, errlen, "cannot record the admin certificate");
 		goto out;
 	}

@@ -21,9 +21,9 @@
 #include "ca_admin.h"
 #include "ca_priv.h"
 #include "certid.h"
-#include "db.h"
 #include "fsutil.h"
 #include "keychain.h"
+#include "record.h"
 #include "timefmt.h"
 
 #define CA_PEM_MAX	(64 * 1024)
@@ -205,11 +205,11 @@ ca_boot_create_root(struct ca *ca, const struct ca_bootstrap_config *cfg,
 		ca_seterr(err, errlen, "random serial");
 		return -1;
 	}
-	if ((ca->cert = ca_make_cert(&spec, err, errlen)) == NULL)
+	if (ca_make_cert(&spec, &ca->cert, err, errlen) != 0)
 		return -1;
 	if (ca_boot_adopt(ca, cfg->ca_keychain, err, errlen) != 0)
 		return -1;
-	if (cb != NULL && cb(arg, ca->cert, "ca", STATE_VALID) != 0) {
+	if (cb != NULL && cb(arg, ca->cert, USAGE_CA, STATE_VALID) != 0) {
 		snprintf(err, errlen, "cannot record the CA certificate");
 		return -1;
 	}
@@ -231,7 +231,7 @@ ca_boot_write_pem(struct ca *ca, const char *path, char *err, size_t errlen)
 
 	if (path == NULL || *path == '\0')
 		return 0;
-	if ((pem = ca_cert_pem(ca->cert)) == NULL) {
+	if ((pem = record_pem(ca->cert)) == NULL) {
 		snprintf(err, errlen, "cannot encode the CA certificate");
 		return -1;
 	}
@@ -491,9 +491,9 @@ ca_boot_tls(struct ca *ca, const struct ca_bootstrap_config *cfg,
 		ca_seterr(err, errlen, "random serial");
 		goto out;
 	}
-	if ((cert = ca_make_cert(&spec, err, errlen)) == NULL)
+	if (ca_make_cert(&spec, &cert, err, errlen) != 0)
 		goto out;
-	if (cb != NULL && cb(arg, cert, "tls", STATE_VALID) != 0) {
+	if (cb != NULL && cb(arg, cert, USAGE_TLS, STATE_VALID) != 0) {
 		snprintf(err, errlen, "cannot record the TLS certificate");
 		goto out;
 	}

@@ -50,10 +50,11 @@ void	ca_seterr(char *err, size_t errlen, const char *what);
 int	ca_rand_serial(uint64_t *out);
 
 /*
- * Build and sign one certificate from spec.  Returns a certificate the
- * caller frees with X509_free, or NULL with err set.
+ * Build and sign one certificate from spec: 0 with *out set (caller
+ * frees with X509_free), HOSTERR_POLICY (a subject the host will not
+ * sign) or HOSTERR_CRYPTO, with err set.
  */
-X509	*ca_make_cert(const struct ca_certspec *spec, char *err,
+int	ca_make_cert(const struct ca_certspec *spec, X509 **out, char *err,
 	    size_t errlen);
 
 /* Clamp [*nb, *na] to the CA certificate's validity window. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cert.h"
 #include "conf.h"
 #include "paths.h"
 
@@ -94,7 +95,7 @@ static const struct opt_def opt_defs[] = {
 	  "MINS", "lifetime of a status answer", OPT_INT, 0, 1, 1440,
 	  offsetof(struct config, status_validity_mins) },
 	{ "admins", 0, "EPICS_PVACMS_ADMINS", "\"CN ...\"",
-	  "administrator common names", OPT_STR, S(admins), 0, 0, 0 },
+	  "opt-in: these CNs are administrators (default none)", OPT_STR, S(admins), 0, 0, 0 },
 	{ "workers", 0, "EPICS_PVACMS_WORKERS", "N",
 	  "verification threads", OPT_INT, 0, 1, 64,
 	  offsetof(struct config, workers) },
@@ -421,7 +422,7 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 	    conf_set_default(&cfg->http_listen_text,
 	    strdup("127.0.0.1:8089")) != 0 ||
 	    conf_set_default(&cfg->plugins, strdup("jwt")) != 0 ||
-	    conf_set_default(&cfg->admins, strdup("admin")) != 0 ||
+	    conf_set_default(&cfg->admins, strdup("")) != 0 ||
 	    conf_set_default(&cfg->hostnames, strdup("")) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -499,9 +500,7 @@ conf_check_dry_run(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (strcmp(cfg->dry_usage, "client") != 0 &&
-	    strcmp(cfg->dry_usage, "server") != 0 &&
-	    strcmp(cfg->dry_usage, "ioc") != 0) {
+	if (!cert_usage_requestable(cert_usage_of(cfg->dry_usage))) {
 		snprintf(err, errlen, "--usage: expected client, server or "
 		    "ioc, got '%s'", cfg->dry_usage);
 		return -1;

@@ -21,8 +21,9 @@
 
 #include "db.h"
 #include "fsutil.h"
+#include "hosterr.h"
 
-#define DB_SCHEMA_VERSION	2	/* 2: revocation_reason */
+#define DB_SCHEMA_VERSION	3	/* 2: revocation_reason, 3: admin */
 #define DB_BUSY_MS		5000
 #define DB_PEM_MAX		(64 * 1024)
 
@@ -37,12 +38,12 @@ static const char *const db_sql[ST_COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_INSERT] = "INSERT INTO certs (serial, issuer_id, skid, cn, o, ou, "
 	    "c, usage, not_before, not_after, state, status_date, revoked_at, "
-	    "pubkey_sha256, token_id, pem) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	    "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	    "pubkey_sha256, token_id, pem, admin) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 	[ST_EXISTS] = "SELECT 1 FROM certs WHERE serial = ?1",
 	[ST_GET] = "SELECT serial, issuer_id, skid, cn, o, ou, c, usage, "
 	    "not_before, not_after, state, status_date, revoked_at, "
-	    "pubkey_sha256, token_id, pem, revocation_reason FROM certs "
+	    "pubkey_sha256, token_id, pem, revocation_reason, admin FROM certs "
 	    "WHERE serial = ?1",
 	[ST_STATE] = "SELECT state FROM certs WHERE serial = ?1",
 	[ST_SET_STATE] = "UPDATE certs SET state = ?2, status_date = ?3, "
@@ -79,18 +80,29 @@ static const char db_schema[] =
 	" revocation_reason INTEGER NOT NULL DEFAULT 0,"
 	" pubkey_sha256 TEXT NOT NULL DEFAULT '',"
 	" token_id TEXT NOT NULL DEFAULT '',"
-	" pem TEXT);"
+	" pem TEXT,"
+	" admin INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_state ON certs(state);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_not_after ON certs(not_after);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_pubkey ON certs(pubkey_sha256);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_token ON certs(token_id);"
-	"PRAGMA user_version = 2;";
+	"PRAGMA user_version = 3;";
 
 /* From schema 1 (pvacms 0.2): the reason of a revocation. */
 static const char db_upgrade_1_2[] =
 	"ALTER TABLE certs ADD COLUMN"
 	" revocation_reason INTEGER NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 2;";
+
+/*
+ * From schema 2 (pvacms 0.3): whether a certificate is an
+ * administrator's.  Until then only the keychains pvacms made were, and
+ * they carry usage "admin".
+ */
+static const char db_upgrade_2_3[] =
+	"ALTER TABLE certs ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE certs SET admin = 1 WHERE usage = 'admin';"
+	"PRAGMA user_version = 3;";
 
 /*
  * Indexes added after schema 1 shipped; CREATE IF NOT EXISTS on every
@@ -249,9 +261,14 @@ db_migrate(struct db *db, char *err, size_t errlen)
 	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
 	    SQLITE_OK)
 		goto fail;
-	/* A new file gets the whole schema; an older one its upgrade. */
-	if (sqlite3_exec(db->h, version == 1 ? db_upgrade_1_2 : db_schema,
-	    NULL, NULL, &msg) != SQLITE_OK) {
+	/* A new file gets the whole schema; an older one its upgrades,
+	 * one after the other, in the same transaction. */
+	if ((version == 0 && sqlite3_exec(db->h, db_schema, NULL, NULL,
+	    &msg) != SQLITE_OK) ||
+	    (version == 1 && sqlite3_exec(db->h, db_upgrade_1_2, NULL, NULL,
+	    &msg) != SQLITE_OK) ||
+	    (version >= 1 && version <= 2 && sqlite3_exec(db->h,
+	    db_upgrade_2_3, NULL, NULL, &msg) != SQLITE_OK)) {
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
 	}
@@ -344,6 +361,12 @@ db_busy(struct db *db)
 	return code == SQLITE_BUSY || code == SQLITE_LOCKED;
 }
 
+int
+db_error(struct db *db)
+{
+	return db_busy(db) ? HOSTERR_BUSY : HOSTERR_DB;
+}
+
 void
 db_close(struct db *db)
 {
@@ -355,19 +378,6 @@ db_close(struct db *db)
 		sqlite3_finalize(db->st[i]);
 	sqlite3_close(db->h);
 	free(db);
-}
-
-const char *
-db_state_name(int state)
-{
-	static const char *const names[] = {
-		"UNKNOWN", "VALID", "PENDING", "PENDING_APPROVAL",
-		"PENDING_RENEWAL", "EXPIRED", "REVOKED"
-	};
-
-	if (state < 0 || state > STATE_REVOKED)
-		return "UNKNOWN";
-	return names[state];
 }
 
 /* Bind a fixed-size text field, refusing one that is not terminated. */
@@ -391,9 +401,10 @@ db_insert(struct db *db, const struct db_cert *c, char *err, size_t errlen)
 	size_t pemlen = c->pem != NULL ? strnlen(c->pem, DB_PEM_MAX) : 0;
 	int r;
 
-	if (c->state < STATE_UNKNOWN || c->state > STATE_REVOKED) {
-		snprintf(err, errlen, "invalid certificate state %d",
-		    c->state);
+	if (c->state < STATE_UNKNOWN || c->state > STATE_REVOKED ||
+	    c->usage == USAGE_UNKNOWN) {
+		snprintf(err, errlen, "invalid certificate state %d or usage "
+		    "%d", c->state, c->usage);
 		return -1;
 	}
 	if (pemlen == DB_PEM_MAX) {
@@ -410,7 +421,8 @@ db_insert(struct db *db, const struct db_cert *c, char *err, size_t errlen)
 	    db_bind_text(st, 5, c->o, sizeof(c->o)) != 0 ||
 	    db_bind_text(st, 6, c->ou, sizeof(c->ou)) != 0 ||
 	    db_bind_text(st, 7, c->c, sizeof(c->c)) != 0 ||
-	    db_bind_text(st, 8, c->usage, sizeof(c->usage)) != 0 ||
+	    sqlite3_bind_text(st, 8, cert_usage_name(c->usage), -1,
+	    SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 9, c->not_before) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 10, c->not_after) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 11, c->state) != SQLITE_OK ||
@@ -420,7 +432,8 @@ db_insert(struct db *db, const struct db_cert *c, char *err, size_t errlen)
 	    sizeof(c->pubkey_sha256)) != 0 ||
 	    db_bind_text(st, 15, c->token_id, sizeof(c->token_id)) != 0 ||
 	    (c->pem != NULL ? sqlite3_bind_text(st, 16, c->pem, (int)pemlen,
-	    SQLITE_TRANSIENT) : sqlite3_bind_null(st, 16)) != SQLITE_OK) {
+	    SQLITE_TRANSIENT) : sqlite3_bind_null(st, 16)) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 17, c->admin != 0) != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		snprintf(err, errlen, "cannot bind certificate fields");
@@ -499,13 +512,14 @@ db_get(struct db *db, uint64_t serial, struct db_cert *out, char *err,
 	db_copy_col(st, 4, out->o, sizeof(out->o));
 	db_copy_col(st, 5, out->ou, sizeof(out->ou));
 	db_copy_col(st, 6, out->c, sizeof(out->c));
-	db_copy_col(st, 7, out->usage, sizeof(out->usage));
+	out->usage = cert_usage_of((const char *)sqlite3_column_text(st, 7));
 	out->not_before = sqlite3_column_int64(st, 8);
 	out->not_after = sqlite3_column_int64(st, 9);
 	out->state = (int)sqlite3_column_int64(st, 10);
 	out->status_date = sqlite3_column_int64(st, 11);
 	out->revoked_at = sqlite3_column_int64(st, 12);
 	out->revocation_reason = (int)sqlite3_column_int64(st, 16);
+	out->admin = sqlite3_column_int64(st, 17) != 0;
 	db_copy_col(st, 13, out->pubkey_sha256, sizeof(out->pubkey_sha256));
 	db_copy_col(st, 14, out->token_id, sizeof(out->token_id));
 	if ((pem = sqlite3_column_text(st, 15)) != NULL &&
@@ -554,7 +568,7 @@ db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
 		*cur_out = cur;
 	if (cur < 0 || cur > STATE_REVOKED || (from_mask & (1 << cur)) == 0) {
 		db_rollback(db);
-		snprintf(err, errlen, "certificate is %s", db_state_name(cur));
+		snprintf(err, errlen, "certificate is %s", cert_state_name(cur));
 		return DB_WRONG_STATE;
 	}
 	st = db->st[ST_SET_STATE];

@@ -9,15 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* DESIGN §6 / reference §4.1: the index is the stored value. */
-enum cert_state {
-	STATE_UNKNOWN = 0, STATE_VALID = 1, STATE_PENDING = 2,
-	STATE_PENDING_APPROVAL = 3, STATE_PENDING_RENEWAL = 4,
-	STATE_EXPIRED = 5, STATE_REVOKED = 6
-};
-
-/* "VALID", ...; "UNKNOWN" for anything out of range.  Static string. */
-const char *db_state_name(int state);
+#include "cert.h"
 
 struct db;
 
@@ -26,7 +18,8 @@ struct db_cert {
 	char issuer_id[9];
 	char skid[64];		/* lowercase hex of the leaf's SKID */
 	char cn[256], o[256], ou[256], c[256];
-	char usage[8];		/* client | server | ioc | admin | ca | tls */
+	int usage;		/* enum cert_usage; stored by its name */
+	int admin;		/* 1: an administrator's certificate */
 	int64_t not_before, not_after;
 	int state;
 	int64_t status_date;	/* last state change */
@@ -54,6 +47,9 @@ void db_set_busy_ms(struct db *db, int ms);
 
 /* 1 if the last call failed because another process held the lock. */
 int db_busy(struct db *db);
+
+/* The code of the last failure: HOSTERR_BUSY when locked, else HOSTERR_DB. */
+int db_error(struct db *db);
 
 /* Insert one certificate in a transaction.  0 or -1 (e.g. duplicate serial). */
 int db_insert(struct db *db, const struct db_cert *cert, char *err,

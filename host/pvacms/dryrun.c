@@ -26,6 +26,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cert.h"
 #include "conf.h"
 #include "dryrun.h"
 #include "fsutil.h"
@@ -83,6 +84,8 @@ dryrun_print(const char *name, const struct pvacms_authn_result *r,
 	printf("Expires On     : %s\n", until);
 	printf("Initial State  : %s\n", r->approval ? "PENDING_APPROVAL" :
 	    nb > now ? "PENDING" : "VALID");
+	if (r->admin)
+		printf("Administrator  : yes (granted by the claims script)\n");
 	printf("Remote Check   : %s\n", r->reason[0] ? r->reason :
 	    "(not reported)");
 }
@@ -127,9 +130,7 @@ dryrun_run(struct plugin *p, const struct config *cfg)
 	}
 	memset(&req, 0, sizeof(req));
 	req.type = api->name;
-	req.usage = strcmp(cfg->dry_usage, "server") == 0 ?
-	    PVACMS_USAGE_SERVER : strcmp(cfg->dry_usage, "ioc") == 0 ?
-	    PVACMS_USAGE_IOC : PVACMS_USAGE_CLIENT;
+	req.usage = cert_usage_of(cfg->dry_usage);	/* checked by conf.c */
 	req.credential = token;
 	req.credential_len = len;
 	req.pubkey_sha256 = no_key;
@@ -138,14 +139,7 @@ dryrun_run(struct plugin *p, const struct config *cfg)
 	memset(&res, 0, sizeof(res));
 	res.verdict = PVACMS_ERROR;
 	dry(&req, savedp, &res);
-	res.code[sizeof(res.code) - 1] = '\0';
-	res.reason[sizeof(res.reason) - 1] = '\0';
-	res.cn[sizeof(res.cn) - 1] = '\0';
-	res.o[sizeof(res.o) - 1] = '\0';
-	res.ou[sizeof(res.ou) - 1] = '\0';
-	res.c[sizeof(res.c) - 1] = '\0';
-	if (res.verdict != PVACMS_ALLOW && res.verdict != PVACMS_DENY)
-		res.verdict = PVACMS_ERROR;
+	plugin_result_clean(api, &res);
 	if (res.verdict == PVACMS_ALLOW)
 		(void)dryrun_host_checks(&res, req.now);
 	dryrun_print(api->name, &res, req.now);

@@ -18,10 +18,11 @@
 #include <event2/thread.h>
 #include <openssl/crypto.h>
 
-#include "api.h"
-#include "certid.h"
+#include "app.h"
 #include "audit.h"
 #include "ca.h"
+#include "cert.h"
+#include "certid.h"
 #include "ca_admin.h"
 #include "conf.h"
 #include "db.h"
@@ -32,6 +33,7 @@
 #include "luahost.h"
 #include "ocsp.h"
 #include "plugin.h"
+#include "record.h"
 #include "server.h"
 #include "states.h"
 #include "timefmt.h"
@@ -77,38 +79,22 @@ main_free_words(char **words)
 	free(words);
 }
 
+/* Record a certificate the bootstrap or --admin-keychain-new signed. */
 static int
-main_record(void *arg, X509 *cert, const char *usage, int state)
+main_record(void *arg, X509 *cert, int usage, int state)
 {
 	struct db_cert rec;
 	char err[256];
-	int64_t nb = 0, na = 0;
 	int r;
 
-	memset(&rec, 0, sizeof(rec));
-	if (certid_serial_u64(cert, &rec.serial) != 0)
-		return -1;
-	(void)certid_issuer_of_leaf(cert, rec.issuer_id);
-	{
-		X509_NAME *name = X509_get_subject_name(cert);
-
-		X509_NAME_get_text_by_NID(name, NID_commonName, rec.cn,
-		    sizeof(rec.cn));
-		X509_NAME_get_text_by_NID(name, NID_organizationName, rec.o,
-		    sizeof(rec.o));
-	}
-	timefmt_from_asn1(X509_get0_notBefore(cert), &nb);
-	timefmt_from_asn1(X509_get0_notAfter(cert), &na);
-	snprintf(rec.usage, sizeof(rec.usage), "%s", usage);
-	rec.not_before = nb;
-	rec.not_after = na;
-	rec.state = state;
-	rec.status_date = (int64_t)time(NULL);
-	rec.pem = ca_cert_pem(cert);
-	r = db_insert(arg, &rec, err, sizeof(err));
+	r = record_build(&rec, cert, usage, state, usage == USAGE_ADMIN,
+	    (int64_t)time(NULL), err, sizeof(err));
+	if (r == 0)
+		r = db_insert(arg, &rec, err, sizeof(err));
 	if (r != 0)
-		log_error("cannot record bootstrap certificate: %s", err);
-	free(rec.pem);
+		log_error("cannot record %s certificate: %s",
+		    cert_usage_name(usage), err);
+	db_cert_clear(&rec);
 	return r;
 }
 
@@ -154,7 +140,7 @@ main_signal(evutil_socket_t sig, short what, void *arg)
 static int
 main_load_plugins(struct config *cfg, char *err, size_t errlen)
 {
-	const struct pvacms_authn_option *opts[API_MAX_PLUGINS];
+	const struct pvacms_authn_option *opts[APP_MAX_PLUGINS];
 	const char *dir = cfg->plugin_dir ? cfg->plugin_dir :
 	    plugin_default_dir();
 	char **names = main_split(cfg->plugins);
@@ -170,9 +156,9 @@ main_load_plugins(struct config *cfg, char *err, size_t errlen)
 	    cfg->lua_timeout_ms);
 	luahook_set_logger(log_msg);
 	for (i = 0; names[i] != NULL; i++) {
-		if (app.nplugins == API_MAX_PLUGINS) {
+		if (app.nplugins == APP_MAX_PLUGINS) {
 			snprintf(err, errlen, "too many plugins (limit %d)",
-			    API_MAX_PLUGINS);
+			    APP_MAX_PLUGINS);
 			goto out;
 		}
 		app.plugins[app.nplugins] = plugin_load(dir, names[i], err,
@@ -198,6 +184,21 @@ out:
 	return r;
 }
 
+/*
+ * EPICS_PVACMS_ADMINS is an opt-in that any authenticator can reach: a
+ * token whose subject is one of these names makes an administrator.
+ * Say so at every start, so that nobody keeps it by accident.
+ */
+static void
+main_warn_admins(const struct config *cfg)
+{
+	if (app.admins == NULL || app.admins[0] == NULL)
+		return;
+	log_warn("EPICS_PVACMS_ADMINS is set (\"%s\"): a client certificate "
+	    "with one of these CNs, from any authenticator, is an "
+	    "administrator", cfg->admins);
+}
+
 static int
 main_write_listen_info(const char *path, char *err, size_t errlen)
 {
@@ -205,7 +206,7 @@ main_write_listen_info(const char *path, char *err, size_t errlen)
 	int n;
 
 	n = snprintf(text, sizeof(text), "https=%s\nhttp=%s\n",
-	    app.https_bound, app.http_bound);
+	    server_bound(&app, 1), server_bound(&app, 0));
 	return fs_write_atomic(path, text, (size_t)n, 0644, err, errlen);
 }
 
@@ -337,9 +338,10 @@ main_run(struct config *cfg)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	main_warn_admins(cfg);
 	if (server_bind(&app, err, sizeof(err)) != 0)
 		goto fail;
-	if ((app.status_url = main_status_url(cfg, app.http_bound)) == NULL) {
+	if ((app.status_url = main_status_url(cfg, server_bound(&app, 0))) == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -377,8 +379,8 @@ main_run(struct config *cfg)
 	if (cfg->listen_info != NULL &&
 	    main_write_listen_info(cfg->listen_info, err, sizeof(err)) != 0)
 		goto fail;
-	log_info("HTTPS listening on %s", app.https_bound);
-	log_info("HTTP status listening on %s", app.http_bound);
+	log_info("HTTPS listening on %s", server_bound(&app, 1));
+	log_info("HTTP status listening on %s", server_bound(&app, 0));
 	log_info("[%s] service running", ca_issuer_id(app.ca));
 
 	event_base_dispatch(app.base);
@@ -509,9 +511,10 @@ main_admin_new(struct config *cfg)
 		goto fail;
 	if (certid_of_leaf(cert, cert_id, sizeof(cert_id)) != 0)
 		snprintf(cert_id, sizeof(cert_id), "?");
-	audit_event("issued", "cert_id", cert_id, "state", "VALID", "usage",
-	    "admin", "cn", cfg->admin_new, "by", "pvacms --admin-keychain-new",
-	    NULL);
+	audit_event("issued", "cert_id", cert_id, "state",
+	    cert_state_name(STATE_VALID), "usage", cert_usage_name(USAGE_ADMIN),
+	    "admin", "true", "cn", cfg->admin_new, "by",
+	    "pvacms --admin-keychain-new", NULL);
 	printf("Keychain file created   : %s\n", path);
 	printf("Certificate identifier  : %s\n", cert_id);
 	rc = 0;

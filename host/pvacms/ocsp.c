@@ -20,14 +20,17 @@
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 
-#include "api.h"
+#include "app.h"
 #include "b64.h"
 #include "ca.h"
+#include "cert.h"
 #include "conf.h"
 #include "db.h"
+#include "hosterr.h"
 #include "ocsp.h"
+#include "ocspbuild.h"
 #include "ocspcache.h"
-#include "status.h"
+#include "reply.h"
 #include "transition.h"
 
 static struct ocspcache *ocsp_cache;	/* loop thread only */
@@ -44,7 +47,7 @@ static struct {
 static int	ocsp_is_ours(struct app *app, OCSP_CERTID *cid);
 static int	ocsp_nonce_ok(OCSP_REQUEST *oreq);
 
-static enum ca_ocsp_status ocsp_status_of(int state);
+static enum ocspbuild_status ocsp_status_of(int state);
 static void	ocsp_facts(const struct db_cert *rec, int64_t now,
 		    int *state, int64_t *revoked_at, int *reason);
 static int64_t	ocsp_validity(const struct app *app);
@@ -58,14 +61,14 @@ static unsigned char *ocsp_answer_all(struct app *app, OCSP_REQUEST *oreq,
 		    int64_t now, size_t *der_len, char *err, size_t errlen);
 
 /* VALID is good and REVOKED revoked; every other state is unknown. */
-static enum ca_ocsp_status
+static enum ocspbuild_status
 ocsp_status_of(int state)
 {
 	if (state == STATE_VALID)
-		return CA_OCSP_GOOD;
+		return OCSPBUILD_GOOD;
 	if (state == STATE_REVOKED)
-		return CA_OCSP_REVOKED;
-	return CA_OCSP_UNKNOWN;
+		return OCSPBUILD_REVOKED;
+	return OCSPBUILD_UNKNOWN;
 }
 
 static int64_t
@@ -103,7 +106,7 @@ ocsp_single(struct app *app, const struct db_cert *rec, const EVP_MD *md,
 	if (ocsp_cache == NULL &&
 	    (ocsp_cache = ocspcache_new(OCSP_CACHE_SETS)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return HOSTERR_NOMEM;
 	}
 	/* Re-signed lazily once half the validity has passed.  The key
 	 * (state, revocation time) also covers the reason: both are written
@@ -111,12 +114,12 @@ ocsp_single(struct app *app, const struct db_cert *rec, const EVP_MD *md,
 	e = ocspcache_get(ocsp_cache, rec->serial, EVP_MD_get_type(md), state,
 	    revoked_at, now, validity / 2 > 0 ? validity / 2 : 1);
 	if (e == NULL) {
-		OCSP_CERTID *cid = ca_ocsp_certid(app->ca, md, rec->serial);
+		OCSP_CERTID *cid = ocspbuild_certid(ca_cert(app->ca), md, rec->serial);
 		OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
 
 		der = NULL;
 		if (cid == NULL || bs == NULL ||
-		    ca_ocsp_add_status(bs, cid, ocsp_status_of(state),
+		    ocspbuild_add_status(bs, cid, ocsp_status_of(state),
 		    revoked_at, reason, now, now + validity) != 0)
 			snprintf(err, errlen, "cannot build OCSP response");
 		else
@@ -125,7 +128,7 @@ ocsp_single(struct app *app, const struct db_cert *rec, const EVP_MD *md,
 		OCSP_BASICRESP_free(bs);
 		OCSP_CERTID_free(cid);
 		if (der == NULL)
-			return -1;
+			return HOSTERR_CRYPTO;
 		e = ocspcache_put(ocsp_cache, rec->serial, EVP_MD_get_type(md),
 		    state, revoked_at, now, now + validity, der, der_len);
 	}
@@ -165,8 +168,8 @@ ocsp_is_ours(struct app *app, OCSP_CERTID *cid)
 	if ((md = EVP_get_digestbynid(nid)) == NULL)
 		return 0;
 	if (i == n)		/* a table full of odd hashes: no memo */
-		return ca_ocsp_issuer_match(app->ca, cid);
-	if ((ocsp_ours[i].cid = ca_ocsp_certid(app->ca, md, 0)) == NULL)
+		return ocspbuild_issuer_match(ca_cert(app->ca), cid);
+	if ((ocsp_ours[i].cid = ocspbuild_certid(ca_cert(app->ca), md, 0)) == NULL)
 		return 0;
 	ocsp_ours[i].md_nid = nid;
 	return OCSP_id_issuer_cmp(ocsp_ours[i].cid, cid) == 0;
@@ -241,7 +244,7 @@ ocsp_reply_error(struct evhttp_request *req, int http_code, int ocsp_status)
 
 	if (resp == NULL || (n = i2d_OCSP_RESPONSE(resp, &der)) <= 0) {
 		OCSP_RESPONSE_free(resp);
-		api_reply_error(req, 500, "internal", "cannot encode OCSP "
+		reply_error(req, HOSTERR_CRYPTO, "cannot encode OCSP "
 		    "response");
 		return;
 	}
@@ -292,7 +295,7 @@ ocsp_answer_all(struct app *app, OCSP_REQUEST *oreq, int64_t now,
 			db_cert_clear(&rec);
 		}
 		ERR_clear_error();
-		if (ca_ocsp_add_status(bs, cid, ocsp_status_of(state),
+		if (ocspbuild_add_status(bs, cid, ocsp_status_of(state),
 		    revoked_at, reason, now, now + validity) != 0) {
 			snprintf(err, errlen, "cannot build OCSP response");
 			goto out;
@@ -367,7 +370,7 @@ ocsp_handle(struct app *app, struct evhttp_request *req, const char *get_path)
 			return;
 		}
 		p = get_der;
-	} else if ((p = (const unsigned char *)api_body(req, OCSP_MAX_REQUEST,
+	} else if ((p = (const unsigned char *)reply_body(req, OCSP_MAX_REQUEST,
 	    &len)) == NULL) {
 		ocsp_reply_error(req, 413,
 		    OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);

@@ -35,7 +35,7 @@ void ocsp_handle(struct app *app, struct evhttp_request *req,
  * with a CertID hashed by md, as of now: from the cache, or freshly
  * signed and cached.  Returns 0 with *out set (borrowed: valid until the
  * next OCSP answer is made; its state is the record's effective state),
- * or -1 with err set.
+ * or HOSTERR_NOMEM or HOSTERR_CRYPTO with err set.
  */
 int ocsp_single(struct app *app, const struct db_cert *rec, const EVP_MD *md,
     int64_t now, const struct ocspcache_entry **out, char *err,

@@ -293,6 +293,33 @@ plugin_unload(struct plugin *p)
 	free(p);
 }
 
+void
+plugin_result_clean(const struct pvacms_authn_plugin *api,
+    struct pvacms_authn_result *r)
+{
+	r->code[sizeof(r->code) - 1] = '\0';
+	r->reason[sizeof(r->reason) - 1] = '\0';
+	r->cn[sizeof(r->cn) - 1] = '\0';
+	r->o[sizeof(r->o) - 1] = '\0';
+	r->ou[sizeof(r->ou) - 1] = '\0';
+	r->c[sizeof(r->c) - 1] = '\0';
+	r->sub[sizeof(r->sub) - 1] = '\0';
+	r->iss[sizeof(r->iss) - 1] = '\0';
+	r->jti[sizeof(r->jti) - 1] = '\0';
+	/* Members of ABI 1.3 mean nothing from an older plugin. */
+	if (PVACMS_AUTHN_ABI_GET_MINOR(api->abi_version) < 3) {
+		r->admin = 0;
+		r->retry_after = 0;
+	}
+	if (r->verdict != PVACMS_ALLOW && r->verdict != PVACMS_DENY &&
+	    r->verdict != PVACMS_ERROR) {
+		r->verdict = PVACMS_ERROR;
+		snprintf(r->code, sizeof(r->code), "internal");
+		snprintf(r->reason, sizeof(r->reason), "authenticator "
+		    "returned an invalid verdict");
+	}
+}
+
 const struct pvacms_authn_plugin *
 plugin_api(const struct plugin *p)
 {

@@ -37,6 +37,15 @@ int plugin_reload(struct plugin *p, char *err, size_t errlen);
 /* Calls fini if init succeeded, then dlclose. */
 void plugin_unload(struct plugin *p);
 
+/*
+ * Make a result that api's verify() or dry_run() wrote safe to read:
+ * every string terminated, the members of a later ABI than the plugin's
+ * zeroed, and a verdict that is none of the three turned into
+ * PVACMS_ERROR.
+ */
+void plugin_result_clean(const struct pvacms_authn_plugin *api,
+    struct pvacms_authn_result *r);
+
 /* Borrowed views. */
 const struct pvacms_authn_plugin *plugin_api(const struct plugin *p);
 const char *plugin_path(const struct plugin *p);

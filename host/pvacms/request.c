@@ -15,20 +15,13 @@
 
 #include <jansson.h>
 
+#include "cert.h"
 #include "request.h"
 
-static int	request_usage_ok(const char *usage);
 static int	request_type(const char *type, const char *const *types,
 		    struct cert_request *out, char *err, size_t errlen);
 static char	*request_dup(const char *s, size_t *lenp);
 static void	request_wipe(char *p, size_t len);
-
-static int
-request_usage_ok(const char *usage)
-{
-	return strcmp(usage, "client") == 0 || strcmp(usage, "server") == 0 ||
-	    strcmp(usage, "ioc") == 0;
-}
 
 /* Match type against the loaded types; fills out->type and type_index. */
 static int
@@ -128,11 +121,11 @@ request_parse(const char *body, size_t len, const char *const *types,
 		    "usage, csr and an object data");
 		goto out;
 	}
-	if (!request_usage_ok(usage)) {
+	out->usage = cert_usage_of(usage);
+	if (!cert_usage_requestable(out->usage)) {
 		snprintf(err, errlen, "usage must be client, server or ioc");
 		goto out;
 	}
-	snprintf(out->usage, sizeof(out->usage), "%s", usage);
 	if (request_type(type, types, out, err, errlen) != 0)
 		goto out;
 	token = json_string_value(json_object_get(data, "token"));

@@ -10,21 +10,22 @@
 
 #include <stddef.h>
 
+#include "hosterr.h"
+
 #define REQUEST_MAX_BODY (64 * 1024)	/* same cap as API_MAX_BODY */
 #define REQUEST_MAX_TOKEN (16 * 1024)	/* bytes of data.token accepted */
 #define REQUEST_TYPE_MAX 64		/* longest plugin name */
-#define REQUEST_USAGE_MAX 7		/* "client", "server", "ioc" */
 
-/* Return codes of request_parse; issue.c answers 400, 413 and 500. */
+/* Return codes of request_parse, in the daemon's vocabulary. */
 #define REQUEST_OK		0
-#define REQUEST_BAD		(-1)	/* malformed: 400 bad_request */
-#define REQUEST_TOO_LARGE	(-2)	/* body or token too big: 413 */
-#define REQUEST_NOMEM		(-3)	/* out of memory: 500 internal */
+#define REQUEST_BAD		HOSTERR_MALFORMED	/* 400 bad_request */
+#define REQUEST_TOO_LARGE	HOSTERR_TOO_LARGE	/* 413 too_large */
+#define REQUEST_NOMEM		HOSTERR_NOMEM		/* 500 internal */
 
 struct cert_request {
 	char type[REQUEST_TYPE_MAX + 1];
 	int type_index;			/* index into types, or -1 */
-	char usage[REQUEST_USAGE_MAX + 1];
+	int usage;			/* enum cert_usage: requestable */
 	char *csr;			/* owned, NUL-terminated PEM */
 	size_t csr_len;
 	char *token;			/* owned; wiped by request_clear */

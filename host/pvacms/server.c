@@ -1,6 +1,7 @@
 /*
- * server.c - listeners.  The HTTPS listener wraps each accepted socket in
- * an OpenSSL bufferevent; everything above that is plain evhttp.
+ * server.c - the HTTP front's listeners.  The HTTPS listener wraps each
+ * accepted socket in an OpenSSL bufferevent; everything above that is
+ * plain evhttp, routed by router.c.
  */
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -19,10 +21,20 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "api.h"
+#include "app.h"
 #include "ca.h"
 #include "conf.h"
+#include "request.h"
+#include "router.h"
 #include "server.h"
+
+/* The HTTP front's state (app->http). */
+struct http_front {
+	struct evhttp *https, *http;
+	struct evhttp_bound_socket *https_sock, *http_sock;
+	char https_bound[96], http_bound[96];	/* "127.0.0.1:8443" */
+	SSL_CTX *ssl_ctx;
+};
 
 static struct bufferevent *server_bevcb(struct event_base *, void *);
 static int server_verify_later(int, X509_STORE_CTX *);
@@ -68,23 +80,28 @@ int
 server_bind(struct app *app, char *err, size_t errlen)
 {
 	struct config *cfg = app->cfg;
+	struct http_front *f;
 
-	app->https = evhttp_new(app->base);
-	app->http = evhttp_new(app->base);
-	if (app->https == NULL || app->http == NULL) {
+	if ((f = app->http = calloc(1, sizeof(*f))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	f->https = evhttp_new(app->base);
+	f->http = evhttp_new(app->base);
+	if (f->https == NULL || f->http == NULL) {
 		snprintf(err, errlen, "cannot create HTTP servers");
 		return -1;
 	}
-	app->https_sock = evhttp_bind_socket_with_handle(app->https,
+	f->https_sock = evhttp_bind_socket_with_handle(f->https,
 	    cfg->https_listen.host, cfg->https_listen.port);
-	if (app->https_sock == NULL) {
+	if (f->https_sock == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (HTTPS): %s",
 		    cfg->https_listen_text, strerror(errno));
 		return -1;
 	}
-	app->http_sock = evhttp_bind_socket_with_handle(app->http,
+	f->http_sock = evhttp_bind_socket_with_handle(f->http,
 	    cfg->http_listen.host, cfg->http_listen.port);
-	if (app->http_sock == NULL) {
+	if (f->http_sock == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (HTTP): %s",
 		    cfg->http_listen_text, strerror(errno));
 		return -1;
@@ -94,13 +111,35 @@ server_bind(struct app *app, char *err, size_t errlen)
 	 * holds the last one until the client's delayed ACK (~40 ms per
 	 * request on loopback).  Accepted sockets inherit the option.
 	 */
-	server_nodelay(app->https_sock);
-	server_nodelay(app->http_sock);
-	server_describe(app->https_sock, app->https_bound,
-	    sizeof(app->https_bound));
-	server_describe(app->http_sock, app->http_bound,
-	    sizeof(app->http_bound));
+	server_nodelay(f->https_sock);
+	server_nodelay(f->http_sock);
+	server_describe(f->https_sock, f->https_bound,
+	    sizeof(f->https_bound));
+	server_describe(f->http_sock, f->http_bound, sizeof(f->http_bound));
 	return 0;
+}
+
+const char *
+server_bound(const struct app *app, int https)
+{
+	if (app->http == NULL)
+		return "";
+	return https ? app->http->https_bound : app->http->http_bound;
+}
+
+/* What every listener of the front accepts, and how much of it. */
+static void
+server_limits(struct evhttp *http)
+{
+	/* Every method reaches the router, which answers 405 honestly. */
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	/* evhttp answers 413 itself past this; the handlers check their
+	 * own, smaller caps and answer in JSON. */
+	evhttp_set_max_body_size(http, REQUEST_MAX_BODY * 2);
+	evhttp_set_max_headers_size(http, 16 * 1024);
+	evhttp_set_timeout(http, 30);
 }
 
 static struct bufferevent *
@@ -128,13 +167,14 @@ int
 server_start(struct app *app, EVP_PKEY *tls_key, X509 *tls_cert, char *err,
     size_t errlen)
 {
+	struct http_front *f = app->http;
 	SSL_CTX *ctx;
 	X509_STORE *store;
 	unsigned long e;
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		goto ssl_fail;
-	app->ssl_ctx = ctx;
+	f->ssl_ctx = ctx;
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -161,9 +201,11 @@ server_start(struct app *app, EVP_PKEY *tls_key, X509 *tls_cert, char *err,
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"pvacms",
 	    6);
 
-	evhttp_set_bevcb(app->https, server_bevcb, ctx);
-	api_register(app, app->https, 1);
-	api_register(app, app->http, 0);
+	evhttp_set_bevcb(f->https, server_bevcb, ctx);
+	server_limits(f->https);
+	server_limits(f->http);
+	router_register(app, f->https, ROUTER_HTTPS);
+	router_register(app, f->http, ROUTER_HTTP);
 	return 0;
 ssl_fail:
 	e = ERR_get_error();
@@ -175,24 +217,32 @@ ssl_fail:
 void
 server_stop_accepting(struct app *app)
 {
-	if (app->https_sock != NULL) {
-		evhttp_del_accept_socket(app->https, app->https_sock);
-		app->https_sock = NULL;
+	struct http_front *f = app->http;
+
+	if (f == NULL)
+		return;
+	if (f->https_sock != NULL) {
+		evhttp_del_accept_socket(f->https, f->https_sock);
+		f->https_sock = NULL;
 	}
-	if (app->http_sock != NULL) {
-		evhttp_del_accept_socket(app->http, app->http_sock);
-		app->http_sock = NULL;
+	if (f->http_sock != NULL) {
+		evhttp_del_accept_socket(f->http, f->http_sock);
+		f->http_sock = NULL;
 	}
 }
 
 void
 server_free(struct app *app)
 {
-	if (app->https != NULL)
-		evhttp_free(app->https);
-	if (app->http != NULL)
-		evhttp_free(app->http);
-	app->https = app->http = NULL;
-	SSL_CTX_free(app->ssl_ctx);
-	app->ssl_ctx = NULL;
+	struct http_front *f = app->http;
+
+	if (f == NULL)
+		return;
+	if (f->https != NULL)
+		evhttp_free(f->https);
+	if (f->http != NULL)
+		evhttp_free(f->http);
+	SSL_CTX_free(f->ssl_ctx);
+	free(f);
+	app->http = NULL;
 }

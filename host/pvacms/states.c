@@ -21,7 +21,7 @@
 
 #include <event2/event.h>
 
-#include "api.h"
+#include "app.h"
 #include "audit.h"
 #include "ca.h"
 #include "certid.h"
@@ -65,13 +65,13 @@ states_change(struct app *app, uint64_t serial, int from_mask, int to,
 		snprintf(serial_text, sizeof(serial_text), "%llu",
 		    (unsigned long long)serial);
 		audit_event(event, "cert_id", cert_id, "serial", serial_text,
-		    "cn", rec.cn, "from", db_state_name(from), "to",
-		    db_state_name(to), "reason", to == STATE_REVOKED ?
+		    "cn", rec.cn, "from", cert_state_name(from), "to",
+		    cert_state_name(to), "reason", to == STATE_REVOKED ?
 		    transition_reason_name(actor->reason) : NULL, "by",
 		    actor->by, "by_cert_id", actor->by_cert_id, "peer",
 		    actor->peer, NULL);
 		log_info("certificate %s (CN=%s): %s -> %s by %s", cert_id,
-		    rec.cn, db_state_name(from), db_state_name(to), actor->by);
+		    rec.cn, cert_state_name(from), cert_state_name(to), actor->by);
 	}
 	db_cert_clear(&rec);
 	return r;

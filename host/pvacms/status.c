@@ -14,46 +14,16 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "api.h"
+#include "app.h"
 #include "b64.h"
-#include "ca.h"
-#include "certid.h"
-#include "conf.h"
+#include "cert.h"
 #include "db.h"
+#include "hosterr.h"
 #include "ocsp.h"
 #include "ocspcache.h"
+#include "reply.h"
 #include "status.h"
 #include "transition.h"
-
-int
-status_serial_of(struct app *app, struct evhttp_request *req,
-    const char *cert_id, uint64_t *serial)
-{
-	char issuer[CERTID_ISSUER_LEN], err[256];
-
-	if (certid_parse(cert_id, issuer, serial, err, sizeof(err)) != 0) {
-		api_reply_error(req, 400, "bad_request", "malformed "
-		    "certificate id: %s", err);
-		return -1;
-	}
-	if (strcmp(issuer, ca_issuer_id(app->ca)) != 0) {
-		api_reply_error(req, 404, "not_found", "certificate %s was "
-		    "not issued by this CA (issuer %s)", cert_id,
-		    ca_issuer_id(app->ca));
-		return -1;
-	}
-	return 0;
-}
-
-void
-status_handle(struct app *app, struct evhttp_request *req,
-    const char *cert_id)
-{
-	uint64_t serial;
-
-	if (status_serial_of(app, req, cert_id, &serial) == 0)
-		status_reply(app, req, cert_id, serial);
-}
 
 void
 status_reply(struct app *app, struct evhttp_request *req,
@@ -65,26 +35,27 @@ status_reply(struct app *app, struct evhttp_request *req,
 	int64_t now = (int64_t)time(NULL);
 	char *der_b64 = NULL;
 	json_t *body;
-	int found;
+	int found, r;
 
 	memset(&rec, 0, sizeof(rec));
-	found = db_get(app->db, serial, &rec, err, sizeof(err));
+	if ((found = db_get(app->db, serial, &rec, err, sizeof(err))) < 0)
+		found = db_error(app->db);
 	/* The same signed answer that GET /ocsp would give. */
-	if (found == 1 && ocsp_single(app, &rec, EVP_sha1(), now, &e, err,
-	    sizeof(err)) != 0)
-		found = -1;
+	else if (found == 1 && (r = ocsp_single(app, &rec, EVP_sha1(), now,
+	    &e, err, sizeof(err))) != 0)
+		found = r;
 	if (found < 0) {
-		api_reply_error(req, 500, "internal", "cannot answer the "
-		    "status of %s", cert_id);
+		reply_error(req, found, "cannot answer the status of %s: %s",
+		    cert_id, err);
 		goto out;
 	}
 	if (found == 0) {
-		api_reply_error(req, 404, "not_found", "certificate %s is not "
+		reply_error(req, HOSTERR_NOT_FOUND, "certificate %s is not "
 		    "known", cert_id);
 		goto out;
 	}
 	if ((der_b64 = b64_encode(e->der, e->der_len)) == NULL) {
-		api_reply_error(req, 500, "internal", "out of memory");
+		reply_error(req, HOSTERR_NOMEM, "out of memory");
 		goto out;
 	}
 	snprintf(serial_text, sizeof(serial_text), "%llu",
@@ -92,7 +63,7 @@ status_reply(struct app *app, struct evhttp_request *req,
 	/* Dates and state are those the signed response proves. */
 	body = json_pack("{s:s,s:s,s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:s}",
 	    "cert_id", cert_id, "serial", serial_text,
-	    "state", db_state_name(e->state),
+	    "state", cert_state_name(e->state),
 	    "status_issued", (json_int_t)e->this_update,
 	    "status_expires", (json_int_t)e->next_update,
 	    "revocation_date", e->state == STATE_REVOKED ?
@@ -103,7 +74,7 @@ status_reply(struct app *app, struct evhttp_request *req,
 	    "not_before", (json_int_t)rec.not_before,
 	    "not_after", (json_int_t)rec.not_after,
 	    "ocsp_response", der_b64);
-	api_reply_json(req, 200, body);
+	reply_json(req, 200, body);
 out:
 	free(der_b64);
 	db_cert_clear(&rec);

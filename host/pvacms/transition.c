@@ -11,8 +11,34 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "cert.h"
 #include "transition.h"
+
+/* The verb of each action, by action. */
+static const char *const transition_verbs[] = {
+	[TRANSITION_TIME] = NULL, [TRANSITION_APPROVE] = "approve",
+	[TRANSITION_DENY] = "deny", [TRANSITION_REVOKE] = "revoke"
+};
+
+const char *
+transition_action_name(enum transition_action action)
+{
+	if (action < TRANSITION_TIME || action > TRANSITION_REVOKE)
+		return NULL;
+	return transition_verbs[action];
+}
+
+enum transition_action
+transition_action_of(const char *name, size_t len)
+{
+	enum transition_action a;
+
+	for (a = TRANSITION_APPROVE; a <= TRANSITION_REVOKE; a++)
+		if (strlen(transition_verbs[a]) == len &&
+		    memcmp(name, transition_verbs[a], len) == 0)
+			return a;
+	return TRANSITION_TIME;
+}
 
 int
 transition_from_mask(enum transition_action action)
@@ -87,8 +113,8 @@ transition_authorize(enum transition_action action, int is_admin,
 		return -1;
 	}
 	snprintf(why, whylen, "only an administrator may %s a certificate; "
-	    "CN=%s is not an administrator (EPICS_PVACMS_ADMINS)",
-	    action == TRANSITION_APPROVE ? "approve" : "deny", caller_cn);
+	    "CN=%s is not an administrator", transition_action_name(action),
+	    caller_cn);
 	return -1;
 }
 
@@ -96,7 +122,7 @@ void
 transition_refusal(enum transition_action action, const char *cert_id,
     int cur, char *why, size_t whylen)
 {
-	const char *name = db_state_name(cur);
+	const char *name = cert_state_name(cur);
 
 	if (cur == STATE_REVOKED)
 		snprintf(why, whylen, "certificate %s is REVOKED; revocation "

@@ -28,6 +28,13 @@ enum transition_action {
 	TRANSITION_REVOKE
 };
 
+/* "approve", "deny", "revoke" (the admin endpoints' last segment); NULL
+ * for TRANSITION_TIME.  Static string. */
+const char *transition_action_name(enum transition_action action);
+
+/* The action of such a name, or TRANSITION_TIME when there is none. */
+enum transition_action transition_action_of(const char *name, size_t len);
+
 /* The states action may start from (a TRANSITION_BIT mask). */
 int transition_from_mask(enum transition_action action);
 

@@ -20,6 +20,7 @@ struct jwt_identity {
 	char c[256];
 	int64_t not_before;
 	int64_t not_after;
+	int admin;	/* 1 only when a site's claims script granted it */
 };
 
 /*

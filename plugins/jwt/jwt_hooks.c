@@ -192,6 +192,8 @@ jwt_hooks_merge(const struct pvacms_claims *c, struct jwt_identity *id,
 	id->not_after = na;
 	if (c->set & PVACMS_CLAIMS_APPROVAL)
 		*approval = c->approval != 0;
+	/* Administration is the site's explicit grant, never a default. */
+	id->admin = (c->set & PVACMS_CLAIMS_ADMIN) != 0 && c->admin != 0;
 	return JWT_OK;
 }
 

@@ -525,6 +525,7 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 	res->not_before = id.not_before;
 	res->not_after = id.not_after;
 	res->approval = approval;
+	res->admin = id.admin;
 	if (offline)
 		snprintf(res->reason, sizeof(res->reason), "%s%s%s", local,
 		    local[0] != '\0' && remote[0] != '\0' ? "; " : "", remote);

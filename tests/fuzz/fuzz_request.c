@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cert.h"
 #include "request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,9 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == REQUEST_OK) {
 		if (req.type_index < 0 || req.type_index > 1 ||
 		    strcmp(req.type, types[req.type_index]) != 0 ||
-		    (strcmp(req.usage, "client") != 0 &&
-		    strcmp(req.usage, "server") != 0 &&
-		    strcmp(req.usage, "ioc") != 0) ||
+		    !cert_usage_requestable(req.usage) ||
 		    req.csr == NULL || strlen(req.csr) != req.csr_len ||
 		    req.token == NULL || req.token_len == 0 ||
 		    req.token_len > REQUEST_MAX_TOKEN ||

@@ -184,7 +184,7 @@ like "$OUT" "Keychain file created   : $ROOT/out/sub/mallory.p12" \
 MALLORY=$(printf '%s\n' "$OUT" | sed -n 's/^Certificate identifier  : //p')
 is "$ERR" "" "no warning for a name that is not listed"
 is "$(file_mode "$ROOT/out/sub")" 700 "a directory it makes is mode 0700"
-like "$(audit_line issued "$MALLORY")" '"usage":"admin","cn":"mallory"' \
+like "$(audit_line issued "$MALLORY")" '"usage":"admin","admin":"true","cn":"mallory"' \
     "audit: issued with usage admin"
 issue_client erin
 ERIN=$ID
@@ -208,6 +208,15 @@ ALICE_TOKEN=$ID
 issue_client pending3
 admin_post "$(keychain_path alice client)" "$ID" approve
 is "$CODE $STATE" "200 VALID" "a token certificate whose CN is listed approves"
+# A listed name acts as an administrator only with a certificate meant
+# for TLS clients.
+make_home alicesrv
+get_token alice >"$ROOT/home/alicesrv/token_file"
+run as_user alicesrv authnjwt -u server --token-file token_file
+admin_post "$(keychain_path alicesrv server)" "$ERIN" revoke
+is "$CODE $ECODE" "403 forbidden" "alice's server certificate may not revoke erin's"
+like "$BODY" "\\(CN=alice\\) is an administrator's, but not for TLS clients" \
+    "the refusal says why"
 
 # ---- a revoked administrator can no longer act
 admin_post "$ADMIN" "$ALICE" revoke

@@ -21,8 +21,13 @@
 #include <openssl/x509v3.h>
 
 #include "ca.h"
+#include "cert.h"
 #include "certid.h"
+#include "csr.h"
 #include "db.h"
+#include "hosterr.h"
+#include "ocspbuild.h"
+#include "record.h"
 #include "keychain.h"
 #include "tap.h"
 #include "timefmt.h"
@@ -32,8 +37,9 @@ struct rec {
 	char usage[4][8];
 };
 
-static int	record(void *arg, X509 *cert, const char *usage, int state);
+static int	record(void *arg, X509 *cert, int usage, int state);
 static int	serial_busy_twice(void *arg, uint64_t serial);
+static int	serial_db_down(void *arg, uint64_t serial);
 static char	*oneline(X509_NAME *name);
 static char	*make_csr(EVP_PKEY *key, EVP_PKEY *signer);
 static int	mode_of(const char *path);
@@ -41,18 +47,28 @@ static char	*ext_text(X509 *cert, int nid);
 static void	rmtree(const char *dir);
 
 static int
-record(void *arg, X509 *cert, const char *usage, int state)
+record(void *arg, X509 *cert, int usage, int state)
 {
 	struct rec *r = arg;
 
 	(void)cert;
 	if (state != STATE_VALID || r->n >= 4)
 		return -1;
-	snprintf(r->usage[r->n++], sizeof(r->usage[0]), "%s", usage);
+	snprintf(r->usage[r->n++], sizeof(r->usage[0]), "%s",
+	    cert_usage_name(usage));
 	return 0;
 }
 
 /* Says "taken" for the first two serials offered. */
+/* A serial check whose database is locked: it cannot tell. */
+static int
+serial_db_down(void *arg, uint64_t serial)
+{
+	(void)serial;
+	(*(int *)arg)++;
+	return HOSTERR_BUSY;
+}
+
 static int
 serial_busy_twice(void *arg, uint64_t serial)
 {
@@ -162,7 +178,7 @@ main(void)
 	int64_t nb, na, now = (int64_t)time(NULL), t;
 	int calls, i;
 
-	tap_plan(67);
+	tap_plan(69);
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -309,32 +325,32 @@ main(void)
 	rsa1k = EVP_RSA_gen(1024);
 	other = EVP_EC_gen("P-256");
 	pem = make_csr(rsa, rsa);
-	pub = ca_csr_pubkey(pem, strlen(pem), spki, err, sizeof(err));
+	pub = csr_check(pem, strlen(pem), spki, err, sizeof(err));
 	ok(pub != NULL, "RSA-2048 CSR accepted (%s)", pub ? "ok" : err);
 	is_int((long long)strlen(spki), 64, "spki sha256 is 64 hex");
 	ok(pub != NULL && EVP_PKEY_eq(pub, rsa) == 1, "CSR key returned");
 	free(pem);
-	ok(ca_csr_pubkey("garbage", 7, spki, err, sizeof(err)) == NULL &&
+	ok(csr_check("garbage", 7, spki, err, sizeof(err)) == NULL &&
 	    strstr(err, "malformed CSR") != NULL, "garbage refused (%s)",
 	    err);
 	pem = make_csr(rsa1k, rsa1k);
-	ok(ca_csr_pubkey(pem, strlen(pem), spki, err, sizeof(err)) == NULL &&
+	ok(csr_check(pem, strlen(pem), spki, err, sizeof(err)) == NULL &&
 	    strstr(err, "RSA-1024") != NULL, "RSA-1024 refused (%s)", err);
 	free(pem);
 	pem = make_csr(rsa, other);
-	ok(ca_csr_pubkey(pem, strlen(pem), spki, err, sizeof(err)) == NULL &&
+	ok(csr_check(pem, strlen(pem), spki, err, sizeof(err)) == NULL &&
 	    strcmp(err, "CSR signature does not verify") == 0,
 	    "bad signature refused (%s)", err);
 	free(pem);
 	pem = make_csr(other, other);
 	{
-		EVP_PKEY *ep = ca_csr_pubkey(pem, strlen(pem), spki, err,
+		EVP_PKEY *ep = csr_check(pem, strlen(pem), spki, err,
 		    sizeof(err));
 
 		ok(ep != NULL, "EC P-256 CSR accepted");
 		EVP_PKEY_free(ep);
 	}
-	ok(ca_csr_pubkey(pem, 20000, spki, err, sizeof(err)) == NULL &&
+	ok(csr_check(pem, 20000, spki, err, sizeof(err)) == NULL &&
 	    strcmp(err, "CSR larger than 16384 bytes") == 0, "size cap");
 	free(pem);
 
@@ -345,8 +361,9 @@ main(void)
 	nb = now - 10;
 	na = now + 86400;
 	calls = 0;
-	leaf = ca_sign_leaf(ca, pub, &subj, CA_USAGE_SERVER, nb, na,
-	    serial_busy_twice, &calls, err, sizeof(err));
+	leaf = NULL;
+	(void)ca_sign_leaf(ca, pub, &subj, USAGE_SERVER, nb, na,
+	    serial_busy_twice, &calls, &leaf, err, sizeof(err));
 	ok(leaf != NULL, "leaf signed (%s)", leaf ? "ok" : err);
 	if (leaf == NULL)
 		return tap_done();
@@ -380,21 +397,21 @@ main(void)
 		ok(certid_of_leaf(leaf, cid, sizeof(cid)) == 0 &&
 		    strcmp(cid, want) == 0, "cert id via AKID");
 	}
-	s = ca_cert_pem(leaf);
+	s = record_pem(leaf);
 	ok(s != NULL && strncmp(s, "-----BEGIN CERTIFICATE-----", 27) == 0,
-	    "ca_cert_pem");
+	    "record_pem");
 	free(s);
 	X509_free(leaf);
 
-	leaf = ca_sign_leaf(ca, pub, &subj, CA_USAGE_IOC, nb, na, NULL, NULL,
-	    err, sizeof(err));
+	(void)ca_sign_leaf(ca, pub, &subj, USAGE_IOC, nb, na, NULL, NULL,
+	    &leaf, err, sizeof(err));
 	s = leaf ? ext_text(leaf, NID_ext_key_usage) : NULL;
 	is_str(s, "TLS Web Client Authentication, TLS Web Server "
 	    "Authentication", "ioc EKU");
 	free(s);
 	X509_free(leaf);
-	leaf = ca_sign_leaf(ca, pub, &subj, CA_USAGE_CLIENT, nb,
-	    INT64_C(4102444800), NULL, NULL, err, sizeof(err));
+	(void)ca_sign_leaf(ca, pub, &subj, USAGE_CLIENT, nb,
+	    INT64_C(4102444800), NULL, NULL, &leaf, err, sizeof(err));
 	s = leaf ? ext_text(leaf, NID_ext_key_usage) : NULL;
 	is_str(s, "TLS Web Client Authentication", "client EKU");
 	free(s);
@@ -403,20 +420,32 @@ main(void)
 	ok(t == na, "notAfter clamped to the CA's");
 	X509_free(leaf);
 
-	ok(ca_sign_leaf(ca, pub, &subj, CA_USAGE_CLIENT, now + 100, now + 50,
-	    NULL, NULL, err, sizeof(err)) == NULL && strcmp(err,
+	ok(ca_sign_leaf(ca, pub, &subj, USAGE_CLIENT, now + 100, now + 50,
+	    NULL, NULL, &leaf, err, sizeof(err)) == HOSTERR_POLICY &&
+	    leaf == NULL && strcmp(err,
 	    "certificate validity window is empty") == 0, "empty window");
 	subj.cn = "0123456789012345678901234567890123456789"
 	    "012345678901234567890123";
-	ok(ca_sign_leaf(ca, pub, &subj, CA_USAGE_CLIENT, nb, now + 50, NULL,
-	    NULL, err, sizeof(err)) == NULL, "CN of 64 bytes refused (%s)",
-	    err);
+	ok(ca_sign_leaf(ca, pub, &subj, USAGE_CLIENT, nb, now + 50, NULL,
+	    NULL, &leaf, err, sizeof(err)) == HOSTERR_POLICY,
+	    "CN of 64 bytes refused as policy (%s)", err);
 	subj.cn = "bad\nname";
-	ok(ca_sign_leaf(ca, pub, &subj, CA_USAGE_CLIENT, nb, now + 50, NULL,
-	    NULL, err, sizeof(err)) == NULL, "control character refused");
+	ok(ca_sign_leaf(ca, pub, &subj, USAGE_CLIENT, nb, now + 50, NULL,
+	    NULL, &leaf, err, sizeof(err)) == HOSTERR_POLICY,
+	    "control character refused as policy");
 	subj.cn = "softioc";
-	ok(ca_sign_leaf(ca, pub, &subj, (enum ca_usage)16, nb, now + 50, NULL,
-	    NULL, err, sizeof(err)) == NULL, "CA usage refused");
+	ok(ca_sign_leaf(ca, pub, &subj, USAGE_CA, nb, now + 50, NULL,
+	    NULL, &leaf, err, sizeof(err)) == HOSTERR_POLICY,
+	    "CA usage refused");
+	ok(ca_sign_leaf(ca, pub, &subj, 16, nb, now + 50, NULL,
+	    NULL, &leaf, err, sizeof(err)) == HOSTERR_POLICY,
+	    "unknown usage refused");
+	calls = 0;
+	ok(ca_sign_leaf(ca, pub, &subj, USAGE_CLIENT, nb, now + 50,
+	    serial_db_down, &calls, &leaf, err, sizeof(err)) == HOSTERR_BUSY &&
+	    calls == 1 && strstr(err, "busy") != NULL,
+	    "a database that cannot tell stops signing with its code (%s)",
+	    err);
 
 	/* OCSP */
 	for (i = 0; i < 2; i++) {
@@ -433,12 +462,12 @@ main(void)
 
 		X509_STORE_add_cert(store, ca_cert(ca));
 		{
-			OCSP_CERTID *c = ca_ocsp_certid(ca, EVP_sha1(), serial);
+			OCSP_CERTID *c = ocspbuild_certid(ca_cert(ca), EVP_sha1(), serial);
 			OCSP_BASICRESP *b = OCSP_BASICRESP_new();
 
 			der = NULL;
-			if (c != NULL && b != NULL && ca_ocsp_add_status(b, c,
-			    i ? CA_OCSP_REVOKED : CA_OCSP_GOOD, now - 5,
+			if (c != NULL && b != NULL && ocspbuild_add_status(b, c,
+			    i ? OCSPBUILD_REVOKED : OCSPBUILD_GOOD, now - 5,
 			    i ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : 0, now,
 			    now + 1800) == 0)
 				der = ca_ocsp_sign(ca, b, &len, err,

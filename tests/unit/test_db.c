@@ -31,7 +31,7 @@ mkrec(struct db_cert *c, uint64_t serial, int state, int64_t nb, int64_t na)
 	snprintf(c->skid, sizeof(c->skid), "0011aabb");
 	snprintf(c->cn, sizeof(c->cn), "softioc");
 	snprintf(c->o, sizeof(c->o), "localhost");
-	snprintf(c->usage, sizeof(c->usage), "server");
+	c->usage = USAGE_SERVER;
 	c->not_before = nb;
 	c->not_after = na;
 	c->state = state;
@@ -64,7 +64,7 @@ main(void)
 	int64_t far = INT64_C(4102444800);	/* 2100-01-01 */
 	int created = -1, r;
 
-	tap_plan(51);
+	tap_plan(54);
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -84,12 +84,12 @@ main(void)
 	(void)stat(sub, &st);
 	is_int(st.st_mode & 0777, 0700, "parent directory mode 0700");
 
-	is_str(db_state_name(STATE_VALID), "VALID", "state name VALID");
-	is_str(db_state_name(STATE_PENDING_APPROVAL), "PENDING_APPROVAL",
+	is_str(cert_state_name(STATE_VALID), "VALID", "state name VALID");
+	is_str(cert_state_name(STATE_PENDING_APPROVAL), "PENDING_APPROVAL",
 	    "state name PENDING_APPROVAL");
-	is_str(db_state_name(STATE_REVOKED), "REVOKED", "state name REVOKED");
-	is_str(db_state_name(99), "UNKNOWN", "out of range is UNKNOWN");
-	is_str(db_state_name(-1), "UNKNOWN", "negative is UNKNOWN");
+	is_str(cert_state_name(STATE_REVOKED), "REVOKED", "state name REVOKED");
+	is_str(cert_state_name(99), "UNKNOWN", "out of range is UNKNOWN");
+	is_str(cert_state_name(-1), "UNKNOWN", "negative is UNKNOWN");
 
 	/* insert / get, 64-bit serial and dates after 2038 */
 	is_int(db_serial_free(db, big), 1, "serial free before insert");
@@ -103,7 +103,8 @@ main(void)
 	is_str(got.cn, "softioc", "cn");
 	is_str(got.o, "localhost", "o");
 	is_str(got.ou, "", "ou empty");
-	is_str(got.usage, "server", "usage");
+	is_str(cert_usage_name(got.usage), "server", "usage");
+	is_int(got.admin, 0, "not an administrator's");
 	ok(got.not_after == far, "not_after after 2038 kept in 64 bits");
 	is_int(got.state, STATE_VALID, "state");
 	is_str(got.token_id, "jti-9223372036854775553", "token id");
@@ -231,6 +232,9 @@ main(void)
 		    "INSERT INTO certs (serial, issuer_id, cn, usage,"
 		    " not_before, not_after, state, status_date, revoked_at)"
 		    " VALUES (7, '47530d89', 'old', 'client', 1, 9, 6, 5, 5);"
+		    "INSERT INTO certs (serial, issuer_id, cn, usage,"
+		    " not_before, not_after, state, status_date, revoked_at)"
+		    " VALUES (9, '47530d89', 'boss', 'admin', 1, 9, 1, 5, 0);"
 		    "PRAGMA user_version = 1;", NULL, NULL, NULL) == SQLITE_OK,
 		    "a schema-1 file is made");
 		sqlite3_close(h);
@@ -241,6 +245,14 @@ main(void)
 		    got.state == STATE_REVOKED && got.revoked_at == 5 &&
 		    got.revocation_reason == 0,
 		    "its revoked row reads back, reason unspecified");
+		db_cert_clear(&got);
+		ok(db != NULL && db_get(db, 9, &got, err, sizeof(err)) == 1 &&
+		    got.admin == 1 && got.usage == USAGE_ADMIN,
+		    "a keychain pvacms made is an administrator's after the "
+		    "upgrade to schema 3");
+		db_cert_clear(&got);
+		ok(db != NULL && db_get(db, 7, &got, err, sizeof(err)) == 1 &&
+		    got.admin == 0, "a client certificate is not");
 		db_cert_clear(&got);
 		mkrec(&c, 8, STATE_VALID, 1, 9);
 		ok(db != NULL && db_insert(db, &c, err, sizeof(err)) == 0 &&

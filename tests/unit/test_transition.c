@@ -127,7 +127,7 @@ mkrec(struct db_cert *c, uint64_t serial, int state, int64_t nb, int64_t na)
 	c->serial = serial;
 	snprintf(c->issuer_id, sizeof(c->issuer_id), "47530d89");
 	snprintf(c->cn, sizeof(c->cn), "cn%llu", (unsigned long long)serial);
-	snprintf(c->usage, sizeof(c->usage), "client");
+	c->usage = USAGE_CLIENT;
 	c->not_before = nb;
 	c->not_after = na;
 	c->state = state;

@@ -1,0 +1,41 @@
+/*
+ * app.h - the application state that every request handler shares: the
+ * configuration, the event loop, the CA, the record, the plugins, the
+ * worker pool and the administrators, and one pointer per front that
+ * feeds requests into them.  The HTTP(S) front (server.c) is one; the
+ * PVAccess front will sit beside it and use the same pipeline.  Only
+ * main.c fills it; everything runs on the event-loop thread.
+ */
+#ifndef PVACMS_APP_H
+#define PVACMS_APP_H
+
+#include <stddef.h>
+
+struct config;
+struct event_base;
+struct ca;
+struct db;
+struct plugin;
+struct worker_pool;
+struct http_front;
+
+#define APP_MAX_PLUGINS	8		/* authenticators loaded at once */
+#define APP_MAX_BODY	(64 * 1024)	/* largest request body read */
+
+struct app {
+	struct config *cfg;
+	struct event_base *base;
+	struct ca *ca;
+	struct db *db;
+	struct plugin *plugins[APP_MAX_PLUGINS];
+	size_t nplugins;
+	struct worker_pool *pool;
+	char *status_url;	/* base URL put in certificates */
+	char **admins;		/* opt-in administrator CNs, NULL-terminated */
+	int draining;		/* SIGTERM seen: finish, accept nothing new */
+
+	/* The fronts: each owns its listeners and connections. */
+	struct http_front *http;	/* HTTPS and HTTP (server.c) */
+};
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * csr.h - the check of a certificate signing request: the proof that the
+ * caller holds the private key of the public key it wants certified, and
+ * the kinds of key pvacms certifies.  Needs no CA key; the subject the
+ * CSR names is ignored (the host decides the subject).
+ */
+#ifndef PVACMS_CSR_H
+#define PVACMS_CSR_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#define CSR_MAX	16384	/* bytes of PEM accepted */
+
+/*
+ * Parse and check a PEM CSR (at most CSR_MAX bytes): signature valid
+ * (proof of possession), key RSA 2048..8192 or EC P-256/P-384.  Returns
+ * the public key (caller frees with EVP_PKEY_free) or NULL with err set.
+ * Also writes the hex SHA-256 of the DER SubjectPublicKeyInfo into
+ * spki_sha256 (65 bytes, the replay rules' key id).
+ */
+EVP_PKEY *csr_check(const char *pem, size_t len, char spki_sha256[65],
+    char *err, size_t errlen);
+
+#endif
