@@ -164,6 +164,39 @@ plugin_default_dir(void)
 	return PVACMS_PKGLIBDIR;
 }
 
+/*
+ * Explain a failed dlopen().  pvacms exports none of its functions, so a
+ * plugin that calls one by name (ca_sign_leaf, say) fails here under
+ * RTLD_NOW, and glibc says only "PATH: undefined symbol: NAME"; point the
+ * author to the services table instead.  The same words fit a library the
+ * plugin forgot to link.  A versioned symbol (", version V"), a dependency
+ * of the plugin that lacks a symbol, and every other failure keep
+ * dlerror's own text.
+ */
+static void
+plugin_dlerror(const char *path, const char *why, char *err, size_t errlen)
+{
+	static const char undef[] = ": undefined symbol: ";
+	size_t plen = strlen(path), n;
+	const char *sym;
+
+	if (why == NULL)
+		why = "unknown error";
+	if (strncmp(why, path, plen) == 0 &&
+	    strncmp(why + plen, undef, sizeof(undef) - 1) == 0) {
+		sym = why + plen + sizeof(undef) - 1;
+		n = strcspn(sym, ", ");
+		if (n > 0 && n < 256 && sym[n] == '\0') {
+			snprintf(err, errlen, "%s: plugin calls %s by name, "
+			    "which neither pvacms nor the plugin's libraries "
+			    "export; plugins reach pvacms only through the "
+			    "services table (pvacms-plugin(5))", path, sym);
+			return;
+		}
+	}
+	snprintf(err, errlen, "%s: cannot load plugin: %s", path, why);
+}
+
 struct plugin *
 plugin_load(const char *dir, const char *name, char *err, size_t errlen)
 {
@@ -208,8 +241,7 @@ plugin_load(const char *dir, const char *name, char *err, size_t errlen)
 		goto fail;
 	}
 	if ((p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(err, errlen, "%s: cannot load plugin: %s", p->path,
-		    dlerror());
+		plugin_dlerror(p->path, dlerror(), err, errlen);
 		goto fail;
 	}
 	api = dlsym(p->handle, PVACMS_AUTHN_SYMBOL);
