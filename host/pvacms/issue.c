@@ -248,6 +248,15 @@ issue_done(void *arg)
 		    "jti", r->jti, "peer", job->peer, NULL);
 		log_info("denied %s certificate for sub '%s': %s",
 		    job->usage_name, r->sub, r->reason);
+		/* ABI 1.3: a 503 may say when to come back. */
+		if (status == 503 && PVACMS_AUTHN_ABI_GET_MINOR(
+		    job->api->abi_version) >= 3 && r->retry_after > 0) {
+			char ra[16];
+
+			snprintf(ra, sizeof(ra), "%d", r->retry_after);
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    job->req), "Retry-After", ra);
+		}
 		api_reply_error(job->req, status, r->code, "%s", r->reason);
 		issue_free(job);
 		return;

@@ -456,10 +456,11 @@ jwt_local_log_stats(struct jwt_local *l,
 	for (i = 0; i < l->ncaches; i++) {
 		jwt_jwks_stats(l->caches[i], &st);
 		svc->log(PVACMS_LOG_INFO, "JWKS %s: %zu keys, %lu fetches"
-		    " (%lu failed), %lu unknown kids, %lu stale uses, last"
-		    " good %lld", jwt_jwks_source(l->caches[i]), st.keys,
-		    st.fetches, st.failures, st.unknown_kid, st.stale_served,
-		    (long long)st.last_fetch);
+		    " (%lu failed, %lu for unknown kids), %lu unknown kids"
+		    " (%lu told to retry), %lu stale uses, last good %lld",
+		    jwt_jwks_source(l->caches[i]), st.keys, st.fetches,
+		    st.failures, st.kid_fetches, st.unknown_kid, st.deferred,
+		    st.stale_served, (long long)st.last_fetch);
 	}
 }
 
@@ -499,7 +500,7 @@ jwt_local_aud_ok(const struct jwt_local *l, json_t *aud)
 int
 jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
     const struct jwt_token *t, int64_t now, long leeway, int offline,
-    char *err, size_t errlen)
+    int *retry_after, char *err, size_t errlen)
 {
 	const struct jwt_local_issuer *is = NULL;
 	const struct jwt_alg *alg;
@@ -513,6 +514,7 @@ jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
 	size_t i;
 	int r;
 
+	*retry_after = 0;
 	if ((r = jwt_alg_header_check(t->header, err, errlen)) != JWT_OK)
 		return r;
 	alg = jwt_alg_find(t->alg);
@@ -552,7 +554,7 @@ jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
 			return JWT_ALG_NOT_ALLOWED;
 		}
 		if ((r = jwt_jwks_lookup(is->jwks, t->kid, alg, now, offline,
-		    &set, &jk, err, errlen)) != JWT_OK)
+		    &set, &jk, retry_after, err, errlen)) != JWT_OK)
 			return r;
 		key = jk->jwk;
 	}
