@@ -410,7 +410,8 @@ http_error(long status, const char *body, long retry, char *err,
 {
 	json_t *root, *e, *m;
 	const char *what;
-	char msg[AUTHNJWT_MSG_MAX];
+	char msg[AUTHNJWT_MSG_MAX], tail[40];
+	size_t n;
 
 	root = json_loads(body != NULL ? body : "", JSON_REJECT_DUPLICATES,
 	    NULL);
@@ -428,8 +429,15 @@ http_error(long status, const char *body, long retry, char *err,
 	}
 	termtext_clean(json_string_value(m), msg, sizeof(msg));
 	json_decref(root);
-	/* Not a verdict on the token: the same request may work later. */
+	/*
+	 * Not a verdict on the token: the same request may work later.  The
+	 * header says when; the same words at the end of the reason go.
+	 */
 	if (status == 503 && retry >= 0) {
+		snprintf(tail, sizeof(tail), "; retry in %ld s", retry);
+		if ((n = strlen(msg)) > strlen(tail) &&
+		    strcmp(msg + n - strlen(tail), tail) == 0)
+			msg[n - strlen(tail)] = '\0';
 		snprintf(err, errlen, "pvacms busy: %s (retry in %ld s)", msg,
 		    retry);
 		return -1;

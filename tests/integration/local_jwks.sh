@@ -81,7 +81,7 @@ printf '%s\n' "$t" >"$ROOT/home/client/token_file"
 run as_user client authnjwt --token-file token_file
 is "$RC" 0 "rotation: authnjwt gets a certificate for the first token\
  signed with the new key"
-[ "$RC" -eq 0 ] || diag "authnjwt: $ERR"
+[ "$RC" -eq 0 ] || diag "$ERR"
 is "$(( $(issuer_stat jwks_fetches) - f1 ))" 1 \
     "rotation: ... after exactly one refetch"
 
