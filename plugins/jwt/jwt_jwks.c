@@ -18,8 +18,10 @@
  * the answer is "retry in N s" (503), not "bad token".  A kid is a bad
  * token (401) when it is absent from a set fetched after its lookup
  * began: the token existed before that fetch, and so did its key, if it
- * is the provider's.  Such kids are remembered (a few), so that the
- * same token presented again is refused at once, without a fetch.
+ * is the provider's.  Such tokens are remembered (a few, by hash), so
+ * that the same token presented again is refused at once, without a
+ * fetch.  Tokens, not kids: a made-up token under the kid a provider
+ * will rotate to next must not get that key refused when it comes.
  *
  * A failed fetch holds off the next attempt for a cooldown, whatever
  * would trigger it.  An expired set keeps serving while fetches fail,
@@ -62,8 +64,9 @@ struct jwt_jwks {
 	unsigned long set_seq;		/* the one of them that gave set */
 	int64_t kid_fetch;		/* last fetch for an unknown kid, 0 never */
 	int64_t last_fail;		/* last failed fetch, 0 after a success */
-	char refused[JWT_JWKS_REFUSED][JWT_JWKS_KID_MAX + 1];
-	size_t refused_next;		/* ring index into refused */
+	/* Tokens refused for good (a ring of their ids). */
+	unsigned char refused[JWT_JWKS_REFUSED][JWT_JWKS_TID_LEN];
+	size_t refused_next;
 	char last_error[192];
 	struct jwt_jwks_stats st;
 };
@@ -77,8 +80,8 @@ static long	jwt_jwks_left(const struct jwt_jwks *c, int64_t since,
 static int	jwt_jwks_may_fetch(const struct jwt_jwks *c, int64_t now,
 		    int for_kid);
 static int	jwt_jwks_is_refused(const struct jwt_jwks *c,
-		    const char *kid);
-static void	jwt_jwks_refuse(struct jwt_jwks *c, const char *kid);
+		    const unsigned char *tid);
+static void	jwt_jwks_refuse(struct jwt_jwks *c, const unsigned char *tid);
 static struct jwt_keyset *jwt_jwks_fetch(struct jwt_jwks *c, long *maxage,
 		    char *err, size_t errlen);
 static void	jwt_jwks_refresh(struct jwt_jwks *c, int64_t now,
@@ -527,28 +530,28 @@ jwt_jwks_may_fetch(const struct jwt_jwks *c, int64_t now, int for_kid)
 	return !for_kid || jwt_jwks_left(c, c->kid_fetch, now) == 0;
 }
 
-/* Whether kid was refused for good earlier (lock held). */
+/* Whether the token tid was refused for good earlier (lock held). */
 static int
-jwt_jwks_is_refused(const struct jwt_jwks *c, const char *kid)
+jwt_jwks_is_refused(const struct jwt_jwks *c, const unsigned char *tid)
 {
+	static const unsigned char none[JWT_JWKS_TID_LEN];
 	size_t i;
 
-	if (kid == NULL)
+	if (tid == NULL || memcmp(tid, none, sizeof(none)) == 0)
 		return 0;
 	for (i = 0; i < JWT_JWKS_REFUSED; i++)
-		if (c->refused[i][0] != '\0' && strcmp(c->refused[i], kid) == 0)
+		if (memcmp(c->refused[i], tid, JWT_JWKS_TID_LEN) == 0)
 			return 1;
 	return 0;
 }
 
-/* Remember kid as refused for good, evicting the oldest (lock held). */
+/* Remember the token tid as refused, evicting the oldest (lock held). */
 static void
-jwt_jwks_refuse(struct jwt_jwks *c, const char *kid)
+jwt_jwks_refuse(struct jwt_jwks *c, const unsigned char *tid)
 {
-	if (kid == NULL || *kid == '\0' || strlen(kid) > JWT_JWKS_KID_MAX ||
-	    jwt_jwks_is_refused(c, kid))
+	if (tid == NULL || jwt_jwks_is_refused(c, tid))
 		return;
-	memcpy(c->refused[c->refused_next], kid, strlen(kid) + 1);
+	memcpy(c->refused[c->refused_next], tid, JWT_JWKS_TID_LEN);
 	c->refused_next = (c->refused_next + 1) % JWT_JWKS_REFUSED;
 }
 
@@ -780,7 +783,8 @@ jwt_jwks_not_held(struct jwt_jwks *c, const char *kid, int64_t now,
 
 int
 jwt_jwks_lookup(struct jwt_jwks *c, const char *kid,
-    const struct jwt_alg *alg, int64_t now, int offline,
+    const unsigned char *tid, const struct jwt_alg *alg, int64_t now,
+    int offline,
     struct jwt_keyset **set, const struct jwt_jwk **key, int *retry_after,
     char *err, size_t errlen)
 {
@@ -825,10 +829,10 @@ jwt_jwks_lookup(struct jwt_jwks *c, const char *kid,
 				goto out;
 			if (c->set_seq > begun) {
 				/* The token is older than this set. */
-				jwt_jwks_refuse(c, kid);
+				jwt_jwks_refuse(c, tid);
 				goto out;
 			}
-			if (jwt_jwks_is_refused(c, kid))
+			if (jwt_jwks_is_refused(c, tid))
 				goto out;
 		} else if (c->is_file || offline)
 			break;

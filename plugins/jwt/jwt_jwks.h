@@ -29,7 +29,8 @@
 #define JWT_JWKS_COOLDOWN_DEFAULT 30
 #define JWT_JWKS_COOLDOWN_MAX 3600
 #define JWT_JWKS_STALE_MAX 86400	/* serve stale keys 24 h past expiry */
-#define JWT_JWKS_REFUSED 32		/* kids remembered as refused for good */
+#define JWT_JWKS_REFUSED 32		/* tokens remembered as refused */
+#define JWT_JWKS_TID_LEN 32		/* a token's id: its SHA-256 */
 
 /* One usable verification key. */
 struct jwt_jwk {
@@ -82,13 +83,16 @@ void jwt_jwks_free(struct jwt_jwks *c);
 /*
  * Find the key for a token signed with alg under kid (NULL: the token
  * has none, and exactly one key of the set may fit), fetching when the
- * set is missing, expired or lacks kid, as the rules above allow.  Runs
+ * set is missing, expired or lacks kid, as the rules above allow.  tid
+ * (JWT_JWKS_TID_LEN bytes, or NULL) identifies the token, so that one
+ * refused for good is refused again without a fetch.  Runs
  * in a verify worker and may block for one fetch.  Returns JWT_OK with
  * *set referenced (release it with jwt_jwks_release) and *key in it, or
  * with a reason in err:
  *   JWT_KID_UNKNOWN		kid absent from a set fetched after the
- *				lookup began (or remembered as such), or
- *				from a pinned file: a bad token
+ *				lookup of this token began (now or
+ *				before), or from a pinned file: a bad
+ *				token
  *   JWT_ALG_NOT_ALLOWED	kid held, but for another key type
  *   JWT_JWKS_REFRESH_PENDING	kid absent, and the cooldown (or a fetch
  *				still in flight) forbids looking for it now
@@ -99,7 +103,8 @@ void jwt_jwks_free(struct jwt_jwks *c);
  * never fetches nor waits: only keys already held count.
  */
 int jwt_jwks_lookup(struct jwt_jwks *c, const char *kid,
-    const struct jwt_alg *alg, int64_t now, int offline,
+    const unsigned char *tid, const struct jwt_alg *alg, int64_t now,
+    int offline,
     struct jwt_keyset **set, const struct jwt_jwk **key, int *retry_after,
     char *err, size_t errlen);
 

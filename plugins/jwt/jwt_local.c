@@ -19,6 +19,7 @@
 #include <cjose/header.h>
 #include <cjose/jws.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "jwt_alg.h"
 #include "jwt_claims.h"
@@ -510,6 +511,7 @@ jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
 	cjose_jws_t *jws = NULL;
 	cjose_err cerr;
 	const char *halg;
+	unsigned char tid[JWT_JWKS_TID_LEN];
 	char safe[72];
 	size_t i;
 	int r;
@@ -553,8 +555,13 @@ jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
 			    " has none", alg->name);
 			return JWT_ALG_NOT_ALLOWED;
 		}
-		if ((r = jwt_jwks_lookup(is->jwks, t->kid, alg, now, offline,
-		    &set, &jk, retry_after, err, errlen)) != JWT_OK)
+		/* The token's id, for the cache's memory of refusals. */
+		if (EVP_Digest(tok, len, tid, NULL, EVP_sha256(), NULL) != 1) {
+			snprintf(err, errlen, "cannot hash the token");
+			return JWT_INTERNAL;
+		}
+		if ((r = jwt_jwks_lookup(is->jwks, t->kid, tid, alg, now,
+		    offline, &set, &jk, retry_after, err, errlen)) != JWT_OK)
 			return r;
 		key = jk->jwk;
 	}

@@ -4,8 +4,9 @@
  * http_fetch that counts calls: single flight (8 threads, one fetch),
  * key rotation right after the startup fetch and right after a routine
  * refresh (one refetch, no refusal window), a second unknown kid inside
- * the cooldown (retry later, 503, with the seconds left), a refused kid
- * presented again (401 without a fetch), floods of random kids (one
+ * the cooldown (retry later, 503, with the seconds left), a refused
+ * token presented again (401 without a fetch; another token under its
+ * kid is not refused for it), floods of random kids (one
  * fetch per cooldown, also from 8 threads at once), stale keys through
  * fetch failures up to the ceiling, and cold failures under the
  * cooldown.
@@ -45,6 +46,7 @@ static long fx_status = 200;
 static long fx_delay_ms;
 static const char *fx_body;
 static char fx_log[8192];
+static const unsigned char *look_tid;	/* token id for look(), or NULL */
 static int look_retry;		/* retry_after of the last look() */
 static char look_err[512];	/* reason of the last look() */
 
@@ -160,8 +162,8 @@ look(struct jwt_jwks *c, const char *kid, const char *alg,
 	int r, retry;
 
 	err[0] = '\0';
-	r = jwt_jwks_lookup(c, kid, jwt_alg_find(alg), now, 0, &set, &key,
-	    &retry, err, sizeof(err));
+	r = jwt_jwks_lookup(c, kid, look_tid, jwt_alg_find(alg), now, 0, &set,
+	    &key, &retry, err, sizeof(err));
 	if (r == JWT_OK && (set == NULL || key == NULL))
 		abort();
 	if (retry != 0 && r != JWT_JWKS_REFRESH_PENDING &&
@@ -229,7 +231,7 @@ main(void)
 	size_t skipped, len, i;
 	int n, before, ok_all, r;
 
-	tap_plan(91);
+	tap_plan(92);
 	if (mkdtemp(dir) == NULL)
 		abort();
 	k1 = tk_rsa(2048, "k1");
@@ -404,6 +406,7 @@ main(void)
 	    look_retry);
 
 	/* Past the cooldown: one refetch, then a definite no. */
+	look_tid = (const unsigned char *)"token A, 32 bytes of its hash...";
 	is_int(look(c, "k3", "RS256", T0 + 31), JWT_KID_UNKNOWN,
 	    "past the cooldown: refetched, still absent: kid unknown");
 	ok(strstr(look_err, "kid 'k3' is not in the key set") != NULL,
@@ -411,8 +414,12 @@ main(void)
 	is_int(look_retry, 0, "... no retry_after");
 	is_int(fx_count(), 3, "... after one fetch");
 	is_int(look(c, "k3", "RS256", T0 + 32), JWT_KID_UNKNOWN,
-	    "the same kid again inside the cooldown: still a definite no");
+	    "the same token again inside the cooldown: still a definite no");
 	is_int(fx_count(), 3, "... without a fetch");
+	look_tid = (const unsigned char *)"token B, 32 bytes of its hash...";
+	is_int(look(c, "k3", "RS256", T0 + 33), JWT_JWKS_REFRESH_PENDING,
+	    "another token under that kid: retry later, not refused for it");
+	look_tid = NULL;
 
 	/* Flood: 100 random kids at one moment, then over 100 s. */
 	before = fx_count();
@@ -438,7 +445,7 @@ main(void)
 	    " cooldown)", n);
 	jwt_jwks_stats(c, &st);
 	ok(st.unknown_kid >= 201, "unknown kids counted (%lu)", st.unknown_kid);
-	ok(st.kid_fetches == (unsigned long)n + 3 && st.deferred >= 190,
+	ok(st.kid_fetches == (unsigned long)n + 3 && st.deferred >= 191,
 	    "stats: %lu fetches for unknown kids, %lu told to retry",
 	    st.kid_fetches, st.deferred);
 	printf("# kid flood: 100 random kids at once -> 1 fetch; over 100 s"
