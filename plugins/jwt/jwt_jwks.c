@@ -62,8 +62,8 @@ struct jwt_jwks {
 	unsigned long gen;		/* bumped when a fetch ends */
 	unsigned long started;		/* fetches started so far */
 	unsigned long set_seq;		/* the one of them that gave set */
-	int64_t kid_fetch;		/* last fetch for an unknown kid, 0 never */
-	int64_t last_fail;		/* last failed fetch, 0 after a success */
+	int64_t kid_fetch;		/* last fetch for a kid, 0: never */
+	int64_t last_fail;		/* last failed fetch, 0: none since */
 	/* Tokens refused for good (a ring of their ids). */
 	unsigned char refused[JWT_JWKS_REFUSED][JWT_JWKS_TID_LEN];
 	size_t refused_next;

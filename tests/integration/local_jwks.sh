@@ -38,7 +38,8 @@ EOF_PY
 	    -H 'Content-Type: application/json' \
 	    --data-binary @"$ROOT/run/ph.body" "$CMS_URL/v1/certs" |
 	    tr -d '\r')
-	CODE=$(printf '%s\n' "$HDRS" | sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p')
+	CODE=$(printf '%s\n' "$HDRS" |
+	    sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p')
 	BODY=$(cat "$ROOT/run/ph.answer")
 	ECODE=$(printf '%s' "$BODY" |
 	    sed -n 's/.*"code" *: *"\([^"]*\)".*/\1/p')

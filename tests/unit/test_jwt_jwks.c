@@ -388,7 +388,8 @@ main(void)
 	is_int(r, JWT_JWKS_REFRESH_PENDING,
 	    "unknown kid 4 s after the refetch: refresh pending");
 	is_int(jwt_status_http(r), 503, "... HTTP 503");
-	is_int(jwt_status_verdict(r), PVACMS_ERROR, "... an error, not a denial");
+	is_int(jwt_status_verdict(r), PVACMS_ERROR,
+	    "... an error, not a denial");
 	is_str(jwt_status_code(r), "jwks_refresh_pending",
 	    "... code jwks_refresh_pending");
 	is_int(look_retry, 26, "... retry after the 26 s left of 30");
