@@ -189,6 +189,7 @@ issue_done(void *arg)
 {
 	struct issue_job *job = arg;
 	struct pvacms_authn_result *r = &job->result;
+	int status;
 
 	if (evhttp_request_get_connection(job->req) == NULL) {
 		/* The client left; sign nothing.  This frees the request. */
@@ -207,7 +208,17 @@ issue_done(void *arg)
 			snprintf(r->reason, sizeof(r->reason), "%s",
 			    r->verdict == PVACMS_DENY ? "credential refused" :
 			    "authenticator failed");
-		issue_deny(job, issue_denial_status(r), r->code, r->reason);
+		status = issue_denial_status(r);
+		/* ABI 1.3: a 503 may say when to come back (plugin_result_clean
+		 * zeroed retry_after for an older plugin). */
+		if (status == 503 && r->retry_after > 0) {
+			char ra[16];
+
+			snprintf(ra, sizeof(ra), "%d", r->retry_after);
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    job->req), "Retry-After", ra);
+		}
+		issue_deny(job, status, r->code, r->reason);
 	} else
 		issue_sign(job);
 	issue_free(job);

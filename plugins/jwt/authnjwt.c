@@ -70,8 +70,9 @@ static int	load_key(struct authnjwt *a, char *err, size_t errlen);
 static char	*make_csr(EVP_PKEY *key, char *err, size_t errlen);
 static char	*make_request(const struct authnjwt *a, const char *csr,
 		    size_t *len, char *err, size_t errlen);
-static int	http_error(long status, const char *body, char *err,
-		    size_t errlen);
+static long	retry_after(const char *headers);
+static int	http_error(long status, const char *body, long retry,
+		    char *err, size_t errlen);
 static int	parse_answer(struct authnjwt *a, const char *body, char *err,
 		    size_t errlen);
 static int	check_answer(struct authnjwt *a, char *err, size_t errlen);
@@ -371,13 +372,46 @@ make_request(const struct authnjwt *a, const char *csr, size_t *len,
 	return body;
 }
 
-/* Turn an error answer into the one line the user sees.  Always -1. */
+/*
+ * The seconds of a Retry-After header in "name: value\n" lines, or -1
+ * when there is none or it is not delta-seconds (an HTTP date: pvacms
+ * never sends one).
+ */
+static long
+retry_after(const char *headers)
+{
+	const char *p = headers, *v;
+	long n = 0;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, "retry-after:", 12) == 0) {
+			for (v = p + 12; *v == ' ' || *v == '\t'; v++)
+				;
+			if (!isdigit((unsigned char)*v))
+				return -1;
+			for (; isdigit((unsigned char)*v); v++)
+				if ((n = n * 10 + (*v - '0')) > 86400)
+					n = 86400;
+			return n;
+		}
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	}
+	return -1;
+}
+
+/*
+ * Turn an error answer into the one line the user sees; retry is the
+ * Retry-After seconds, or -1.  Always -1.
+ */
 static int
-http_error(long status, const char *body, char *err, size_t errlen)
+http_error(long status, const char *body, long retry, char *err,
+    size_t errlen)
 {
 	json_t *root, *e, *m;
 	const char *what;
-	char msg[AUTHNJWT_MSG_MAX];
+	char msg[AUTHNJWT_MSG_MAX], tail[40];
+	size_t n;
 
 	root = json_loads(body != NULL ? body : "", JSON_REJECT_DUPLICATES,
 	    NULL);
@@ -385,11 +419,29 @@ http_error(long status, const char *body, char *err, size_t errlen)
 	m = json_is_object(e) ? json_object_get(e, "message") : NULL;
 	if (!json_is_string(m)) {
 		json_decref(root);
-		snprintf(err, errlen, "pvacms answered HTTP %ld", status);
+		if (status == 503 && retry >= 0)
+			snprintf(err, errlen, "pvacms busy: HTTP 503 (retry in"
+			    " %ld s)", retry);
+		else
+			snprintf(err, errlen, "pvacms answered HTTP %ld",
+			    status);
 		return -1;
 	}
 	termtext_clean(json_string_value(m), msg, sizeof(msg));
 	json_decref(root);
+	/*
+	 * Not a verdict on the token: the same request may work later.  The
+	 * header says when; the same words at the end of the reason go.
+	 */
+	if (status == 503 && retry >= 0) {
+		snprintf(tail, sizeof(tail), "; retry in %ld s", retry);
+		if ((n = strlen(msg)) > strlen(tail) &&
+		    strcmp(msg + n - strlen(tail), tail) == 0)
+			msg[n - strlen(tail)] = '\0';
+		snprintf(err, errlen, "pvacms busy: %s (retry in %ld s)", msg,
+		    retry);
+		return -1;
+	}
 	switch (status) {
 	case 400:
 		what = "request refused";
@@ -571,7 +623,7 @@ request_cert(struct authnjwt *a, char *err, size_t errlen)
 	};
 	struct httpc_request req;
 	struct httpc_response resp;
-	char *csr, *body, *url, herr[256];
+	char *csr, *body, *url, herr[256], rhdrs[2048];
 	const char *why;
 	size_t body_len, n;
 	int r = -1;
@@ -602,6 +654,9 @@ request_cert(struct authnjwt *a, char *err, size_t errlen)
 	req.max_response = AUTHNJWT_RESPONSE_MAX;
 	req.ca_file = a->ca_file;
 	req.plain_loopback_only = 1;
+	rhdrs[0] = '\0';
+	req.headers_out = rhdrs;
+	req.headers_out_len = sizeof(rhdrs);
 	verbose(a, "POST %s", url);
 	if (httpc_fetch(&req, &resp, herr, sizeof(herr)) != 0) {
 		/* httpc may name the URL itself; we already do. */
@@ -617,7 +672,8 @@ request_cert(struct authnjwt *a, char *err, size_t errlen)
 	    resp.body_len);
 	/* 201: a new certificate; 200: the same one again (a retry). */
 	if (resp.status != 201 && resp.status != 200) {
-		http_error(resp.status, resp.body, err, errlen);
+		http_error(resp.status, resp.body, retry_after(rhdrs), err,
+		    errlen);
 		goto out;
 	}
 	if (parse_answer(a, resp.body != NULL ? resp.body : "", err,

@@ -6,11 +6,26 @@
  * a new set.  Fetching happens in the verifier's worker thread, with
  * the cache lock released; a flag makes it single-flight and the other
  * verifiers that need the result wait on a condition variable, bounded
- * by the fetch timeout.  A fetch is attempted at most once per cooldown
- * whatever triggers it (no set yet, an expired set, an unknown kid), so
- * a flood of tokens with random kids costs one fetch per cooldown.  An
- * expired set keeps serving while fetches fail, up to
- * JWT_JWKS_STALE_MAX past its expiry; then lookups fail closed.
+ * by the fetch timeout.
+ *
+ * Rotation: a provider publishes a new key before it signs with it, so
+ * the first token under a kid we do not hold makes us refetch at once,
+ * however recent the last routine fetch (the first one, or at the end
+ * of freshness).  The cooldown only bounds the fetches that unknown
+ * kids cause: at most one per cooldown, so a flood of tokens with
+ * made-up kids costs one fetch per cooldown.  A kid the cooldown keeps
+ * us from looking for may be a key published since the last fetch, so
+ * the answer is "retry in N s" (503), not "bad token".  A kid is a bad
+ * token (401) when it is absent from a set fetched after its lookup
+ * began: the token existed before that fetch, and so did its key, if it
+ * is the provider's.  Such tokens are remembered (a few, by hash), so
+ * that the same token presented again is refused at once, without a
+ * fetch.  Tokens, not kids: a made-up token under the kid a provider
+ * will rotate to next must not get that key refused when it comes.
+ *
+ * A failed fetch holds off the next attempt for a cooldown, whatever
+ * would trigger it.  An expired set keeps serving while fetches fail,
+ * up to JWT_JWKS_STALE_MAX past its expiry; then lookups fail closed.
  */
 #include "config.h"
 
@@ -45,6 +60,13 @@ struct jwt_jwks {
 	int64_t expires;		/* end of freshness of set */
 	int fetching;			/* a fetch is in flight */
 	unsigned long gen;		/* bumped when a fetch ends */
+	unsigned long started;		/* fetches started so far */
+	unsigned long set_seq;		/* the one of them that gave set */
+	int64_t kid_fetch;		/* last fetch for a kid, 0: never */
+	int64_t last_fail;		/* last failed fetch, 0: none since */
+	/* Tokens refused for good (a ring of their ids). */
+	unsigned char refused[JWT_JWKS_REFUSED][JWT_JWKS_TID_LEN];
+	size_t refused_next;
 	char last_error[192];
 	struct jwt_jwks_stats st;
 };
@@ -53,12 +75,22 @@ static int	jwt_jwks_key_usable(json_t *k);
 static int	jwt_jwks_select(const struct jwt_keyset *set, const char *kid,
 		    const struct jwt_alg *alg, const struct jwt_jwk **key,
 		    char *err, size_t errlen);
-static int	jwt_jwks_may_fetch(const struct jwt_jwks *c, int64_t now);
+static long	jwt_jwks_left(const struct jwt_jwks *c, int64_t since,
+		    int64_t now);
+static int	jwt_jwks_may_fetch(const struct jwt_jwks *c, int64_t now,
+		    int for_kid);
+static int	jwt_jwks_is_refused(const struct jwt_jwks *c,
+		    const unsigned char *tid);
+static void	jwt_jwks_refuse(struct jwt_jwks *c, const unsigned char *tid);
 static struct jwt_keyset *jwt_jwks_fetch(struct jwt_jwks *c, long *maxage,
 		    char *err, size_t errlen);
-static void	jwt_jwks_refresh(struct jwt_jwks *c, int64_t now);
-static void	jwt_jwks_wait(struct jwt_jwks *c);
+static void	jwt_jwks_refresh(struct jwt_jwks *c, int64_t now,
+		    int for_kid);
+static int	jwt_jwks_wait(struct jwt_jwks *c);
 static void	jwt_jwks_unref(struct jwt_keyset *set);
+static int	jwt_jwks_not_held(struct jwt_jwks *c, const char *kid,
+		    int64_t now, int waited_out, int *retry_after, char *err,
+		    size_t errlen);
 
 char *
 jwt_jwks_read_file(const char *path, size_t max, size_t *len, char *err,
@@ -463,14 +495,64 @@ jwt_jwks_select(const struct jwt_keyset *set, const char *kid,
 	return JWT_KID_UNKNOWN;
 }
 
-/* Whether the cooldown allows a fetch at now (lock held). */
+/*
+ * Seconds left, at now, of a cooldown that began at since (0: none, or
+ * over), in [0, cooldown].  The verifiers' clocks are the requests'
+ * arrival times, so a now slightly before since is ordinary (counted as
+ * no time passed); one a whole cooldown before it means the clock was
+ * set back, and ends the wait.
+ */
+static long
+jwt_jwks_left(const struct jwt_jwks *c, int64_t since, int64_t now)
+{
+	int64_t d;
+
+	if (since == 0)
+		return 0;
+	d = now - since;
+	if (d >= c->cooldown || d <= -c->cooldown)
+		return 0;
+	return c->cooldown - (long)(d > 0 ? d : 0);
+}
+
+/*
+ * Whether a fetch may start at now (lock held): never for a pinned file
+ * or while one is in flight, not within a cooldown of a failure, and,
+ * for an unknown kid, not within a cooldown of the last such fetch.
+ */
 static int
-jwt_jwks_may_fetch(const struct jwt_jwks *c, int64_t now)
+jwt_jwks_may_fetch(const struct jwt_jwks *c, int64_t now, int for_kid)
 {
 	if (c->is_file || c->fetching)
 		return 0;
-	return c->st.last_attempt == 0 || now < c->st.last_attempt ||
-	    now - c->st.last_attempt >= c->cooldown;
+	if (jwt_jwks_left(c, c->last_fail, now) > 0)
+		return 0;
+	return !for_kid || jwt_jwks_left(c, c->kid_fetch, now) == 0;
+}
+
+/* Whether the token tid was refused for good earlier (lock held). */
+static int
+jwt_jwks_is_refused(const struct jwt_jwks *c, const unsigned char *tid)
+{
+	static const unsigned char none[JWT_JWKS_TID_LEN];
+	size_t i;
+
+	if (tid == NULL || memcmp(tid, none, sizeof(none)) == 0)
+		return 0;
+	for (i = 0; i < JWT_JWKS_REFUSED; i++)
+		if (memcmp(c->refused[i], tid, JWT_JWKS_TID_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+/* Remember the token tid as refused, evicting the oldest (lock held). */
+static void
+jwt_jwks_refuse(struct jwt_jwks *c, const unsigned char *tid)
+{
+	if (tid == NULL || jwt_jwks_is_refused(c, tid))
+		return;
+	memcpy(c->refused[c->refused_next], tid, JWT_JWKS_TID_LEN);
+	c->refused_next = (c->refused_next + 1) % JWT_JWKS_REFUSED;
 }
 
 /*
@@ -578,18 +660,27 @@ jwt_jwks_fetch(struct jwt_jwks *c, long *maxage, char *err, size_t errlen)
 	return set;
 }
 
-/* Fetch now (lock held on entry and on return, released meanwhile). */
+/*
+ * Fetch now (lock held on entry and on return, released meanwhile);
+ * for_kid: for an unknown kid, which starts that cooldown.
+ */
 static void
-jwt_jwks_refresh(struct jwt_jwks *c, int64_t now)
+jwt_jwks_refresh(struct jwt_jwks *c, int64_t now, int for_kid)
 {
 	struct jwt_keyset *set, *old = NULL;
 	char why[192];
 	long maxage = JWT_JWKS_MAXAGE_DEFAULT;
+	unsigned long seq;
 	size_t held;
 
 	c->fetching = 1;
+	seq = ++c->started;
 	c->st.last_attempt = now;
 	c->st.fetches++;
+	if (for_kid) {
+		c->kid_fetch = now;
+		c->st.kid_fetches++;
+	}
 	pthread_mutex_unlock(&c->lock);
 
 	why[0] = '\0';
@@ -602,11 +693,14 @@ jwt_jwks_refresh(struct jwt_jwks *c, int64_t now)
 	if (set != NULL) {
 		old = c->set;
 		c->set = set;
+		c->set_seq = seq;
 		c->expires = now + maxage;
 		c->st.last_fetch = now;
 		c->st.keys = set->n;
+		c->last_fail = 0;
 		c->last_error[0] = '\0';
 	} else {
+		c->last_fail = now;
 		c->st.failures++;
 		snprintf(c->last_error, sizeof(c->last_error), "%s", why);
 		held = c->set != NULL ? c->set->n : 0;
@@ -620,8 +714,11 @@ jwt_jwks_refresh(struct jwt_jwks *c, int64_t now)
 	pthread_cond_broadcast(&c->cond);
 }
 
-/* Wait (lock held) for the fetch in flight, at most its timeout + 1 s. */
-static void
+/*
+ * Wait (lock held) for the fetch in flight, at most its timeout + 1 s.
+ * Returns 1 when it ended, 0 when the wait timed out.
+ */
+static int
 jwt_jwks_wait(struct jwt_jwks *c)
 {
 	struct timespec until;
@@ -639,30 +736,80 @@ jwt_jwks_wait(struct jwt_jwks *c)
 		if (pthread_cond_timedwait(&c->cond, &c->lock, &until) ==
 		    ETIMEDOUT)
 			break;
+	return c->gen != gen;
+}
+
+/*
+ * The answer when kid is not in the usable set held and this lookup may
+ * not call it a bad token (lock held): retry later, because the
+ * cooldown forbids a fetch, or a fetch is still in flight (waited_out),
+ * or the last fetch failed.  Returns JWT_JWKS_REFRESH_PENDING or
+ * JWT_JWKS_UNREACHABLE, with *retry_after and a reason in err.
+ */
+static int
+jwt_jwks_not_held(struct jwt_jwks *c, const char *kid, int64_t now,
+    int waited_out, int *retry_after, char *err, size_t errlen)
+{
+	char what[96], safe[72];
+	long left;
+
+	if (kid != NULL) {
+		jwt_status_sanitize(safe, sizeof(safe), kid, 64);
+		snprintf(what, sizeof(what), "kid '%s' unknown", safe);
+	} else
+		snprintf(what, sizeof(what), "no key fits a token without kid");
+	c->st.deferred++;
+	if (waited_out || c->fetching) {
+		left = (c->timeout_ms + 999) / 1000;
+		*retry_after = left > 0 ? (int)left : 1;
+		snprintf(err, errlen, "JWKS %s: a fetch is in flight; %s;"
+		    " retry in %d s", c->label, what, *retry_after);
+		return JWT_JWKS_REFRESH_PENDING;
+	}
+	if ((left = jwt_jwks_left(c, c->last_fail, now)) > 0) {
+		*retry_after = (int)left;
+		snprintf(err, errlen, "JWKS %s cannot be fetched (%s); %s;"
+		    " retry in %ld s", c->label, c->last_error, what, left);
+		return JWT_JWKS_UNREACHABLE;
+	}
+	/* Else the unknown-kid cooldown stopped us. */
+	if ((left = jwt_jwks_left(c, c->kid_fetch, now)) <= 0)
+		left = 1;
+	*retry_after = (int)left;
+	snprintf(err, errlen, "key set was fetched %ld s ago; %s; retry in"
+	    " %ld s", c->cooldown - left, what, left);
+	return JWT_JWKS_REFRESH_PENDING;
 }
 
 int
 jwt_jwks_lookup(struct jwt_jwks *c, const char *kid,
-    const struct jwt_alg *alg, int64_t now, int offline,
-    struct jwt_keyset **set, const struct jwt_jwk **key, char *err,
-    size_t errlen)
+    const unsigned char *tid, const struct jwt_alg *alg, int64_t now,
+    int offline,
+    struct jwt_keyset **set, const struct jwt_jwk **key, int *retry_after,
+    char *err, size_t errlen)
 {
-	int r = JWT_KID_UNKNOWN, usable, fresh, tried = offline, counted = 0;
+	unsigned long begun;
+	int r = JWT_KID_UNKNOWN, usable, fresh, fetched = 0, waits = 0,
+	    waited_out = 0, counted = 0;
+	long left;
 
 	*set = NULL;
 	*key = NULL;
+	*retry_after = 0;
 	pthread_mutex_lock(&c->lock);
+	/* A set from a fetch started after this is as new as can be. */
+	begun = c->started;
 	for (;;) {
 		usable = c->set != NULL && (c->is_file ||
 		    now < c->expires + JWT_JWKS_STALE_MAX);
 		fresh = c->set != NULL && (c->is_file || now < c->expires);
 		if (usable) {
 			r = jwt_jwks_select(c->set, kid, alg, key, err, errlen);
-			if (r == JWT_OK && !fresh && !tried &&
-			    jwt_jwks_may_fetch(c, now)) {
+			if (r == JWT_OK && !fresh && !offline && !fetched &&
+			    jwt_jwks_may_fetch(c, now, 0)) {
 				/* Expired: refresh, then look again. */
-				jwt_jwks_refresh(c, now);
-				tried = 1;
+				jwt_jwks_refresh(c, now, 0);
+				fetched = 1;
 				continue;
 			}
 			if (r == JWT_OK) {
@@ -678,39 +825,54 @@ jwt_jwks_lookup(struct jwt_jwks *c, const char *kid,
 				c->st.unknown_kid++;
 				counted = 1;
 			}
-		}
-		if (tried || c->is_file)
+			if (c->is_file || offline)
+				goto out;
+			if (c->set_seq > begun) {
+				/* The token is older than this set. */
+				jwt_jwks_refuse(c, tid);
+				goto out;
+			}
+			if (jwt_jwks_is_refused(c, tid))
+				goto out;
+		} else if (c->is_file || offline)
 			break;
 		if (c->fetching) {
-			jwt_jwks_wait(c);
-			tried = 1;
+			/* One fetch at a time: use its result. */
+			if (waits++ == 2 || !jwt_jwks_wait(c)) {
+				waited_out = 1;
+				break;
+			}
 			continue;
 		}
-		if (!jwt_jwks_may_fetch(c, now))
+		/*
+		 * An expired set is due for a fetch anyway; a fetch for a
+		 * kid starts the cooldown even then, to bound a flood.
+		 */
+		if (fetched || !jwt_jwks_may_fetch(c, now, usable && fresh))
 			break;
-		jwt_jwks_refresh(c, now);
-		tried = 1;
+		jwt_jwks_refresh(c, now, usable);
+		fetched = 1;
 	}
-	usable = c->set != NULL && (c->is_file ||
-	    now < c->expires + JWT_JWKS_STALE_MAX);
+	*key = NULL;
 	if (usable) {
-		/* err was set by the last select */
-		r = JWT_KID_UNKNOWN;
-		*key = NULL;
-	} else if (c->set != NULL) {
+		r = jwt_jwks_not_held(c, kid, now, waited_out, retry_after,
+		    err, errlen);
+		goto out;
+	}
+	r = JWT_JWKS_UNREACHABLE;
+	if (!offline && (left = jwt_jwks_left(c, c->last_fail, now)) > 0)
+		*retry_after = (int)left;
+	if (c->set != NULL) {
 		snprintf(err, errlen, "JWKS %s: keys expired more than %ds"
 		    " ago and no fetch succeeded%s%s", c->label,
 		    JWT_JWKS_STALE_MAX, c->last_error[0] != '\0' ? ": " : "",
 		    c->last_error);
-		r = JWT_JWKS_UNREACHABLE;
 	} else if (offline) {
 		snprintf(err, errlen, "JWKS %s: not fetched (offline)",
 		    c->label);
-		r = JWT_JWKS_UNREACHABLE;
 	} else {
 		snprintf(err, errlen, "JWKS %s: no keys yet%s%s", c->label,
 		    c->last_error[0] != '\0' ? ": " : "", c->last_error);
-		r = JWT_JWKS_UNREACHABLE;
 	}
 out:
 	pthread_mutex_unlock(&c->lock);

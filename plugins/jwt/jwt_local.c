@@ -19,6 +19,7 @@
 #include <cjose/header.h>
 #include <cjose/jws.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "jwt_alg.h"
 #include "jwt_claims.h"
@@ -456,10 +457,11 @@ jwt_local_log_stats(struct jwt_local *l,
 	for (i = 0; i < l->ncaches; i++) {
 		jwt_jwks_stats(l->caches[i], &st);
 		svc->log(PVACMS_LOG_INFO, "JWKS %s: %zu keys, %lu fetches"
-		    " (%lu failed), %lu unknown kids, %lu stale uses, last"
-		    " good %lld", jwt_jwks_source(l->caches[i]), st.keys,
-		    st.fetches, st.failures, st.unknown_kid, st.stale_served,
-		    (long long)st.last_fetch);
+		    " (%lu failed, %lu for unknown kids), %lu unknown kids"
+		    " (%lu told to retry), %lu stale uses, last good %lld",
+		    jwt_jwks_source(l->caches[i]), st.keys, st.fetches,
+		    st.failures, st.kid_fetches, st.unknown_kid, st.deferred,
+		    st.stale_served, (long long)st.last_fetch);
 	}
 }
 
@@ -499,7 +501,7 @@ jwt_local_aud_ok(const struct jwt_local *l, json_t *aud)
 int
 jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
     const struct jwt_token *t, int64_t now, long leeway, int offline,
-    char *err, size_t errlen)
+    int *retry_after, char *err, size_t errlen)
 {
 	const struct jwt_local_issuer *is = NULL;
 	const struct jwt_alg *alg;
@@ -509,10 +511,12 @@ jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
 	cjose_jws_t *jws = NULL;
 	cjose_err cerr;
 	const char *halg;
+	unsigned char tid[JWT_JWKS_TID_LEN];
 	char safe[72];
 	size_t i;
 	int r;
 
+	*retry_after = 0;
 	if ((r = jwt_alg_header_check(t->header, err, errlen)) != JWT_OK)
 		return r;
 	alg = jwt_alg_find(t->alg);
@@ -551,8 +555,13 @@ jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
 			    " has none", alg->name);
 			return JWT_ALG_NOT_ALLOWED;
 		}
-		if ((r = jwt_jwks_lookup(is->jwks, t->kid, alg, now, offline,
-		    &set, &jk, err, errlen)) != JWT_OK)
+		/* The token's id, for the cache's memory of refusals. */
+		if (EVP_Digest(tok, len, tid, NULL, EVP_sha256(), NULL) != 1) {
+			snprintf(err, errlen, "cannot hash the token");
+			return JWT_INTERNAL;
+		}
+		if ((r = jwt_jwks_lookup(is->jwks, t->kid, tid, alg, now,
+		    offline, &set, &jk, retry_after, err, errlen)) != JWT_OK)
 			return r;
 		key = jk->jwk;
 	}

@@ -96,11 +96,13 @@ void jwt_local_log(struct jwt_local *l,
  * leeway.  Runs in a verify worker; may fetch the JWKS, unless offline
  * (a dry run: then a JWKS not yet held gives JWT_JWKS_UNREACHABLE).
  * Returns JWT_OK or a jwt_status with a one-line reason in err that
- * never holds the token or a key.
+ * never holds the token or a key; with JWT_JWKS_REFRESH_PENDING and
+ * JWT_JWKS_UNREACHABLE, *retry_after is the seconds after which a
+ * retry may succeed (0: unknown), else 0.
  */
 int jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
     const struct jwt_token *t, int64_t now, long leeway, int offline,
-    char *err, size_t errlen);
+    int *retry_after, char *err, size_t errlen);
 
 /*
  * Log the counters of every key set (INFO), e.g. of the configuration

@@ -12,7 +12,8 @@
  *   4b. local and both modes: local verification (jwt_local.c): the
  *      signature against the issuer's JWKS or HS secret, alg, iss, aud
  *      (alg_not_allowed, kid_unknown, bad_signature, issuer_mismatch,
- *      audience_mismatch, jwks_unreachable); in both, both must accept
+ *      audience_mismatch, jwks_unreachable, jwks_refresh_pending: the
+ *      last two are 503 with retry_after); in both, both must accept
  *   5. remote and both modes: the remote validator, judged by the
  *      response pattern or by the
  *      interpret_response hook (validator_rejected, validator_error,
@@ -76,6 +77,8 @@ static struct jwt_state *jwt_plugin_acquire(void);
 static void	jwt_plugin_release(struct jwt_state *st);
 static void	jwt_plugin_set(struct pvacms_authn_result *res, int status,
 		    const char *reason);
+static void	jwt_plugin_retry(struct pvacms_authn_result *res,
+		    int seconds);
 
 static const struct pvacms_host_services *jwt_services;
 static pthread_mutex_t jwt_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -119,7 +122,7 @@ static const struct pvacms_authn_option jwt_options[] = {
 	{ "jwt-hs-secret-file", "EPICS_AUTH_JWT_HS_SECRET_FILE",
 	    "shared secret file enabling HS256/384/512 (never with JWKS)" },
 	{ "jwt-jwks-cooldown", "EPICS_AUTH_JWT_JWKS_COOLDOWN",
-	    "least seconds between two JWKS fetches (default 30)" },
+	    "least seconds between unknown-kid JWKS fetches (default 30)" },
 	{ NULL, NULL, NULL }
 };
 
@@ -386,6 +389,18 @@ jwt_plugin_set(struct pvacms_authn_result *res, int status,
 }
 
 /*
+ * With a 503: when a retry may succeed.  Only a host of ABI 1.3 has the
+ * member (an older one hands us a shorter result).
+ */
+static void
+jwt_plugin_retry(struct pvacms_authn_result *res, int seconds)
+{
+	if (seconds > 0 && res->http_status == 503 &&
+	    PVACMS_AUTHN_ABI_GET_MINOR(jwt_services->version) >= 3)
+		res->retry_after = seconds;
+}
+
+/*
  * Step 5: ask the validator (or, offline, judge the saved answer, or
  * skip).  Returns JWT_OK or a jwt_status with the reason in why; on
  * JWT_OK offline, why holds the text of the Remote Check line.
@@ -435,7 +450,7 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 	char local[PVACMS_REASON_MAX], lwhy[PVACMS_REASON_MAX - 64];
 	const char *p;
 	size_t len;
-	int status, approval = 0;
+	int status, approval = 0, retry = 0;
 
 	memset(&tok, 0, sizeof(tok));
 	remote[0] = local[0] = '\0';
@@ -490,15 +505,17 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 	/* Local before remote: a forged token never reaches the validator. */
 	if (st->local != NULL) {
 		status = jwt_local_verify(st->local, p, len, &tok, req->now,
-		    cfg->leeway, offline, lwhy, sizeof(lwhy));
+		    cfg->leeway, offline, &retry, lwhy, sizeof(lwhy));
 		if (status == JWT_JWKS_UNREACHABLE && offline)
 			snprintf(local, sizeof(local), "local check skipped:"
 			    " %s", lwhy);
 		else if (status != JWT_OK) {
+			/* A kid flood is not worth a warning per token. */
 			if (jwt_status_verdict(status) == PVACMS_ERROR &&
-			    !offline)
+			    status != JWT_JWKS_REFRESH_PENDING && !offline)
 				jwt_services->log(PVACMS_LOG_WARN, "%s", lwhy);
 			jwt_plugin_set(res, status, lwhy);
+			jwt_plugin_retry(res, retry);
 			goto out;
 		} else
 			snprintf(local, sizeof(local), "signature verified"

@@ -40,6 +40,12 @@ static const struct {
 	[JWT_REPLAY] = { "replay", PVACMS_DENY, 409 },
 	/* No key set to check with: like an unreachable validator. */
 	[JWT_JWKS_UNREACHABLE] = { "jwks_unreachable", PVACMS_ERROR, 503 },
+	/*
+	 * A kid we may not look for yet: not a bad token (it may carry a
+	 * key published since the last fetch), so a retryable 503.
+	 */
+	[JWT_JWKS_REFRESH_PENDING] = { "jwks_refresh_pending", PVACMS_ERROR,
+	    503 },
 };
 
 #define JWT_NSTATUS \

@@ -29,7 +29,12 @@ enum jwt_status {
 	JWT_BAD_SIGNATURE,	/* bad_signature */
 	JWT_AUDIENCE_MISMATCH,	/* audience_mismatch */
 	JWT_REPLAY,		/* replay: a jti seen before */
-	JWT_JWKS_UNREACHABLE	/* jwks_unreachable: no usable key set */
+	JWT_JWKS_UNREACHABLE,	/* jwks_unreachable: no usable key set */
+	/*
+	 * jwks_refresh_pending: the kid is not in the keys held and the
+	 * unknown-kid cooldown forbids a refetch now; retry later (503).
+	 */
+	JWT_JWKS_REFRESH_PENDING
 };
 
 /* The stable machine code, e.g. "token_expired". */

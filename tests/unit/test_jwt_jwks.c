@@ -1,10 +1,15 @@
 /*
  * test_jwt_jwks.c - the JWKS cache: Cache-Control parsing, JWKS parsing
  * and key filtering, pinned files, and the fetch rules with a fake
- * http_fetch that counts calls: single flight (8 threads, one fetch), a
- * flood of random kids (bounded fetches), key rotation (one refresh),
- * stale keys through fetch failures up to the ceiling, and cold
- * failures under the cooldown.
+ * http_fetch that counts calls: single flight (8 threads, one fetch),
+ * key rotation right after the startup fetch and right after a routine
+ * refresh (one refetch, no refusal window), a second unknown kid inside
+ * the cooldown (retry later, 503, with the seconds left), a refused
+ * token presented again (401 without a fetch; another token under its
+ * kid is not refused for it), floods of random kids (one
+ * fetch per cooldown, also from 8 threads at once), stale keys through
+ * fetch failures up to the ceiling, and cold failures under the
+ * cooldown.
  */
 #include "config.h"
 
@@ -31,6 +36,7 @@ static int	fx_count(void);
 static int	look(struct jwt_jwks *c, const char *kid, const char *alg,
 		    int64_t now);
 static void	*sf_thread(void *p);
+static void	*flood_thread(void *p);
 static int	parse_n(const char *doc, size_t *skipped);
 
 static pthread_mutex_t fx_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -40,6 +46,9 @@ static long fx_status = 200;
 static long fx_delay_ms;
 static const char *fx_body;
 static char fx_log[8192];
+static const unsigned char *look_tid;	/* token id for look(), or NULL */
+static int look_retry;		/* retry_after of the last look() */
+static char look_err[512];	/* reason of the last look() */
 
 static void __attribute__((format(printf, 2, 3)))
 fx_logf(int level, const char *fmt, ...)
@@ -150,13 +159,21 @@ look(struct jwt_jwks *c, const char *kid, const char *alg,
 	struct jwt_keyset *set;
 	const struct jwt_jwk *key;
 	char err[512];
-	int r;
+	int r, retry;
 
-	r = jwt_jwks_lookup(c, kid, jwt_alg_find(alg), now, 0, &set, &key, err,
-	    sizeof(err));
+	err[0] = '\0';
+	r = jwt_jwks_lookup(c, kid, look_tid, jwt_alg_find(alg), now, 0, &set,
+	    &key, &retry, err, sizeof(err));
 	if (r == JWT_OK && (set == NULL || key == NULL))
 		abort();
+	if (retry != 0 && r != JWT_JWKS_REFRESH_PENDING &&
+	    r != JWT_JWKS_UNREACHABLE)
+		abort();
 	jwt_jwks_release(c, set);
+	pthread_mutex_lock(&fx_lock);
+	look_retry = retry;
+	snprintf(look_err, sizeof(look_err), "%s", err);
+	pthread_mutex_unlock(&fx_lock);
 	return r;
 }
 
@@ -171,6 +188,18 @@ sf_thread(void *p)
 	struct sf_arg *a = p;
 
 	a->r = look(a->c, "k1", "RS256", T0);
+	return NULL;
+}
+
+/* One lookup of its own random kid, at T0 + 1000. */
+static void *
+flood_thread(void *p)
+{
+	struct sf_arg *a = p;
+	char kid[32];
+
+	snprintf(kid, sizeof(kid), "th-%p", p);
+	a->r = look(a->c, kid, "RS256", T0 + 1000);
 	return NULL;
 }
 
@@ -198,11 +227,11 @@ main(void)
 	struct sf_arg args[8];
 	pthread_t th[8];
 	char err[512], dir[] = "/tmp/test_jwt_jwks.XXXXXX", kid[32], *set1,
-	    *set12, *setmix, *path, *big, *doc, *buf;
+	    *set12, *setmix, *setrot, *path, *big, *doc, *buf;
 	size_t skipped, len, i;
 	int n, before, ok_all, r;
 
-	tap_plan(72);
+	tap_plan(92);
 	if (mkdtemp(dir) == NULL)
 		abort();
 	k1 = tk_rsa(2048, "k1");
@@ -214,6 +243,9 @@ main(void)
 	set12 = tk_jwks(ks, 2);
 	ks[1] = e1;
 	setmix = tk_jwks(ks, 2);
+	ks[1] = k2;
+	ks[2] = e1;
+	setrot = tk_jwks(ks, 3);
 
 	/* Cache-Control. */
 	is_int(jwt_jwks_max_age(NULL), 300, "no header: 5 min");
@@ -340,27 +372,67 @@ main(void)
 	is_int(fx_count(), 1, "single flight: one fetch for 8 threads");
 	fx_delay_ms = 0;
 
-	/* Cooldown: an unknown kid right after a fetch costs nothing. */
-	is_int(look(c, "k2", "RS256", T0 + 5), JWT_KID_UNKNOWN,
-	    "unknown kid inside the cooldown");
-	is_int(fx_count(), 1, "no fetch inside the cooldown");
-
-	/* Rotation: k2 appears; the first token with it works. */
+	/*
+	 * Rotation right after the startup fetch (T0): the provider
+	 * publishes k2 and signs with it; the first token works.
+	 */
 	fx_body = set12;
-	is_int(look(c, "k2", "RS256", T0 + 40), JWT_OK,
-	    "rotated key found after one refresh");
-	is_int(fx_count(), 2, "rotation cost one fetch");
-	is_int(look(c, "k1", "RS256", T0 + 41), JWT_OK, "old key still there");
+	is_int(look(c, "k2", "RS256", T0 + 1), JWT_OK,
+	    "rotation 1 s after the startup fetch: first token accepted");
+	is_int(fx_count(), 2, "... after one refetch");
+	is_int(look(c, "k1", "RS256", T0 + 2), JWT_OK, "old key still there");
+	is_int(fx_count(), 2, "... without a fetch");
+
+	/* A second unknown kid inside the cooldown: retry later. */
+	r = look(c, "k3", "RS256", T0 + 5);
+	is_int(r, JWT_JWKS_REFRESH_PENDING,
+	    "unknown kid 4 s after the refetch: refresh pending");
+	is_int(jwt_status_http(r), 503, "... HTTP 503");
+	is_int(jwt_status_verdict(r), PVACMS_ERROR,
+	    "... an error, not a denial");
+	is_str(jwt_status_code(r), "jwks_refresh_pending",
+	    "... code jwks_refresh_pending");
+	is_int(look_retry, 26, "... retry after the 26 s left of 30");
+	ok(strstr(look_err, "fetched 4 s ago") != NULL &&
+	    strstr(look_err, "kid 'k3' unknown") != NULL &&
+	    strstr(look_err, "retry in 26 s") != NULL,
+	    "... the reason says so: %s", look_err);
+	is_int(fx_count(), 2, "... and costs no fetch");
+	r = look(c, "k3", "RS256", T0 + 30);
+	ok(r == JWT_JWKS_REFRESH_PENDING && look_retry == 1,
+	    "1 s before the end: retry in 1 s (%d)", look_retry);
+	r = look(c, "k3", "RS256", T0 - 3);
+	ok(r == JWT_JWKS_REFRESH_PENDING && look_retry == 30,
+	    "a request time before the refetch: the whole cooldown (%d)",
+	    look_retry);
+
+	/* Past the cooldown: one refetch, then a definite no. */
+	look_tid = (const unsigned char *)"token A, 32 bytes of its hash...";
+	is_int(look(c, "k3", "RS256", T0 + 31), JWT_KID_UNKNOWN,
+	    "past the cooldown: refetched, still absent: kid unknown");
+	ok(strstr(look_err, "kid 'k3' is not in the key set") != NULL,
+	    "... %s", look_err);
+	is_int(look_retry, 0, "... no retry_after");
+	is_int(fx_count(), 3, "... after one fetch");
+	is_int(look(c, "k3", "RS256", T0 + 32), JWT_KID_UNKNOWN,
+	    "the same token again inside the cooldown: still a definite no");
+	is_int(fx_count(), 3, "... without a fetch");
+	look_tid = (const unsigned char *)"token B, 32 bytes of its hash...";
+	is_int(look(c, "k3", "RS256", T0 + 33), JWT_JWKS_REFRESH_PENDING,
+	    "another token under that kid: retry later, not refused for it");
+	look_tid = NULL;
 
 	/* Flood: 100 random kids at one moment, then over 100 s. */
 	before = fx_count();
 	for (i = 0; i < 100; i++) {
 		snprintf(kid, sizeof(kid), "rnd-%08lx",
 		    (unsigned long)random());
-		if (look(c, kid, "RS256", T0 + 100) != JWT_KID_UNKNOWN)
+		r = look(c, kid, "RS256", T0 + 100);
+		if (r != (i == 0 ? JWT_KID_UNKNOWN : JWT_JWKS_REFRESH_PENDING))
 			break;
 	}
-	is_int((long long)i, 100, "100 random kids refused");
+	is_int((long long)i, 100, "100 random kids: the first refused, the"
+	    " others told to retry");
 	n = fx_count() - before;
 	ok(n == 1, "kid flood at one moment: %d fetch(es)", n);
 	before = fx_count();
@@ -374,8 +446,27 @@ main(void)
 	    " cooldown)", n);
 	jwt_jwks_stats(c, &st);
 	ok(st.unknown_kid >= 201, "unknown kids counted (%lu)", st.unknown_kid);
+	ok(st.kid_fetches == (unsigned long)n + 3 && st.deferred >= 191,
+	    "stats: %lu fetches for unknown kids, %lu told to retry",
+	    st.kid_fetches, st.deferred);
 	printf("# kid flood: 100 random kids at once -> 1 fetch; over 100 s"
 	    " -> %d fetches\n", n);
+
+	/* The same from 8 threads at once, with a slow fetch. */
+	before = fx_count();
+	fx_delay_ms = 200;
+	for (i = 0; i < 8; i++) {
+		args[i].c = c;
+		pthread_create(&th[i], NULL, flood_thread, &args[i]);
+	}
+	for (i = 0, ok_all = 1; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		ok_all &= args[i].r == JWT_KID_UNKNOWN ||
+		    args[i].r == JWT_JWKS_REFRESH_PENDING;
+	}
+	fx_delay_ms = 0;
+	ok(ok_all, "8 threads, 8 random kids: refused or told to retry");
+	is_int(fx_count() - before, 1, "... one fetch for all of them");
 
 	/* Expiry: fresh for 5 min, then one refresh. */
 	before = fx_count();
@@ -385,6 +476,12 @@ main(void)
 	is_int(fx_count(), before, "no fetch while fresh");
 	is_int(look(c, "k1", "RS256", st.expires), JWT_OK, "expired: refresh");
 	is_int(fx_count(), before + 1, "one fetch at expiry");
+
+	/* Rotation right after that routine refresh. */
+	fx_body = setrot;
+	is_int(look(c, "e1", "ES256", st.expires + 1), JWT_OK,
+	    "rotation 1 s after a routine refresh: first token accepted");
+	is_int(fx_count(), before + 2, "... after one refetch");
 
 	/* Stale through failures, up to the ceiling, then fail closed. */
 	jwt_jwks_stats(c, &st);
@@ -461,6 +558,7 @@ main(void)
 	free(set1);
 	free(set12);
 	free(setmix);
+	free(setrot);
 	cjose_jwk_release(k1);
 	cjose_jwk_release(k2);
 	cjose_jwk_release(e1);

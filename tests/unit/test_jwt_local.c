@@ -129,14 +129,14 @@ static int
 check(struct jwt_local *l, const char *tok)
 {
 	struct jwt_token t;
-	int r;
+	int r, retry;
 
 	why[0] = '\0';
 	if ((r = jwt_token_parse(tok, strlen(tok), &t, why, sizeof(why))) !=
 	    JWT_OK)
 		return r;
-	r = jwt_local_verify(l, tok, strlen(tok), &t, NOW, 60, 0, why,
-	    sizeof(why));
+	r = jwt_local_verify(l, tok, strlen(tok), &t, NOW, 60, 0, &retry,
+	    why, sizeof(why));
 	jwt_token_free(&t);
 	return r;
 }

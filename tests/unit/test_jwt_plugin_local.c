@@ -3,7 +3,9 @@
  * host sees it: real signed tokens against a pinned JWKS, the stable
  * codes and HTTP statuses of the new outcomes, "both must accept", no
  * validator call for a forged token, several trusted URIs picked by
- * iss, the audience warning, and a dry run that does not fetch a JWKS.
+ * iss, the audience warning, a dry run that does not fetch a JWKS, and
+ * an unknown kid the cooldown keeps us from looking for: 503 with
+ * retry_after, not 401.
  * jwt_plugin.c is compiled into this program.
  */
 #include "config.h"
@@ -76,6 +78,7 @@ main(void)
 		{ JWT_AUDIENCE_MISMATCH, "audience_mismatch", 401 },
 		{ JWT_REPLAY, "replay", 409 },
 		{ JWT_JWKS_UNREACHABLE, "jwks_unreachable", 503 },
+		{ JWT_JWKS_REFRESH_PENDING, "jwks_refresh_pending", 503 },
 		{ JWT_SCRIPT_ERROR, "script_error", 403 },
 	};
 	struct pvacms_authn_result res;
@@ -84,7 +87,7 @@ main(void)
 	    *jfile, *tok, *forged, *other;
 	size_t i;
 
-	tap_plan(46);
+	tap_plan(54);
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
 		ok(strcmp(jwt_status_code(codes[i].st), codes[i].code) == 0 &&
 		    jwt_status_http(codes[i].st) == codes[i].http,
@@ -215,6 +218,37 @@ main(void)
 	run(tok, 1, &res);
 	ok(strstr(res.reason, "signature verified locally") != NULL,
 	    "dry run uses keys already held");
+
+	/* Unknown kids right after that fetch: one refetch, then 503. */
+	other = mk(k, "RS256", "k2", ISS, "\"pvacms\"");
+	run(other, 0, &res);
+	ok(strcmp(res.code, "kid_unknown") == 0 && res.http_status == 401 &&
+	    fk.calls == 2 && res.retry_after == 0,
+	    "unknown kid: refetched at once, then kid_unknown (%s)",
+	    res.reason);
+	free(other);
+	other = mk(k, "RS256", "k3", ISS, "\"pvacms\"");
+	fk.log[0] = '\0';
+	run(other, 0, &res);
+	ok(res.verdict == PVACMS_ERROR && res.http_status == 503 &&
+	    strcmp(res.code, "jwks_refresh_pending") == 0,
+	    "another, inside the cooldown: 503 jwks_refresh_pending");
+	is_int(res.retry_after, 30, "... retry_after 30 s");
+	ok(strstr(res.reason, "kid 'k3' unknown; retry in 30 s") != NULL,
+	    "... the reason says when: %s", res.reason);
+	is_int(fk.calls, 2, "... no fetch");
+	ok(strstr(fk.log, "k3") == NULL, "... no warning logged per token");
+	/* An ABI 1.2 host has no retry_after member: left alone. */
+	fk_services.version = (PVACMS_AUTHN_ABI_MAJOR << 16) | 2;
+	res.retry_after = -7;
+	pl->verify(&(struct pvacms_authn_request){ .type = "jwt",
+	    .usage = PVACMS_USAGE_CLIENT, .credential = other,
+	    .credential_len = strlen(other), .pubkey_sha256 = "00",
+	    .now = NOW }, &res);
+	ok(res.http_status == 503 && res.retry_after == -7,
+	    "ABI 1.2 host: retry_after not written");
+	fk_services.version = PVACMS_AUTHN_ABI_VERSION;
+	free(other);
 	pl->fini();
 
 	unlink(jfile);
