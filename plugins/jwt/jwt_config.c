@@ -12,9 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pvacms/authn.h"
+
 #include "jwt_config.h"
 #include "jwt_iss.h"
-#include "jwt_local.h"
 #include "jwt_pattern.h"
 #include "jwt_status.h"
 
@@ -294,14 +295,14 @@ jwt_config_load(jwt_config_get_fn get, char *err, size_t errlen)
 	/* Remote, local or both (DESIGN §7); local keys: jwt_local.c. */
 	if ((v = jwt_config_trim(get("EPICS_AUTH_JWT_TRUSTED_URI"))) == NULL)
 		goto nomem;
-	if (*v == '\0' && !jwt_local_configured(get)) {
+	if (*v == '\0' && !jwt_config_local_configured(get)) {
 		snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: not set;"
 		    " it must name the token validator, e.g."
 		    " http://localhost:8080/default/verify (or set"
 		    " EPICS_AUTH_JWT_JWKS_URI to verify tokens locally)");
 		goto bad;
 	}
-	if ((cfg->mode = jwt_local_mode(get, *v != '\0', err, errlen)) < 0)
+	if ((cfg->mode = jwt_config_mode(get, *v != '\0', err, errlen)) < 0)
 		goto bad;
 	if ((cfg->mode & JWT_MODE_REMOTE) &&
 	    jwt_config_trusted(cfg, v, err, errlen) != 0)
@@ -416,4 +417,74 @@ jwt_config_free(struct jwt_config *cfg)
 	free(cfg->claims_script);
 	free(cfg->response_script);
 	free(cfg);
+}
+
+/* 1 when s holds more than white space. */
+static int
+jwt_config_nonblank(const char *s)
+{
+	if (s == NULL)
+		return 0;
+	while (isspace((unsigned char)*s))
+		s++;
+	return *s != '\0';
+}
+
+int
+jwt_config_local_configured(jwt_config_get_fn get)
+{
+	return jwt_config_nonblank(get("EPICS_AUTH_JWT_JWKS_URI")) ||
+	    jwt_config_nonblank(get("EPICS_AUTH_JWT_HS_SECRET_FILE"));
+}
+
+int
+jwt_config_mode(jwt_config_get_fn get, int have_remote, char *err,
+    size_t errlen)
+{
+	const char *v = get("EPICS_AUTH_JWT_MODE");
+	int have_local = jwt_config_local_configured(get), want;
+	char word[16];
+	size_t n = 0;
+
+	while (v != NULL && isspace((unsigned char)*v))
+		v++;
+	while (v != NULL && v[n] != '\0' && !isspace((unsigned char)v[n]) &&
+	    n + 1 < sizeof(word)) {
+		word[n] = v[n];
+		n++;
+	}
+	word[n] = '\0';
+	if (n == 0) {
+		if (!have_remote && !have_local) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: not"
+			    " set; it must name the token validator (or set"
+			    " EPICS_AUTH_JWT_JWKS_URI to verify locally)");
+			return -1;
+		}
+		return (have_remote ? JWT_MODE_REMOTE : 0) |
+		    (have_local ? JWT_MODE_LOCAL : 0);
+	}
+	if (strcasecmp(word, "remote") == 0)
+		want = JWT_MODE_REMOTE;
+	else if (strcasecmp(word, "local") == 0)
+		want = JWT_MODE_LOCAL;
+	else if (strcasecmp(word, "both") == 0)
+		want = JWT_MODE_BOTH;
+	else {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE: expected remote,"
+		    " local or both");
+		return -1;
+	}
+	if ((want & JWT_MODE_REMOTE) && !have_remote) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE is %s but"
+		    " EPICS_AUTH_JWT_TRUSTED_URI is not set", word);
+		return -1;
+	}
+	if ((want & JWT_MODE_LOCAL) && !have_local) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE is %s but neither"
+		    " EPICS_AUTH_JWT_JWKS_URI nor EPICS_AUTH_JWT_HS_SECRET_FILE"
+		    " is set", word);
+		return -1;
+	}
+	return want;
 }

@@ -22,7 +22,7 @@
 typedef const char *(*jwt_config_get_fn)(const char *env_name);
 
 struct jwt_config {
-	int mode;			/* JWT_MODE_* of jwt_local.h */
+	int mode;			/* JWT_MODE_* below */
 	/*
 	 * EPICS_AUTH_JWT_TRUSTED_URI: one URI, or several separated by
 	 * spaces (one per issuer; a token's iss picks exactly one).
@@ -70,5 +70,26 @@ int jwt_config_pick(const struct jwt_config *cfg, const char *iss,
  * -> 0 (case-insensitive); anything else -1.
  */
 int jwt_config_bool(const char *s);
+
+/* EPICS_AUTH_JWT_MODE, as bits: both = remote | local. */
+#define JWT_MODE_REMOTE 1
+#define JWT_MODE_LOCAL 2
+#define JWT_MODE_BOTH (JWT_MODE_REMOTE | JWT_MODE_LOCAL)
+
+/*
+ * Whether any local key source is configured (EPICS_AUTH_JWT_JWKS_URI
+ * or EPICS_AUTH_JWT_HS_SECRET_FILE not blank).  Returns 1 or 0.
+ */
+int jwt_config_local_configured(jwt_config_get_fn get);
+
+/*
+ * EPICS_AUTH_JWT_MODE: "remote", "local", "both", or unset/blank for
+ * what is configured (both when both are).  have_remote says whether
+ * EPICS_AUTH_JWT_TRUSTED_URI is set.  Returns the JWT_MODE_* bits, or
+ * -1 with a reason in err (unknown word, a mode whose settings are
+ * missing, nothing configured at all).
+ */
+int jwt_config_mode(jwt_config_get_fn get, int have_remote, char *err,
+    size_t errlen);
 
 #endif

@@ -118,65 +118,6 @@ jwt_local_nonblank(const char *s)
 	return *s != '\0';
 }
 
-int
-jwt_local_configured(jwt_config_get_fn get)
-{
-	return jwt_local_nonblank(get("EPICS_AUTH_JWT_JWKS_URI")) ||
-	    jwt_local_nonblank(get("EPICS_AUTH_JWT_HS_SECRET_FILE"));
-}
-
-int
-jwt_local_mode(jwt_config_get_fn get, int have_remote, char *err,
-    size_t errlen)
-{
-	const char *v = get("EPICS_AUTH_JWT_MODE");
-	int have_local = jwt_local_configured(get), want;
-	char word[16];
-	size_t n = 0;
-
-	while (v != NULL && isspace((unsigned char)*v))
-		v++;
-	while (v != NULL && v[n] != '\0' && !isspace((unsigned char)v[n]) &&
-	    n + 1 < sizeof(word)) {
-		word[n] = v[n];
-		n++;
-	}
-	word[n] = '\0';
-	if (n == 0) {
-		if (!have_remote && !have_local) {
-			snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: not"
-			    " set; it must name the token validator (or set"
-			    " EPICS_AUTH_JWT_JWKS_URI to verify locally)");
-			return -1;
-		}
-		return (have_remote ? JWT_MODE_REMOTE : 0) |
-		    (have_local ? JWT_MODE_LOCAL : 0);
-	}
-	if (strcasecmp(word, "remote") == 0)
-		want = JWT_MODE_REMOTE;
-	else if (strcasecmp(word, "local") == 0)
-		want = JWT_MODE_LOCAL;
-	else if (strcasecmp(word, "both") == 0)
-		want = JWT_MODE_BOTH;
-	else {
-		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE: expected remote,"
-		    " local or both");
-		return -1;
-	}
-	if ((want & JWT_MODE_REMOTE) && !have_remote) {
-		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE is %s but"
-		    " EPICS_AUTH_JWT_TRUSTED_URI is not set", word);
-		return -1;
-	}
-	if ((want & JWT_MODE_LOCAL) && !have_local) {
-		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE is %s but neither"
-		    " EPICS_AUTH_JWT_JWKS_URI nor EPICS_AUTH_JWT_HS_SECRET_FILE"
-		    " is set", word);
-		return -1;
-	}
-	return want;
-}
-
 /* Entry i of a list that is empty, one for all, or parallel; or NULL. */
 static const char *
 jwt_local_pick(char **v, size_t n, size_t i)

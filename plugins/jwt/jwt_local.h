@@ -31,11 +31,6 @@
 #define JWT_HS_SECRET_MAX 4096
 #define JWT_HS_SECRET_MIN 32
 
-/* EPICS_AUTH_JWT_MODE, as bits: both = remote | local. */
-#define JWT_MODE_REMOTE 1
-#define JWT_MODE_LOCAL 2
-#define JWT_MODE_BOTH (JWT_MODE_REMOTE | JWT_MODE_LOCAL)
-
 struct jwt_local_issuer {
 	char *iss;			/* the exact iss */
 	struct jwt_jwks *jwks;		/* borrowed from caches below */
@@ -53,21 +48,6 @@ struct jwt_local {
 	long cooldown;			/* EPICS_AUTH_JWT_JWKS_COOLDOWN */
 };
 
-/*
- * Whether any local key source is configured (EPICS_AUTH_JWT_JWKS_URI
- * or EPICS_AUTH_JWT_HS_SECRET_FILE not blank).  Returns 1 or 0.
- */
-int jwt_local_configured(jwt_config_get_fn get);
-
-/*
- * EPICS_AUTH_JWT_MODE: "remote", "local", "both", or unset/blank for
- * what is configured (both when both are).  have_remote says whether
- * EPICS_AUTH_JWT_TRUSTED_URI is set.  Returns the JWT_MODE_* bits, or
- * -1 with a reason in err (unknown word, a mode whose settings are
- * missing, nothing configured at all).
- */
-int jwt_local_mode(jwt_config_get_fn get, int have_remote, char *err,
-    size_t errlen);
 
 /*
  * Read the local-mode variables and load the keys: pinned files and

@@ -305,7 +305,7 @@ jwt_plugin_load(int first, char *err, size_t errlen)
 	if (local != NULL)
 		jwt_local_log(local, jwt_services);
 	if (!(cfg->mode & JWT_MODE_LOCAL) &&
-	    jwt_local_configured(jwt_services->config_get))
+	    jwt_config_local_configured(jwt_services->config_get))
 		jwt_services->log(PVACMS_LOG_WARN, "EPICS_AUTH_JWT_MODE is"
 		    " remote: the local verification settings are ignored");
 	trusted = jwt_services->config_get("EPICS_AUTH_JWT_TRUSTED_URI");

@@ -461,28 +461,28 @@ main(void)
 
 	/* --- mode --- */
 	cf_clear();
-	is_int(jwt_local_mode(cf_get, 1, err, sizeof(err)), JWT_MODE_REMOTE,
+	is_int(jwt_config_mode(cf_get, 1, err, sizeof(err)), JWT_MODE_REMOTE,
 	    "mode unset, trusted URI only: remote");
-	ok(jwt_local_mode(cf_get, 0, err, sizeof(err)) == -1 &&
+	ok(jwt_config_mode(cf_get, 0, err, sizeof(err)) == -1 &&
 	    strstr(err, "EPICS_AUTH_JWT_TRUSTED_URI") != NULL,
 	    "nothing configured: error");
 	cf_set("EPICS_AUTH_JWT_JWKS_URI", jfile);
-	is_int(jwt_local_mode(cf_get, 0, err, sizeof(err)), JWT_MODE_LOCAL,
+	is_int(jwt_config_mode(cf_get, 0, err, sizeof(err)), JWT_MODE_LOCAL,
 	    "mode unset, JWKS only: local");
-	is_int(jwt_local_mode(cf_get, 1, err, sizeof(err)), JWT_MODE_BOTH,
+	is_int(jwt_config_mode(cf_get, 1, err, sizeof(err)), JWT_MODE_BOTH,
 	    "mode unset, both configured: both");
 	cf_set("EPICS_AUTH_JWT_MODE", "Remote");
-	is_int(jwt_local_mode(cf_get, 1, err, sizeof(err)), JWT_MODE_REMOTE,
+	is_int(jwt_config_mode(cf_get, 1, err, sizeof(err)), JWT_MODE_REMOTE,
 	    "mode remote chosen");
 	cf_set("EPICS_AUTH_JWT_MODE", "both");
-	ok(jwt_local_mode(cf_get, 0, err, sizeof(err)) == -1,
+	ok(jwt_config_mode(cf_get, 0, err, sizeof(err)) == -1,
 	    "mode both without a trusted URI: error");
 	cf_set("EPICS_AUTH_JWT_JWKS_URI", NULL);
 	cf_set("EPICS_AUTH_JWT_MODE", "local");
-	ok(jwt_local_mode(cf_get, 1, err, sizeof(err)) == -1,
+	ok(jwt_config_mode(cf_get, 1, err, sizeof(err)) == -1,
 	    "mode local without keys: error");
 	cf_set("EPICS_AUTH_JWT_MODE", "sometimes");
-	ok(jwt_local_mode(cf_get, 1, err, sizeof(err)) == -1,
+	ok(jwt_config_mode(cf_get, 1, err, sizeof(err)) == -1,
 	    "unknown mode: error");
 
 	free(claims);
