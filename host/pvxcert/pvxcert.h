@@ -1,7 +1,8 @@
 /*
  * pvxcert.h - what the parts of pvxcert share: the options, how one
  * status request is made and trusted, and the three commands.
- *   pvxcert.c  options, usage, the password prompt, main
+ *   pvxcert.c  options, usage, main
+ *   prompt.c   -v messages and the password prompt
  *   status.c   fetch a status answer, verify its OCSP proof, print it
  *   show.c     -f FILE and a bare CERT_ID
  *   admin.c    -A, -R, -D
@@ -54,7 +55,7 @@ struct pvxcert_trust {
 	X509 *issuer;			/* issuer of the certificate */
 };
 
-/* pvxcert.c */
+/* prompt.c */
 void	pvxcert_verbose(const struct pvxcert *p, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	pvxcert_password(const struct pvxcert *p, const char *pwfile_env,
