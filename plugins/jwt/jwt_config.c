@@ -419,8 +419,7 @@ jwt_config_free(struct jwt_config *cfg)
 	free(cfg);
 }
 
-/* 1 when s holds more than white space. */
-static int
+int
 jwt_config_nonblank(const char *s)
 {
 	if (s == NULL)

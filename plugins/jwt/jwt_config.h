@@ -76,6 +76,9 @@ int jwt_config_bool(const char *s);
 #define JWT_MODE_LOCAL 2
 #define JWT_MODE_BOTH (JWT_MODE_REMOTE | JWT_MODE_LOCAL)
 
+/* 1 when s (may be NULL) holds more than white space, else 0. */
+int jwt_config_nonblank(const char *s);
+
 /*
  * Whether any local key source is configured (EPICS_AUTH_JWT_JWKS_URI
  * or EPICS_AUTH_JWT_HS_SECRET_FILE not blank).  Returns 1 or 0.

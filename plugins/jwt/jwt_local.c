@@ -31,7 +31,6 @@ static void	jwt_local_strv_free(char **v, size_t n);
 static int	jwt_local_split(const char *name, const char *value,
 		    size_t max, char ***out, size_t *n, char *err,
 		    size_t errlen);
-static int	jwt_local_nonblank(const char *s);
 static const char *jwt_local_pick(char **v, size_t n, size_t i);
 static struct jwt_jwks *jwt_local_cache(struct jwt_local *l, char ***srcs,
 		    const char *src, const struct pvacms_host_services *svc,
@@ -106,16 +105,6 @@ nomem:
 bad:
 	jwt_local_strv_free(v, k);
 	return -1;
-}
-
-static int
-jwt_local_nonblank(const char *s)
-{
-	if (s == NULL)
-		return 0;
-	while (isspace((unsigned char)*s))
-		s++;
-	return *s != '\0';
 }
 
 /* Entry i of a list that is empty, one for all, or parallel; or NULL. */
@@ -259,7 +248,7 @@ jwt_local_load(jwt_config_get_fn get, const struct pvacms_host_services *svc,
 	v = get("EPICS_AUTH_JWT_ALGORITHMS");
 	if (jwt_alg_parse_list(v, &algs, err, errlen) != 0)
 		goto bad;
-	if (!jwt_local_nonblank(v) && nsecrets > 0)
+	if (!jwt_config_nonblank(v) && nsecrets > 0)
 		algs |= JWT_ALGS_HS;	/* the secret file enables HS */
 	if ((algs & JWT_ALGS_HS) && nsecrets == 0) {
 		snprintf(err, errlen, "EPICS_AUTH_JWT_ALGORITHMS: HS"
@@ -282,7 +271,7 @@ jwt_local_load(jwt_config_get_fn get, const struct pvacms_host_services *svc,
 
 	l->cooldown = JWT_JWKS_COOLDOWN_DEFAULT;
 	v = get("EPICS_AUTH_JWT_JWKS_COOLDOWN");
-	if (jwt_local_nonblank(v)) {
+	if (jwt_config_nonblank(v)) {
 		cd = strtol(v, &end, 10);
 		while (isspace((unsigned char)*end))
 			end++;
