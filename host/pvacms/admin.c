@@ -79,7 +79,8 @@ admin_refuse(struct evhttp_request *req, const struct admin_caller *who,
 	audit_event("refused", "action", transition_action_name(action), "cert_id",
 	    cert_id, "code", hosterr_code(code), "reason", why, "by", who->cn,
 	    "by_cert_id", who->cert_id, "peer", who->peer, NULL);
-	log_info("refused to %s %s for %s: %s", transition_action_name(action), cert_id,
+	log_info("refused to %s %s for %s: %s", transition_action_name(action),
+	    cert_id,
 	    who->cn[0] != '\0' ? who->cn : who->peer, why);
 	reply_error(req, code, "%s", why);
 }

@@ -341,7 +341,8 @@ main_run(struct config *cfg)
 	main_warn_admins(cfg);
 	if (server_bind(&app, err, sizeof(err)) != 0)
 		goto fail;
-	if ((app.status_url = main_status_url(cfg, server_bound(&app, 0))) == NULL) {
+	app.status_url = main_status_url(cfg, server_bound(&app, 0));
+	if (app.status_url == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
