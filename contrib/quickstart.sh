@@ -2,16 +2,21 @@
 # quickstart.sh - the JWT quick start, end to end, on one Debian 12 machine.
 #
 # Installs the Debian packages the build needs (only those missing), builds
-# pvacms, then plays the quick start guide: it starts the sample token
-# issuer (contrib/jwt-issuer/jwt_issuer.py) and pvacms on loopback, and for
-# two users, "softioc" (a server) and "client", gets a token, checks it with
+# pvacms out of tree in build-quickstart/ (it never configures the source
+# tree, so tests/run-all.sh works before or after it), then plays the quick
+# start guide: it starts the sample token issuer
+# (contrib/jwt-issuer/jwt_issuer.py) and pvacms on loopback, and for two
+# users, "softioc" (a server) and "client", gets a token, checks it with
 # the validator, exchanges it for a keychain with authnjwt and shows it with
 # pvxcert.  It ends with a mutual TLS handshake between the two keychains
 # (openssl s_server / s_client, each verifying the other against the CA).
 #
 # Everything happens in a fresh temporary directory with one HOME (and XDG
 # directories) per user, so your own files are untouched, unless you pass
-# --in-place, which uses your real HOME for all three roles.
+# --in-place, which uses your real HOME for all three roles.  The issuer
+# takes port 8080 when it is free (else any free port); pvacms and the TLS
+# check use free ports; every wait is bounded and the processes it starts
+# are stopped on exit, so it can run again, and next to other runs.
 #
 # usage: contrib/quickstart.sh [--no-build] [--builddir DIR] [--keep]
 #                              [--in-place] [-h]
@@ -20,7 +25,7 @@ set -u
 
 PROG=quickstart
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-BUILDDIR=$SRCDIR
+BUILDDIR=$SRCDIR/build-quickstart
 DO_BUILD=yes
 KEEP=no
 IN_PLACE=no
@@ -43,7 +48,8 @@ gets certificates for a server (softioc) and a client with authnjwt, shows
 them with pvxcert, and checks a mutual TLS handshake between them.
 
   --no-build      use the existing build (do not install packages or build)
-  --builddir DIR  where the build is (default: the source tree)
+  --builddir DIR  where to build, out of tree (default: build-quickstart/
+                  at the top of the source tree)
   --keep          keep the temporary directory and say where it is
   --in-place      use your real HOME and XDG directories instead of a
                   temporary one per user
@@ -77,6 +83,10 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+case $BUILDDIR in
+/*) ;;
+*) BUILDDIR=$PWD/$BUILDDIR ;;
+esac
 
 # ---------------------------------------------------------------- cleanup
 
@@ -84,11 +94,22 @@ WORK=
 PIDS=
 cleanup()
 {
-	local rc=$? pid
+	local rc=$? pid i alive
+	trap - EXIT INT TERM
 	for pid in $PIDS; do
 		kill -TERM "$pid" 2>/dev/null
 	done
+	# Give them 5 s to stop, then kill what is left: never wait for ever.
+	for i in $(seq 50); do
+		alive=
+		for pid in $PIDS; do
+			kill -0 "$pid" 2>/dev/null && alive=yes
+		done
+		[ -n "$alive" ] || break
+		sleep 0.1
+	done
 	for pid in $PIDS; do
+		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 	if [ -n "$WORK" ] && [ -d "$WORK" ]; then
@@ -133,20 +154,37 @@ install_packages()
 	    die "apt-get install failed for:$missing"
 }
 
+# unconfigure_srcdir: an older quick start configured and built in the
+# source tree; that stops every out-of-tree configure ("source directory
+# already configured"), so clean it away with make distclean.
+unconfigure_srcdir()
+{
+	[ -f "$SRCDIR/config.status" ] || [ -f "$SRCDIR/Makefile" ] || return 0
+	echo "$PROG: the source tree is configured in place (./configure there, or an older quick start): make distclean"
+	(cd "$SRCDIR" && make distclean) >/dev/null 2>&1
+	[ ! -f "$SRCDIR/config.status" ] ||
+	    die "'make distclean' in $SRCDIR failed: clean the source tree (make distclean, or git clean -xdf) and retry"
+	[ ! -f "$SRCDIR/Makefile" ] ||
+	    echo "$PROG: warning: make distclean left $SRCDIR/Makefile behind" >&2
+}
+
 build()
 {
 	cd "$SRCDIR" || die "cannot cd to $SRCDIR"
+	if [ "$(mkdir -p "$BUILDDIR" && cd "$BUILDDIR" && pwd)" != "$SRCDIR" ]; then
+		unconfigure_srcdir
+	fi
 	if [ ! -x configure ]; then
 		echo "\$ ./autogen.sh"
 		./autogen.sh || die "./autogen.sh failed"
 	fi
 	mkdir -p "$BUILDDIR" || die "cannot create $BUILDDIR"
 	cd "$BUILDDIR" || die "cannot cd to $BUILDDIR"
-	if [ ! -f Makefile ]; then
-		echo "\$ $SRCDIR/configure"
+	if [ ! -f Makefile ] || [ ! -f config.status ]; then
+		echo "\$ cd $BUILDDIR && $SRCDIR/configure"
 		"$SRCDIR/configure" -q || die "configure failed"
 	fi
-	echo "\$ make"
+	echo "\$ make  (in $BUILDDIR)"
 	make -j"$(nproc 2>/dev/null || echo 2)" >"$BUILDDIR/quickstart-make.log" 2>&1 ||
 	    { tail -n 30 "$BUILDDIR/quickstart-make.log" >&2
 	      die "make failed (full log: $BUILDDIR/quickstart-make.log)"; }
@@ -245,15 +283,26 @@ wait_for()
 	die "$5 did not start"
 }
 
+# port_free PORT: nothing listens on PORT of 127.0.0.1 nor of ::1 (the
+# issuer is reached as "localhost", which may resolve to either).
 port_free()
 {
 	"$PY" -c 'import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)' "$1"
+port = int(sys.argv[1])
+for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    try:
+        s = socket.socket(fam)
+    except OSError:
+        continue                # no IPv6 here
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind((addr, port))
+    except OSError as e:
+        if fam == socket.AF_INET6 and e.errno == 99:
+            continue            # EADDRNOTAVAIL: no ::1 here
+        sys.exit(1)
+    finally:
+        s.close()' "$1"
 }
 
 free_port()
@@ -394,15 +443,26 @@ extract()
 extract "$P12_softioc" "$T/server"
 # shellcheck disable=SC2154
 extract "$P12_client" "$T/client"
-TLS_PORT=$(free_port)
+# start_s_server: on a free port; 1 when it does not come up (another
+# process may take the port between free_port and s_server's bind).
+start_s_server()
+{
+	TLS_PORT=$(free_port)
+	openssl s_server -accept "127.0.0.1:$TLS_PORT" -naccept 1 \
+	    -cert "$T/server.crt" -key "$T/server.key" -cert_chain "$T/server.chain" \
+	    -CAfile "$CA_FILE" -Verify 1 -verify_return_error -rev \
+	    </dev/null >"$T/s_server.out" 2>&1 &
+	SPID=$!
+	PIDS="$PIDS $SPID"
+	wait_ok "$T/s_server.out" $SPID '^ACCEPT'
+}
+for try in 1 2 3; do
+	start_s_server && break
+	kill -TERM $SPID 2>/dev/null
+	[ $try -lt 3 ] || { tail -n 5 "$T/s_server.out" >&2
+	    die "openssl s_server did not start"; }
+done
 echo "[softioc] \$ openssl s_server -accept 127.0.0.1:$TLS_PORT -cert server.crt -key server.key -CAfile cert_auth.pem -Verify 1 -verify_return_error -rev"
-openssl s_server -accept "127.0.0.1:$TLS_PORT" -naccept 1 \
-    -cert "$T/server.crt" -key "$T/server.key" -cert_chain "$T/server.chain" \
-    -CAfile "$CA_FILE" -Verify 1 -verify_return_error -rev \
-    </dev/null >"$T/s_server.out" 2>&1 &
-SPID=$!
-PIDS="$PIDS $SPID"
-wait_for "$T/s_server.out" $SPID '^ACCEPT' "$T/s_server.out" "openssl s_server"
 echo "[client] \$ echo hello | openssl s_client -connect 127.0.0.1:$TLS_PORT -CAfile cert_auth.pem -cert client.crt -key client.key -verify_return_error"
 printf 'hello from client\nCLOSE\n' | timeout 20 openssl s_client \
     -connect "127.0.0.1:$TLS_PORT" -CAfile "$CA_FILE" \

@@ -5,23 +5,44 @@
 # runs: the whole `make check` suite (unit tests, fuzz-corpus replay,
 # integration tests with real processes on loopback, man page lint), the
 # unit tests again under AddressSanitizer + UBSan, and `make distcheck`.
-# It ends with one line "N passed, N failed" counting every assertion, and
-# exits non-zero when anything failed.
+# It builds out of tree only, afresh in build-check/ and build-san/, so it
+# runs before or after contrib/quickstart.sh (build-quickstart/) and again;
+# a source tree configured in place (by ./configure there, or by an older
+# quick start) is cleaned with `make distclean` first.
+# It ends with one line "N passed, N failed, N skipped" counting every
+# assertion, and exits non-zero when anything failed.
 #
 # Environment: PVACMS_SKIP_DISTCHECK=1 skips distcheck (quicker local runs);
-# JOBS sets make's parallelism (default: number of CPUs).
+# JOBS sets make's parallelism (default: number of CPUs);
+# PVACMS_PRIOR_COUNTS="P F S" starts the counts at P passed, F failed,
+# S skipped, for steps run before this script (.ci/run: the quick start).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
-"$top/tests/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
-
 passed=0 failed=0 skipped=0
+if [ -n "${PVACMS_PRIOR_COUNTS:-}" ]; then
+	read -r p f s x <<<"$PVACMS_PRIOR_COUNTS"
+	if ! [[ ${p:-} =~ ^[0-9]+$ && ${f:-} =~ ^[0-9]+$ &&
+	    ${s:-0} =~ ^[0-9]+$ && -z ${x:-} ]]; then
+		echo "run-all: bad PVACMS_PRIOR_COUNTS '$PVACMS_PRIOR_COUNTS' (want \"P F S\")" >&2
+		echo "0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+	passed=$((10#$p)) failed=$((10#$f)) skipped=$((10#${s:-0}))
+fi
 step_failed() {	# a step that is not a TAP test still counts
 	echo "run-all: FAILED: $1" >&2
 	failed=$((failed + 1))
 }
+give_up() {	# give_up STEP: fail STEP, print the last line, stop
+	step_failed "$1"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	exit 1
+}
+
+"$top/tests/install-deps.sh" || give_up "tests/install-deps.sh"
 
 # Sum automake's per-assertion results from the .trs files of a build.
 count_results() {
@@ -34,8 +55,19 @@ count_results() {
 	echo "run-all: $dir: $p passed, $f failed, $s skipped"
 }
 
+# A source tree configured in place (an older contrib/quickstart.sh did so)
+# stops every out-of-tree configure: "source directory already configured".
+if [ -f config.status ] || [ -f Makefile ]; then
+	echo "run-all: the source tree is configured in place (./configure there, or an older quick start): make distclean" >&2
+	make distclean >/dev/null 2>&1
+	[ ! -f config.status ] ||
+	    give_up "make distclean in $top (clean it by hand: make distclean, or git clean -xdf)"
+	[ ! -f Makefile ] ||
+	    echo "run-all: warning: make distclean left $top/Makefile behind" >&2
+fi
+
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then
-	./autogen.sh >/dev/null 2>&1 || { echo "0 passed, 1 failed"; exit 1; }
+	./autogen.sh >/dev/null 2>&1 || give_up "./autogen.sh"
 fi
 
 # 1. The full suite.
