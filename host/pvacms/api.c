@@ -24,6 +24,7 @@
 
 #include "admin.h"
 #include "api.h"
+#include "connguard_http.h"
 #include "issue.h"
 #include "ocsp.h"
 #include "status.h"
@@ -120,6 +121,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	char cert_id[64];
 	enum transition_action action;
 
+	connguard_http_dispatched(rc->app->guard, req);
 	if (path == NULL) {
 		api_reply_error(req, 400, "bad_request", "malformed URI");
 		return;

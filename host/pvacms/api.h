@@ -20,6 +20,7 @@ struct event_base;
 struct evhttp;
 struct evhttp_request;
 struct evhttp_bound_socket;
+struct connguard;
 
 #define API_MAX_PLUGINS 8
 #define API_MAX_BODY (64 * 1024)	/* largest request body we read */
@@ -39,6 +40,7 @@ struct app {
 	char *status_url;	/* base URL put in certificates */
 	char **admins;		/* NULL-terminated CNs */
 	int draining;		/* SIGTERM seen: finish, accept nothing new */
+	struct connguard *guard;	/* connection caps and deadlines */
 };
 
 /* Install the router on one listener. */

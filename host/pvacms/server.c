@@ -22,6 +22,8 @@
 #include "api.h"
 #include "ca.h"
 #include "conf.h"
+#include "connguard.h"
+#include "connguard_http.h"
 #include "server.h"
 
 static struct bufferevent *server_bevcb(struct event_base *, void *);
@@ -161,9 +163,14 @@ server_start(struct app *app, EVP_PKEY *tls_key, X509 *tls_cert, char *err,
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"pvacms",
 	    6);
 
-	evhttp_set_bevcb(app->https, server_bevcb, ctx);
 	api_register(app, app->https, 1);
 	api_register(app, app->http, 0);
+	/* Caps and deadlines on both; the guard wraps the TLS factory. */
+	if (connguard_http_attach(app->guard, app->https, app->https_sock,
+	    "HTTPS", server_bevcb, ctx, err, errlen) != 0 ||
+	    connguard_http_attach(app->guard, app->http, app->http_sock,
+	    "HTTP", NULL, NULL, err, errlen) != 0)
+		return -1;
 	return 0;
 ssl_fail:
 	e = ERR_get_error();
@@ -175,6 +182,8 @@ ssl_fail:
 void
 server_stop_accepting(struct app *app)
 {
+	if (app->guard != NULL)
+		connguard_stop_accepting(app->guard);
 	if (app->https_sock != NULL) {
 		evhttp_del_accept_socket(app->https, app->https_sock);
 		app->https_sock = NULL;
