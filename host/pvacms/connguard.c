@@ -540,7 +540,7 @@ cg_count(struct connguard *g, enum cg_reason why)
 {
 	g->closed[why]++;
 	if (g->window_ms == 0)
-		g->window_ms = g->now();
+		g->window_ms = g->now() | 1;	/* 0 means no window */
 }
 
 /*
@@ -677,7 +677,7 @@ cg_accept_error(struct evconnlistener *lev, void *arg)
 	l->failures++;
 	l->last_errno = e;
 	if (l->g->window_ms == 0)
-		l->g->window_ms = now;
+		l->g->window_ms = now | 1;
 	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
 		cg_shed(l->g);
 	/* Failing again soon after a pause: pause longer. */
