@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -375,16 +376,36 @@ cg_unlink(struct connguard *g, struct connguard_conn *c)
 	cg_peer_drop_if_empty(g, c->peer);
 }
 
+/* The peer of a key as text: "192.0.2.1" or "2001:db8:1:2::/64". */
+static void
+cg_peer_text(const unsigned char key[17], char *buf, size_t len)
+{
+	unsigned char a6[16];
+
+	memset(a6, 0, sizeof(a6));
+	if (key[0] == 4)
+		inet_ntop(AF_INET, key + 1, buf, (socklen_t)len);
+	else if (key[0] == 6) {
+		memcpy(a6, key + 1, 8);
+		inet_ntop(AF_INET6, a6, buf, (socklen_t)len);
+		strncat(buf, "/64", len - strlen(buf) - 1);
+	} else
+		snprintf(buf, len, "?");
+}
+
 static void
 cg_evict(struct connguard *g, struct connguard_conn *c, enum cg_reason why)
 {
 	connguard_close_fn *fn = c->close_fn;
 	void *ctx = c->ctx;
+	char peer[INET6_ADDRSTRLEN + 4];
 
+	cg_peer_text(c->peer->key, peer, sizeof(peer));
 	cg_unlink(g, c);
 	free(c);
 	cg_count(g, why);
-	log_debug("closing a connection: %s", cg_reason_text[why]);
+	log_debug("closing a connection from %s: %s", peer,
+	    cg_reason_text[why]);
 	fn(ctx);
 	cg_arm(g);
 }

@@ -24,7 +24,7 @@ SLOW=$LIB_DIR/slow_clients.py
 LOG_MAX=1048576
 
 setup_root
-plan 22
+plan 24
 start_issuer
 
 # wrap_pvacms LINES: $ROOT/bin/pvacms runs LINES (shell), then the real
@@ -108,6 +108,19 @@ CERT_ID=$(printf '%s' "$BODY" | sed -n 's/.*"cert_id" *: *"\([^"]*\)".*/\1/p')
 [ -n "$CERT_ID" ] || bail_out "no certificate to ask about: $BODY"
 good 5
 is "$GOOD_RC" 0 "status answers before the attack ($GOOD)"
+# Keep-alive still works, and the idle and body timeouts close what
+# dawdles (bounded waits; the seconds are printed, not judged).
+"$PYTHON3" "$SLOW" probe keepalive --port "$HTTP_PORT" \
+    --path "/v1/certs/$CERT_ID/status" --wait 15 >"$ROOT/run/ka.out" 2>&1 &
+KA=$!
+"$PYTHON3" "$SLOW" probe slowbody --port "$HTTP_PORT" --path /v1/certs \
+    --wait 15 >"$ROOT/run/sb.out" 2>&1
+wait "$KA"
+diag "keep-alive: $(cat "$ROOT/run/ka.out"); slow body: $(cat "$ROOT/run/sb.out")"
+like "$(cat "$ROOT/run/ka.out")" '^answers 2 closed_after [0-9]' \
+    "keep-alive answers twice, then the idle timeout closes it"
+like "$(cat "$ROOT/run/sb.out")" '^answers 0 closed_after [0-9]' \
+    "a body that never ends is closed by the body timeout"
 sleep 0.5
 IDLE_FDS=$(fd_count)
 diag "idle descriptors: $IDLE_FDS"

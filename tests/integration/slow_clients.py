@@ -23,6 +23,13 @@ wait is bounded in count and in time.  Standard library only.
       client timeout of T seconds.  Prints "ok X fail Y p50 .. p90 .. p99
       .. max .." (milliseconds); exit 0 only when every answer was 200.
 
+  probe keepalive|slowbody --port P --path PATH [--wait W]
+      keepalive: two GET requests on one connection, then wait (at most
+      W seconds) for the server to close it.  slowbody: a POST whose
+      body (announced as 1,000 bytes) comes one byte per 0.5 s, until the
+      server closes the connection or W seconds pass.  Prints "answers N
+      closed_after SECS" (SECS: -1 when still open after W seconds).
+
   hold-fds N -- CMD ARGS...
       Open N inheritable descriptors on /dev/null, then exec CMD: the
       daemon starts with descriptors already taken, as if a plugin or a
@@ -274,6 +281,74 @@ def good(a):
     return 0 if len(lat) == a.count else 1
 
 
+def read_answer(s, deadline):
+    """Status of one HTTP answer read from s (Content-Length framed)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        s.settimeout(max(deadline - time.monotonic(), 0.01))
+        d = s.recv(4096)
+        if not d:
+            return None
+        buf += d
+    head, body = buf.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            length = int(v.strip())
+    while len(body) < length:
+        s.settimeout(max(deadline - time.monotonic(), 0.01))
+        d = s.recv(4096)
+        if not d:
+            return None
+        body += d
+    return int(head.split()[1])
+
+
+def wait_closed(s, t0, deadline, dribble=False):
+    """Seconds from t0 until the server closed s, or -1 at deadline."""
+    while time.monotonic() < deadline:
+        try:
+            if dribble:
+                s.send(b"a")
+            s.settimeout(0.5)
+            if s.recv(4096) == b"":
+                return time.monotonic() - t0
+        except socket.timeout:
+            continue
+        except OSError:
+            return time.monotonic() - t0
+    return -1.0
+
+
+def probe(a):
+    answers, closed = 0, -1.0
+    deadline = time.monotonic() + a.wait
+    s = socket.create_connection((HOST, a.port), timeout=5)
+    try:
+        if a.kind == "keepalive":
+            req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                   % a.path).encode()
+            for _ in range(2):
+                s.sendall(req)
+                if read_answer(s, deadline) == 200:
+                    answers += 1
+            t0 = time.monotonic()
+            closed = wait_closed(s, t0, deadline)
+        else:
+            t0 = time.monotonic()
+            s.sendall(("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Content-Length: 1000\r\n\r\n{" % a.path).encode())
+            closed = wait_closed(s, t0, deadline, dribble=True)
+    except OSError as e:
+        print("error %s" % e)
+    finally:
+        s.close()
+    print("answers %d closed_after %.1f" % (answers, closed))
+    return 0
+
+
 def hold_fds(n, argv):
     for _ in range(n):
         fd = os.open("/dev/null", os.O_RDONLY)
@@ -310,6 +385,11 @@ def main():
     go.add_argument("--count", type=int, default=200)
     go.add_argument("--timeout", type=float, default=5.0)
     go.add_argument("--latencies")
+    pr = sub.add_parser("probe")
+    pr.add_argument("kind", choices=["keepalive", "slowbody"])
+    pr.add_argument("--port", type=int, required=True)
+    pr.add_argument("--path", required=True)
+    pr.add_argument("--wait", type=float, default=10.0)
     a = p.parse_args()
     if a.mode == "attack":
         if not a.max_connects:
@@ -317,6 +397,9 @@ def main():
         a.secs = min(a.secs, 600.0)
         a.hold = min(a.hold, 600.0)
         sys.exit(attack(a))
+    if a.mode == "probe":
+        a.wait = min(a.wait, 600.0)
+        sys.exit(probe(a))
     a.count = min(a.count, 100000)
     sys.exit(good(a))
 
