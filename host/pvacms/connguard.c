@@ -191,6 +191,7 @@ connguard_new(struct event_base *base, const struct connguard_limits *lim,
 	struct connguard *g;
 	struct rlimit rl;
 	long long fit;
+	char clipped[128] = "";
 
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -237,15 +238,20 @@ connguard_new(struct event_base *base, const struct connguard_limits *lim,
 		    (long long)rl.rlim_cur - CONNGUARD_FD_RESERVE;
 		if (fit < CG_MIN_CAP)
 			fit = CG_MIN_CAP;
-		if (g->lim.max_conns > fit)
+		if (g->lim.max_conns > fit) {
+			snprintf(clipped, sizeof(clipped), " (lowered from %d "
+			    "to fit the descriptor limit %llu, %d kept)",
+			    g->lim.max_conns, (unsigned long long)rl.rlim_cur,
+			    CONNGUARD_FD_RESERVE);
 			g->lim.max_conns = (int)fit;
+		}
 	}
 	if (g->lim.max_per_peer > g->lim.max_conns)
 		g->lim.max_per_peer = g->lim.max_conns;
 	log_info("connections: at most %d in total, %d per peer address; "
-	    "timeouts: header %d s, body %d s, idle %d s",
+	    "timeouts: header %d s, body %d s, idle %d s%s",
 	    g->lim.max_conns, g->lim.max_per_peer, g->lim.header_secs,
-	    g->lim.body_secs, g->lim.idle_secs);
+	    g->lim.body_secs, g->lim.idle_secs, clipped);
 	return g;
 }
 
@@ -449,8 +455,9 @@ connguard_admit(struct connguard *g, const struct sockaddr *sa,
 	struct connguard_conn *c, *v;
 	struct cg_peer *p;
 
+	/* Other families (AF_UNIX): all one peer. */
 	if (connguard_peer_key(sa, key) != 0)
-		memset(key, 0, sizeof(key));	/* other families: one peer */
+		memset(key, 0, sizeof(key));
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	if ((p = cg_peer_get(g, key, 1)) == NULL) {

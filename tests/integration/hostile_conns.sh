@@ -116,7 +116,8 @@ KA=$!
 "$PYTHON3" "$SLOW" probe slowbody --port "$HTTP_PORT" --path /v1/certs \
     --wait 15 >"$ROOT/run/sb.out" 2>&1
 wait "$KA"
-diag "keep-alive: $(cat "$ROOT/run/ka.out"); slow body: $(cat "$ROOT/run/sb.out")"
+diag "keep-alive: $(cat "$ROOT/run/ka.out")" \
+    "slow body: $(cat "$ROOT/run/sb.out")"
 like "$(cat "$ROOT/run/ka.out")" '^answers 2 closed_after [0-9]' \
     "keep-alive answers twice, then the idle timeout closes it"
 like "$(cat "$ROOT/run/sb.out")" '^answers 0 closed_after [0-9]' \
@@ -175,7 +176,8 @@ else
 fi
 stop_pvacms
 is "$STOP_RC" 0 "SIGTERM still stops pvacms cleanly"
-like "$(cat "$PVACMS_ERR")" 'closed [0-9]+ connections in the last [0-9]+ s \(.*header timeout' \
+like "$(cat "$PVACMS_ERR")" \
+    'closed [0-9]+ connections in the last [0-9]+ s \(.*header timeout' \
     "the log sums up the closed connections, with reasons"
 
 # ---- case 2: hard limit 256, 120 descriptors taken: accept hits EMFILE
@@ -213,7 +215,8 @@ wait "$ATTACK_PID"
 untrack "$ATTACK_PID"
 diag "attacker: $(cat "$ROOT/run/a2.out")"
 check "pvacms is alive after the EMFILE attack" kill -0 "$PVACMS_PID"
-like "$(cat "$PVACMS_ERR")" 'accepts failed in the last [0-9]+ s \(Too many open files\)' \
+like "$(cat "$PVACMS_ERR")" \
+    'accepts failed in the last [0-9]+ s \(Too many open files\)' \
     "accept failures are logged, aggregated"
 SIZE=$(stat -c %s "$PVACMS_ERR")
 diag "log size: $SIZE bytes"

@@ -12,11 +12,11 @@ wait is bounded in count and in time.  Standard library only.
       header byte at a time, never ending the headers; M connections to Q
       that send a partial TLS ClientHello (every other one: nothing).  For
       S seconds, connections the server closes are opened again (at most
-      R per second, K connects in all); then for H seconds the attacker holds what
-      is still open without sending, then closes everything.  F is written
-      once the first N+M connects were tried; the attack ends early when
-      the stop file appears, and the hold file is written when the hold
-      begins.  Prints one summary line.
+      R per second, K connects in all); then for H seconds the attacker
+      holds what is still open without sending, then closes everything.
+      F is written once the first N+M connects were tried; the attack
+      ends early when the stop file appears, and the hold file is written
+      when the hold begins.  Prints one summary line.
 
   good --port P --path PATH [--count N] [--timeout T] [--latencies F]
       N GET requests one after another, each on a new connection with a
