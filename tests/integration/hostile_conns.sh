@@ -24,7 +24,7 @@ SLOW=$LIB_DIR/slow_clients.py
 LOG_MAX=1048576
 
 setup_root
-plan 24
+plan 25
 start_issuer
 
 # wrap_pvacms LINES: $ROOT/bin/pvacms runs LINES (shell), then the real
@@ -139,6 +139,13 @@ is "$GOOD_RC" 0 "200 status requests during the attack all succeed"
 diag "good client under attack: $GOOD"
 diag "p99 $(printf '%s' "$GOOD" | sed -n 's/.* p99 \([0-9.]*\).*/\1/p') ms"
 PEAK1=$(( $(fd_count) > PEAK1 ? $(fd_count) : PEAK1 ))
+# HTTPS too: 20 TLS handshakes and requests while the flood goes on.
+n=0
+for _ in $(seq 20); do
+	curl -sf --max-time 5 --cacert "$CA_FILE" "$CMS_URL/healthz" \
+	    2>/dev/null | grep -q '"status" *: *"ok"' && n=$((n + 1))
+done
+is "$n" 20 "HTTPS requests during the attack all succeed"
 touch "$ROOT/run/a1.stop"
 check "pvacms is alive after the attack" kill -0 "$PVACMS_PID"
 if wait_for "$ROOT/run/a1.hold"; then
