@@ -615,7 +615,6 @@ cg_report(struct connguard *g, int64_t now, int force)
 		    strerror(l->last_errno), CG_PAUSE_MAX_MS,
 		    cg_total_cap(g));
 		l->failures = 0;
-		total++;
 	}
 	/* Quiet intervals do not count: the next event reports at once. */
 	g->last_report_ms = now;
