@@ -17,6 +17,7 @@ struct ca;
 struct db;
 struct plugin;
 struct worker_pool;
+struct connguard;
 struct http_front;
 
 #define APP_MAX_PLUGINS	8		/* authenticators loaded at once */
@@ -33,6 +34,8 @@ struct app {
 	char *status_url;	/* base URL put in certificates */
 	char **admins;		/* opt-in administrator CNs, NULL-terminated */
 	int draining;		/* SIGTERM seen: finish, accept nothing new */
+	struct connguard *guard;	/* connection caps and deadlines, for
+					 * every front's connections */
 
 	/* The fronts: each owns its listeners and connections. */
 	struct http_front *http;	/* HTTPS and HTTP (server.c) */

@@ -100,6 +100,22 @@ static const struct opt_def opt_defs[] = {
 	{ "workers", 0, "EPICS_PVACMS_WORKERS", "N",
 	  "verification threads", OPT_INT, 0, 1, 64,
 	  offsetof(struct config, workers) },
+	{ "max-connections", 0, "EPICS_PVACMS_MAX_CONNECTIONS", "N",
+	  "connections held at once, all listeners", OPT_INT, 0, 16,
+	  1000000, I(max_conns) },
+	{ "max-connections-per-peer", 0,
+	  "EPICS_PVACMS_MAX_CONNECTIONS_PER_PEER", "N",
+	  "connections per IPv4 address or IPv6 /64", OPT_INT, 0, 1,
+	  1000000, I(max_conns_per_peer) },
+	{ "header-timeout", 0, "EPICS_PVACMS_HEADER_TIMEOUT", "SECS",
+	  "from connect or request start to the end of headers", OPT_INT,
+	  0, 1, 3600, I(header_timeout) },
+	{ "body-timeout", 0, "EPICS_PVACMS_BODY_TIMEOUT", "SECS",
+	  "from the end of headers to the end of the body", OPT_INT, 0, 1,
+	  3600, I(body_timeout) },
+	{ "idle-timeout", 0, "EPICS_PVACMS_IDLE_TIMEOUT", "SECS",
+	  "keep-alive connection without a request", OPT_INT, 0, 1, 3600,
+	  I(idle_timeout) },
 	{ "listen-info", 0, "EPICS_PVACMS_LISTEN_INFO", "FILE",
 	  "write the bound addresses here once listening", OPT_STR,
 	  S(listen_info), 0, 0, 0 },
@@ -310,6 +326,11 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->status_validity_mins = 30;
 	cfg->workers = 4;
+	cfg->max_conns = 4096;
+	cfg->max_conns_per_peer = 128;
+	cfg->header_timeout = 10;
+	cfg->body_timeout = 30;
+	cfg->idle_timeout = 60;
 	cfg->lua_memory_mb = 16;
 	cfg->lua_timeout_ms = 100;
 	cfg->dry_now = -1;

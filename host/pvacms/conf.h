@@ -41,6 +41,10 @@ struct config {
 	int status_validity_mins;
 	int workers;
 
+	/* Connections (connguard.c): caps, and timeouts in seconds. */
+	int max_conns, max_conns_per_peer;
+	int header_timeout, body_timeout, idle_timeout;
+
 	/* Lua hooks: limits per script state and per call. */
 	int lua_memory_mb;
 	int lua_timeout_ms;

@@ -25,6 +25,7 @@
 #include "certid.h"
 #include "ca_admin.h"
 #include "conf.h"
+#include "connguard.h"
 #include "db.h"
 #include "dryrun.h"
 #include "fsutil.h"
@@ -310,6 +311,20 @@ main_open_ca(struct config *cfg, char **hostnames, struct main_secrets *sec,
 	return app.ca == NULL ? -1 : 0;
 }
 
+/* The connection guard, from the configuration.  Caller frees. */
+static struct connguard *
+main_guard(const struct config *cfg, char *err, size_t errlen)
+{
+	struct connguard_limits lim;
+
+	lim.max_conns = cfg->max_conns;
+	lim.max_per_peer = cfg->max_conns_per_peer;
+	lim.header_secs = cfg->header_timeout;
+	lim.body_secs = cfg->body_timeout;
+	lim.idle_secs = cfg->idle_timeout;
+	return connguard_new(app.base, &lim, err, errlen);
+}
+
 static int
 main_run(struct config *cfg)
 {
@@ -339,7 +354,8 @@ main_run(struct config *cfg)
 		goto fail;
 	}
 	main_warn_admins(cfg);
-	if (server_bind(&app, err, sizeof(err)) != 0)
+	if ((app.guard = main_guard(cfg, err, sizeof(err))) == NULL ||
+	    server_bind(&app, err, sizeof(err)) != 0)
 		goto fail;
 	app.status_url = main_status_url(cfg, server_bound(&app, 0));
 	if (app.status_url == NULL) {
@@ -393,6 +409,8 @@ fail:
 out:
 	worker_pool_free(app.pool);
 	server_free(&app);
+	connguard_free(app.guard);
+	app.guard = NULL;
 	states_stop();
 	ocsp_shutdown();
 	if (drain_ev)

@@ -28,6 +28,7 @@
 #include "app.h"
 #include "ca.h"
 #include "certid.h"
+#include "connguard_http.h"
 #include "hosterr.h"
 #include "issue.h"
 #include "ocsp.h"
@@ -227,6 +228,8 @@ router_dispatch(struct evhttp_request *req, void *arg)
 	struct router_match m;
 	size_t i, n = sizeof(router_routes) / sizeof(router_routes[0]);
 
+	/* From here the request is a handler's: no deadline closes it. */
+	connguard_http_dispatched(rc->app->guard, req);
 	if (path == NULL) {
 		reply_error(req, HOSTERR_MALFORMED, "malformed URI");
 		return;

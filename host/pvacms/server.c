@@ -24,6 +24,8 @@
 #include "app.h"
 #include "ca.h"
 #include "conf.h"
+#include "connguard.h"
+#include "connguard_http.h"
 #include "request.h"
 #include "router.h"
 #include "server.h"
@@ -139,7 +141,7 @@ server_limits(struct evhttp *http)
 	 * own, smaller caps and answer in JSON. */
 	evhttp_set_max_body_size(http, REQUEST_MAX_BODY * 2);
 	evhttp_set_max_headers_size(http, 16 * 1024);
-	evhttp_set_timeout(http, 30);
+	/* Timeouts: connguard_http_attach, with the request deadlines. */
 }
 
 static struct bufferevent *
@@ -201,11 +203,16 @@ server_start(struct app *app, EVP_PKEY *tls_key, X509 *tls_cert, char *err,
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"pvacms",
 	    6);
 
-	evhttp_set_bevcb(f->https, server_bevcb, ctx);
 	server_limits(f->https);
 	server_limits(f->http);
 	router_register(app, f->https, ROUTER_HTTPS);
 	router_register(app, f->http, ROUTER_HTTP);
+	/* Caps and deadlines on both; the guard wraps the TLS factory. */
+	if (connguard_http_attach(app->guard, f->https, f->https_sock,
+	    "HTTPS", server_bevcb, ctx, err, errlen) != 0 ||
+	    connguard_http_attach(app->guard, f->http, f->http_sock,
+	    "HTTP", NULL, NULL, err, errlen) != 0)
+		return -1;
 	return 0;
 ssl_fail:
 	e = ERR_get_error();
@@ -219,6 +226,8 @@ server_stop_accepting(struct app *app)
 {
 	struct http_front *f = app->http;
 
+	if (app->guard != NULL)
+		connguard_stop_accepting(app->guard);
 	if (f == NULL)
 		return;
 	if (f->https_sock != NULL) {

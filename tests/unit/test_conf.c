@@ -40,7 +40,7 @@ main(void)
 	};
 	const struct pvacms_authn_option *all[] = { jwt_opts };
 
-	tap_plan(30);
+	tap_plan(36);
 	setenv("HOME", "/home/softioc", 1);
 	unsetenv("XDG_CONFIG_HOME");
 	unsetenv("XDG_DATA_HOME");
@@ -87,6 +87,24 @@ main(void)
 	    "error names the variable: %s", err);
 	conf_free(&cfg);
 	unsetenv("EPICS_PVACMS_WORKERS");
+
+	/* Connection caps and timeouts (connguard.c). */
+	is_int(load(&cfg, err, sizeof(err), 0), 0, "no connection options");
+	ok(cfg.max_conns == 4096 && cfg.max_conns_per_peer == 128 &&
+	    cfg.header_timeout == 10 && cfg.body_timeout == 30 &&
+	    cfg.idle_timeout == 60, "connection defaults 4096/128/10/30/60");
+	conf_free(&cfg);
+	setenv("EPICS_PVACMS_HEADER_TIMEOUT", "5", 1);
+	is_int(load(&cfg, err, sizeof(err), 2, "--header-timeout", "3"), 0,
+	    "header timeout from variable and flag");
+	is_int(cfg.header_timeout, 3, "the flag wins over the variable");
+	conf_free(&cfg);
+	unsetenv("EPICS_PVACMS_HEADER_TIMEOUT");
+	is_int(load(&cfg, err, sizeof(err), 2, "--max-connections", "8"), -1,
+	    "a total cap below 16 refused");
+	ok(strstr(err, "--max-connections: expected a whole number from 16") !=
+	    NULL, "error names the flag and range: %s", err);
+	conf_free(&cfg);
 
 	is_int(load(&cfg, err, sizeof(err), 2, "--https-listen", "nonsense"),
 	    -1, "listen address without port refused");
