@@ -23,6 +23,19 @@
 SLOW=$LIB_DIR/slow_clients.py
 LOG_MAX=1048576
 
+# log_small: pvacms's log (stderr) is still under LOG_MAX bytes.
+log_small()
+{
+	local size
+	size=$(stat -c %s "$PVACMS_ERR")
+	diag "log size: $size bytes"
+	if [ "$size" -lt "$LOG_MAX" ]; then
+		ok "the log stays under 1 MB ($size bytes)"
+	else
+		not_ok "the log stays under 1 MB" "$size bytes"
+	fi
+}
+
 setup_root
 plan 25
 start_issuer
@@ -166,13 +179,7 @@ untrack "$ATTACK_PID"
 diag "attacker: $(cat "$ROOT/run/a1.out")"
 like "$(cat "$ROOT/run/a1.out")" 'closed_by_server [1-9]' \
     "pvacms closed slow connections"
-SIZE=$(stat -c %s "$PVACMS_ERR")
-diag "log size: $SIZE bytes"
-if [ "$SIZE" -lt "$LOG_MAX" ]; then
-	ok "the log stays under 1 MB ($SIZE bytes)"
-else
-	not_ok "the log stays under 1 MB" "$SIZE bytes"
-fi
+log_small
 good 5
 is "$GOOD_RC" 0 "status answers after the attack"
 if wait_fds_idle $((IDLE_FDS + 3)); then
@@ -225,12 +232,6 @@ check "pvacms is alive after the EMFILE attack" kill -0 "$PVACMS_PID"
 like "$(cat "$PVACMS_ERR")" \
     'accepts failed in the last [0-9]+ s \(Too many open files\)' \
     "accept failures are logged, aggregated"
-SIZE=$(stat -c %s "$PVACMS_ERR")
-diag "log size: $SIZE bytes"
-if [ "$SIZE" -lt "$LOG_MAX" ]; then
-	ok "the log stays under 1 MB ($SIZE bytes)"
-else
-	not_ok "the log stays under 1 MB" "$SIZE bytes"
-fi
+log_small
 good 5
 is "$GOOD_RC" 0 "status answers after the EMFILE attack"
