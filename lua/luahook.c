@@ -27,6 +27,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "cert.h"
 #include "fsutil.h"
 #include "luabox.h"
 #include "luahelpers.h"
@@ -427,21 +428,12 @@ luahook_extract_claims(struct pvacms_hook *hook, const char *header_json,
 	memset(&job, 0, sizeof(job));
 	job.header_json = header_json;
 	job.claims_json = claims_json;
-	switch (usage) {
-	case PVACMS_USAGE_CLIENT:
-		job.usage = "client";
-		break;
-	case PVACMS_USAGE_SERVER:
-		job.usage = "server";
-		break;
-	case PVACMS_USAGE_IOC:
-		job.usage = "ioc";
-		break;
-	default:
+	if (!cert_usage_requestable(usage)) {
 		snprintf(reason, reasonlen, "extract_claims: bad usage %d",
 		    usage);
 		return PVACMS_ERROR;
 	}
+	job.usage = cert_usage_name(usage);
 	v = luahook_call(hook, luahook_extract_cf, &job, &first, &nres,
 	    &hit, reason, reasonlen);
 	if (v == PVACMS_ALLOW)

@@ -518,7 +518,7 @@ conf_check_dry_run(struct config *cfg, char *err, size_t errlen)
 	if (cfg->dry_response_status == 0)
 		cfg->dry_response_status = 200;
 	if (cfg->dry_usage == NULL &&
-	    (cfg->dry_usage = strdup("client")) == NULL) {
+	    (cfg->dry_usage = strdup(cert_usage_name(USAGE_CLIENT))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

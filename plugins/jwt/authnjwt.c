@@ -25,6 +25,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "cert.h"
 #include "certid.h"
 #include "fsutil.h"
 #include "httpc.h"
@@ -204,7 +205,7 @@ absolute_path(const char *path)
 static int
 load_settings(struct authnjwt *a, char *err, size_t errlen)
 {
-	int server = strcmp(a->usage, "client") != 0;
+	int server = cert_usage_of(a->usage) != USAGE_CLIENT;
 	const char *pwfile, *cms;
 	char *kc, ferr[256];
 	size_t n;
@@ -588,11 +589,11 @@ check_answer(struct authnjwt *a, char *err, size_t errlen)
 		    X509_STORE_CTX_get_error(ctx)));
 		goto out;
 	}
-	purpose = strcmp(a->usage, "client") == 0 ? X509_PURPOSE_SSL_CLIENT :
-	    X509_PURPOSE_SSL_SERVER;
+	purpose = cert_usage_of(a->usage) == USAGE_CLIENT ?
+	    X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER;
 	if (X509_check_purpose(a->leaf, purpose, 0) != 1 ||
-	    (strcmp(a->usage, "ioc") == 0 && X509_check_purpose(a->leaf,
-	    X509_PURPOSE_SSL_CLIENT, 0) != 1)) {
+	    (cert_usage_of(a->usage) == USAGE_IOC && X509_check_purpose(
+	    a->leaf, X509_PURPOSE_SSL_CLIENT, 0) != 1)) {
 		snprintf(err, errlen, "certificate from pvacms is not usable "
 		    "for %s", a->usage);
 		goto out;
@@ -729,13 +730,11 @@ main(int argc, char **argv)
 	int ch, rc = 1;
 
 	memset(&a, 0, sizeof(a));
-	a.usage = "client";
+	a.usage = cert_usage_name(USAGE_CLIENT);
 	while ((ch = getopt_long(argc, argv, "u:vhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':
-			if (strcmp(optarg, "client") != 0 &&
-			    strcmp(optarg, "server") != 0 &&
-			    strcmp(optarg, "ioc") != 0) {
+			if (!cert_usage_requestable(cert_usage_of(optarg))) {
 				fprintf(stderr, "authnjwt: usage must be "
 				    "client, server or ioc\n");
 				return 2;

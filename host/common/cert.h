@@ -1,8 +1,9 @@
 /*
- * cert.h - the daemon's words for a certificate: the states it moves
+ * cert.h - pvacms's words for a certificate: the states it moves
  * through (DESIGN §6, reference §4.1) and the usages it was signed for,
- * each with its one name table.  The values are what the database
- * stores; the names are what the HTTP API, the audit trail and the logs
+ * each with its one name table, shared by the daemon, its Lua hooks and
+ * the command-line tools.  The values are what the database stores; the
+ * names are what the HTTP API, the audit trail, the hooks and the logs
  * say.  No I/O, no state.
  */
 #ifndef PVACMS_CERT_H
