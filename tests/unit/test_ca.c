@@ -178,7 +178,7 @@ main(void)
 	int64_t nb, na, now = (int64_t)time(NULL), t;
 	int calls, i;
 
-	tap_plan(69);
+	tap_plan(70);
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -400,6 +400,22 @@ main(void)
 	s = record_pem(leaf);
 	ok(s != NULL && strncmp(s, "-----BEGIN CERTIFICATE-----", 27) == 0,
 	    "record_pem");
+	{
+		struct db_cert row;
+
+		ok(record_build(&row, leaf, USAGE_SERVER, STATE_PENDING, 1,
+		    now, err, sizeof(err)) == 0 && row.serial == serial &&
+		    strcmp(row.issuer_id, id1) == 0 &&
+		    strcmp(row.cn, "softioc") == 0 &&
+		    strcmp(row.o, "localhost") == 0 && row.ou[0] == '\0' &&
+		    row.c[0] == '\0' && strlen(row.skid) == 40 &&
+		    row.not_before == nb && row.not_after == na &&
+		    row.usage == USAGE_SERVER && row.state == STATE_PENDING &&
+		    row.admin == 1 && row.status_date == now &&
+		    row.pem != NULL && s != NULL && strcmp(row.pem, s) == 0,
+		    "record_build: the row says what the certificate says");
+		free(row.pem);	/* what db_cert_clear frees */
+	}
 	free(s);
 	X509_free(leaf);
 
