@@ -166,3 +166,31 @@ certid_parse(const char *id, char issuer_out[CERTID_ISSUER_LEN],
 		*serial_out = v;
 	return 0;
 }
+
+void
+certid_status_pv(const char *issuer_id, uint64_t serial, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "%s%s:%020" PRIu64, CERTID_STATUS_PREFIX,
+	    issuer_id, serial);
+}
+
+int
+certid_parse_status_pv(const char *name, char issuer_out[CERTID_ISSUER_LEN],
+    uint64_t *serial_out, char *err, size_t errlen)
+{
+	size_t plen = sizeof(CERTID_STATUS_PREFIX) - 1;
+
+	if (name == NULL || strncmp(name, CERTID_STATUS_PREFIX, plen) != 0) {
+		certid_seterr(err, errlen, "not a status PV name: expected "
+		    CERTID_STATUS_PREFIX "<issuer_id>:<serial>");
+		return -1;
+	}
+	/* 8 hex digits, ':', at most 20 decimal digits. */
+	if (strlen(name + plen) > 8 + 1 + 20) {
+		certid_seterr(err, errlen, "malformed status PV name: serial "
+		    "longer than 20 digits");
+		return -1;
+	}
+	return certid_parse(name + plen, issuer_out, serial_out, err, errlen);
+}

@@ -38,4 +38,25 @@ void certid_format(const char *issuer_id, uint64_t serial, char *buf,
 int certid_parse(const char *id, char issuer_out[CERTID_ISSUER_LEN],
     uint64_t *serial_out, char *err, size_t errlen);
 
+/*
+ * The PV that serves a certificate's status over PVAccess (DESIGN §10):
+ * "CERT:STATUS:<issuer_id>:<serial>", the serial zero-padded to 20
+ * digits, the form pvacms writes into the status extension and PVXS
+ * agents read verbatim.
+ */
+#define CERTID_STATUS_PREFIX "CERT:STATUS:"
+#define CERTID_STATUS_PV_MAX 42	/* 12 + 8 + 1 + 20 + NUL */
+
+void certid_status_pv(const char *issuer_id, uint64_t serial, char *buf,
+    size_t len);
+
+/*
+ * Parse a status PV name: the prefix, then an id as certid_parse takes
+ * it with a serial of at most 20 digits (padded or not, as `pvxcert
+ * <id>` asks for it unpadded).  0 or -1 with a reason in err.
+ */
+int certid_parse_status_pv(const char *name,
+    char issuer_out[CERTID_ISSUER_LEN], uint64_t *serial_out, char *err,
+    size_t errlen);
+
 #endif

@@ -61,7 +61,7 @@ main(void)
 	ASN1_INTEGER *ai;
 	BIGNUM *bn;
 
-	tap_plan(27);
+	tap_plan(33);
 	cakey = tmk_key();
 	leafkey = tmk_key();
 	ca = tmk_cert(cakey, cakey, NULL, "Test CA", 1, 1, 1);
@@ -131,6 +131,40 @@ main(void)
 	    refuses(NULL), "wrong separator, long issuer, empty, NULL refused");
 	ok(refuses("47530d89:0x10") && refuses("g7530d89:1"),
 	    "hex serial and non-hex issuer refused");
+
+	/* The status PV names of DESIGN §10. */
+	{
+		char pv[CERTID_STATUS_PV_MAX], iss[CERTID_ISSUER_LEN],
+		    err[128];
+		uint64_t psn = 0;
+
+		certid_status_pv("43fd4369", UINT64_C(5894900123797320592),
+		    pv, sizeof(pv));
+		is_str(pv, "CERT:STATUS:43fd4369:05894900123797320592",
+		    "status PV name: serial padded to 20 digits");
+		certid_status_pv("47530d89", UINT64_MAX, pv, sizeof(pv));
+		is_int((long long)strlen(pv), CERTID_STATUS_PV_MAX - 1,
+		    "the longest status PV name fits CERTID_STATUS_PV_MAX");
+		ok(certid_parse_status_pv(
+		    "CERT:STATUS:43fd4369:05894900123797320592", iss, &psn,
+		    err, sizeof(err)) == 0 && strcmp(iss, "43fd4369") == 0 &&
+		    psn == UINT64_C(5894900123797320592),
+		    "a padded status PV name parses");
+		ok(certid_parse_status_pv("CERT:STATUS:43fd4369:7", iss, &psn,
+		    err, sizeof(err)) == 0 && psn == 7,
+		    "an unpadded one too");
+		ok(certid_parse_status_pv(
+		    "CERT:STATUS:43fd4369:000000000000000000007", iss, &psn,
+		    err, sizeof(err)) == -1 && strstr(err, "20 digits") != NULL,
+		    "21 digits refused (%s)", err);
+		ok(certid_parse_status_pv("CERT:CREATE", iss, &psn, err,
+		    sizeof(err)) == -1 && certid_parse_status_pv(
+		    "CERT:STATUS:", iss, &psn, err, sizeof(err)) == -1 &&
+		    certid_parse_status_pv("cert:status:43fd4369:1", iss, &psn,
+		    err, sizeof(err)) == -1 && certid_parse_status_pv(NULL,
+		    iss, &psn, err, sizeof(err)) == -1,
+		    "other names, an empty id, lower case, NULL refused");
+	}
 
 	X509_free(big);
 	X509_free(noskid);
