@@ -19,6 +19,7 @@ struct plugin;
 struct worker_pool;
 struct connguard;
 struct http_front;
+struct pva_front;
 
 #define APP_MAX_PLUGINS	8		/* authenticators loaded at once */
 #define APP_MAX_BODY	(64 * 1024)	/* largest request body read */
@@ -39,6 +40,7 @@ struct app {
 
 	/* The fronts: each owns its listeners and connections. */
 	struct http_front *http;	/* HTTPS and HTTP (server.c) */
+	struct pva_front *pva;		/* PVAccess (host/pva/), or NULL */
 };
 
 #endif

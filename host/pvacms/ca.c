@@ -39,6 +39,7 @@ static X509_NAME *ca_build_name(const struct ca_subject *s, char *err,
 static int	ca_add_ext(X509 *cert, X509V3_CTX *ctx, int nid,
 		    const char *value);
 static int	ca_add_aia(X509 *cert, const char *url);
+static int	ca_add_status_pv(X509 *cert, const char *pv);
 static int	ca_set_time(ASN1_TIME *at, int64_t t);
 static int	ca_serial(ca_serial_free_cb cb, void *arg, uint64_t *out,
 		    char *err, size_t errlen);
@@ -236,6 +237,32 @@ out:
 	return rc;
 }
 
+/*
+ * The status extension (OID 1.3.6.1.4.1.37427.1, not critical) as PVXS
+ * reads it: the OCTET STRING holds the PV name's ASCII bytes directly,
+ * not a DER IA5String (pvaccess.md §2.1).
+ */
+static int
+ca_add_status_pv(X509 *cert, const char *pv)
+{
+	ASN1_OBJECT *obj;
+	ASN1_OCTET_STRING *os = NULL;
+	X509_EXTENSION *ext = NULL;
+	int rc = -1;
+
+	if ((obj = OBJ_txt2obj("1.3.6.1.4.1.37427.1", 1)) != NULL &&
+	    (os = ASN1_OCTET_STRING_new()) != NULL &&
+	    ASN1_OCTET_STRING_set(os, (const unsigned char *)pv,
+	    (int)strlen(pv)) == 1 &&
+	    (ext = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os)) != NULL &&
+	    X509_add_ext(cert, ext, -1) == 1)
+		rc = 0;
+	X509_EXTENSION_free(ext);
+	ASN1_OCTET_STRING_free(os);
+	ASN1_OBJECT_free(obj);
+	return rc;
+}
+
 static int
 ca_set_time(ASN1_TIME *at, int64_t t)
 {
@@ -299,6 +326,11 @@ ca_make_cert(const struct ca_certspec *spec, X509 **out, char *err,
 	}
 	if (spec->ocsp_url != NULL && ca_add_aia(cert, spec->ocsp_url) != 0) {
 		ca_seterr(err, errlen, "cannot add authorityInfoAccess");
+		goto out;
+	}
+	if (spec->status_pv != NULL &&
+	    ca_add_status_pv(cert, spec->status_pv) != 0) {
+		ca_seterr(err, errlen, "cannot add the status extension");
 		goto out;
 	}
 	if (X509_sign(cert, spec->signkey, EVP_sha256()) <= 0) {
@@ -382,6 +414,7 @@ ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey, const struct ca_subject *subject,
     char *err, size_t errlen)
 {
 	struct ca_certspec spec;
+	char pv[CERTID_STATUS_PV_MAX];
 	int r;
 
 	*out = NULL;
@@ -421,6 +454,10 @@ ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey, const struct ca_subject *subject,
 	spec.not_before = not_before;
 	spec.not_after = not_after;
 	spec.ocsp_url = ca->status_url;
+	if (subject->status_pv) {
+		certid_status_pv(ca->issuer_id, spec.serial, pv, sizeof(pv));
+		spec.status_pv = pv;
+	}
 	return ca_make_cert(&spec, out, err, errlen);
 }
 

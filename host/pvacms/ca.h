@@ -59,6 +59,7 @@ const char *ca_issuer_id(const struct ca *ca);	/* 8 hex digits */
 struct ca_subject {
 	const char *cn;		/* required, 1..63 bytes */
 	const char *o, *ou, *c;	/* NULL or "" to omit */
+	int status_pv;		/* 1: the status extension (DESIGN §10) */
 };
 
 /*

@@ -41,6 +41,7 @@ struct ca_certspec {
 	const struct ca_ext *exts;	/* terminated by nid 0 */
 	GENERAL_NAMES *san;		/* may be NULL */
 	const char *ocsp_url;		/* may be NULL */
+	const char *status_pv;		/* the status PV name, or NULL */
 };
 
 /* err = "<what>" or "<what>: <first OpenSSL reason>"; clears the queue. */

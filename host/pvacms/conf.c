@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cert.h"
 #include "conf.h"
@@ -116,6 +117,22 @@ static const struct opt_def opt_defs[] = {
 	{ "idle-timeout", 0, "EPICS_PVACMS_IDLE_TIMEOUT", "SECS",
 	  "keep-alive connection without a request", OPT_INT, 0, 1, 3600,
 	  I(idle_timeout) },
+	{ "pva", 0, "EPICS_PVACMS_PVA", "yes|no",
+	  "the PVAccess front: status PVs for PVXS agents (default yes)",
+	  OPT_STR, S(pva), 0, 0, 0 },
+	{ "pvas-intf-addr-list", 0, "EPICS_PVAS_INTF_ADDR_LIST", "\"ADDR ...\"",
+	  "PVAccess front: addresses to listen on (default 127.0.0.1)",
+	  OPT_STR, S(pvas_intf_addr_list), 0, 0, 0 },
+	{ "pvas-server-port", 0, "EPICS_PVAS_SERVER_PORT", "PORT",
+	  "PVAccess front: TCP port (default 5075; 0 picks one)", OPT_INT,
+	  0, 0, 65535, I(pvas_server_port) },
+	{ "pvas-broadcast-port", 0, "EPICS_PVAS_BROADCAST_PORT", "PORT",
+	  "PVAccess front: UDP search port (default 5076; 0 picks one)",
+	  OPT_INT, 0, 0, 65535, I(pvas_broadcast_port) },
+	{ "certs-require-subscription", 0,
+	  "EPICS_PVACMS_CERTS_REQUIRE_SUBSCRIPTION", "YES|NO|DEFAULT",
+	  "status extension in certificates (default DEFAULT)", OPT_STR,
+	  S(require_subscription), 0, 0, 0 },
 	{ "listen-info", 0, "EPICS_PVACMS_LISTEN_INFO", "FILE",
 	  "write the bound addresses here once listening", OPT_STR,
 	  S(listen_info), 0, 0, 0 },
@@ -157,6 +174,7 @@ static const struct opt_def opt_defs[] = {
 static int conf_set(struct config *, const struct opt_def *, const char *,
     const char *, char *, size_t);
 static int conf_check_dry_run(struct config *, char *, size_t);
+static int conf_check_pva(struct config *, char *, size_t);
 static int conf_set_default(char **, char *);
 static int conf_add_extra(struct config *, const char *, const char *);
 static const struct opt_def *conf_find(const char *, char);
@@ -331,6 +349,8 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 	cfg->header_timeout = 10;
 	cfg->body_timeout = 30;
 	cfg->idle_timeout = 60;
+	cfg->pvas_server_port = 5075;
+	cfg->pvas_broadcast_port = 5076;
 	cfg->lua_memory_mb = 16;
 	cfg->lua_timeout_ms = 100;
 	cfg->dry_now = -1;
@@ -445,7 +465,12 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 	    strdup("127.0.0.1:8089")) != 0 ||
 	    conf_set_default(&cfg->plugins, strdup("jwt")) != 0 ||
 	    conf_set_default(&cfg->admins, strdup("")) != 0 ||
-	    conf_set_default(&cfg->hostnames, strdup("")) != 0) {
+	    conf_set_default(&cfg->hostnames, strdup("")) != 0 ||
+	    conf_set_default(&cfg->pva, strdup("yes")) != 0 ||
+	    conf_set_default(&cfg->pvas_intf_addr_list,
+	    strdup("127.0.0.1")) != 0 ||
+	    conf_set_default(&cfg->require_subscription,
+	    strdup("DEFAULT")) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -463,7 +488,8 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 		    "https://, got '%s'", cfg->status_url);
 		return -1;
 	}
-	if (conf_check_dry_run(cfg, err, errlen) != 0)
+	if (conf_check_pva(cfg, err, errlen) != 0 ||
+	    conf_check_dry_run(cfg, err, errlen) != 0)
 		return -1;
 	if (cfg->admin_out != NULL && cfg->admin_new == NULL) {
 		snprintf(err, errlen, "--out is only for --admin-keychain-new");
@@ -483,6 +509,31 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 }
 
 /* The dry-run flags go together; fill their defaults. */
+/* The PVAccess front's switch and the status-extension policy. */
+static int
+conf_check_pva(struct config *cfg, char *err, size_t errlen)
+{
+	static const char *const policies[] = { "YES", "NO", "DEFAULT" };
+	size_t i;
+
+	if (strcasecmp(cfg->pva, "yes") == 0)
+		cfg->pva_on = 1;
+	else if (strcasecmp(cfg->pva, "no") == 0)
+		cfg->pva_on = 0;
+	else {
+		snprintf(err, errlen, "--pva (EPICS_PVACMS_PVA): expected yes "
+		    "or no, got '%.40s'", cfg->pva);
+		return -1;
+	}
+	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
+		if (strcasecmp(cfg->require_subscription, policies[i]) == 0)
+			return 0;
+	snprintf(err, errlen, "--certs-require-subscription "
+	    "(EPICS_PVACMS_CERTS_REQUIRE_SUBSCRIPTION): expected YES, NO or "
+	    "DEFAULT, got '%.40s'", cfg->require_subscription);
+	return -1;
+}
+
 static int
 conf_check_dry_run(struct config *cfg, char *err, size_t errlen)
 {

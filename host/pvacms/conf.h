@@ -45,6 +45,14 @@ struct config {
 	int max_conns, max_conns_per_peer;
 	int header_timeout, body_timeout, idle_timeout;
 
+	/* The PVAccess front (DESIGN §10). */
+	char *pva;		/* "yes" or "no" */
+	int pva_on;		/* pva, checked */
+	char *pvas_intf_addr_list;	/* space-separated addresses */
+	int pvas_server_port;	/* TCP; 0 = ephemeral */
+	int pvas_broadcast_port;	/* UDP search; 0 = ephemeral */
+	char *require_subscription;	/* YES, NO or DEFAULT */
+
 	/* Lua hooks: limits per script state and per call. */
 	int lua_memory_mb;
 	int lua_timeout_ms;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/http.h>
@@ -31,6 +32,7 @@
 #include "ca.h"
 #include "cert.h"
 #include "certid.h"
+#include "conf.h"
 #include "csr.h"
 #include "db.h"
 #include "hosterr.h"
@@ -54,6 +56,7 @@ struct issue_job {
 	EVP_PKEY *pubkey;		/* owned */
 	char spki_sha256[65];
 	int usage;			/* enum cert_usage: requestable */
+	int no_status;			/* the request asks for no status PV */
 	char peer[64];
 	struct pvacms_authn_request areq;
 	struct pvacms_authn_result result;
@@ -63,6 +66,7 @@ static void	issue_work(void *);
 static void	issue_done(void *);
 static void	issue_free(struct issue_job *);
 static void	issue_sign(struct issue_job *);
+static int	issue_wants_status(const struct app *, int);
 static int	issue_serial_free(void *, uint64_t);
 static int	issue_token_id(const struct issue_job *, char *, size_t);
 static void	issue_replayed(struct issue_job *, uint64_t);
@@ -122,6 +126,7 @@ issue_handle(struct app *app, struct evhttp_request *req)
 	job->app = app;
 	job->req = req;
 	job->usage = creq.usage;
+	job->no_status = creq.no_status;
 	job->api = plugin_api(app->plugins[creq.type_index]);
 	if ((job->pubkey = csr_check(creq.csr, creq.csr_len,
 	    job->spki_sha256, err, sizeof(err))) == NULL) {
@@ -245,6 +250,23 @@ issue_refuse(struct issue_job *job, int hosterr, const char *reason)
 {
 	issue_deny(job, hosterr_status(hosterr), hosterr_code(hosterr),
 	    reason);
+}
+
+/*
+ * Whether a new certificate carries the status extension: only while
+ * the PVAccess front serves status (an agent would otherwise wait for
+ * ever, pvaccess.md §10.3), then as EPICS_PVACMS_CERTS_REQUIRE_
+ * SUBSCRIPTION says: YES always, NO never, DEFAULT unless the request
+ * asks for none (authnjwt --no-status).
+ */
+static int
+issue_wants_status(const struct app *app, int no_status)
+{
+	const char *policy = app->cfg->require_subscription;
+
+	if (app->pva == NULL || strcasecmp(policy, "NO") == 0)
+		return 0;
+	return strcasecmp(policy, "YES") == 0 || !no_status;
 }
 
 /* For ca_sign_leaf: 1 free, 0 taken, a HOSTERR_* code when unknown. */
@@ -412,6 +434,7 @@ issue_sign(struct issue_job *job)
 	subject.o = r->o;
 	subject.ou = r->ou;
 	subject.c = r->c;
+	subject.status_pv = issue_wants_status(app, job->no_status);
 	if ((code = ca_sign_leaf(app->ca, job->pubkey, &subject, job->usage,
 	    r->not_before > 0 ? r->not_before : now, r->not_after,
 	    issue_serial_free, app->db, &cert, err, sizeof(err))) != 0) {

@@ -34,6 +34,7 @@
 #include "luahost.h"
 #include "ocsp.h"
 #include "plugin.h"
+#include "pvafront.h"
 #include "record.h"
 #include "server.h"
 #include "states.h"
@@ -133,6 +134,7 @@ main_signal(evutil_socket_t sig, short what, void *arg)
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	app.draining = 1;
 	server_stop_accepting(&app);
+	pvafront_stop_accepting(&app);
 	drain_ev = event_new(app.base, -1, EV_PERSIST, main_drain_check, NULL);
 	if (drain_ev == NULL || event_add(drain_ev, &tick) != 0)
 		event_base_loopexit(app.base, NULL);
@@ -208,6 +210,11 @@ main_write_listen_info(const char *path, char *err, size_t errlen)
 
 	n = snprintf(text, sizeof(text), "https=%s\nhttp=%s\n",
 	    server_bound(&app, 1), server_bound(&app, 0));
+	/* The PVAccess front, only when it is on. */
+	if (app.pva != NULL && n > 0 && (size_t)n < sizeof(text))
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+		    "pva=%s\npva_udp=%s\n", pvafront_bound(&app, 0),
+		    pvafront_bound(&app, 1));
 	return fs_write_atomic(path, text, (size_t)n, 0644, err, errlen);
 }
 
@@ -369,6 +376,8 @@ main_run(struct config *cfg)
 		goto fail;
 	if (server_start(&app, tls_key, tls_cert, err, sizeof(err)) != 0)
 		goto fail;
+	if (cfg->pva_on && pvafront_start(&app, err, sizeof(err)) != 0)
+		goto fail;
 	app.pool = worker_pool_new(app.base, cfg->workers,
 	    (size_t)cfg->workers * 64, err, sizeof(err));
 	if (app.pool == NULL)
@@ -409,6 +418,7 @@ fail:
 out:
 	worker_pool_free(app.pool);
 	server_free(&app);
+	pvafront_free(&app);
 	connguard_free(app.guard);
 	app.guard = NULL;
 	states_stop();

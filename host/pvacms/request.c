@@ -128,6 +128,15 @@ request_parse(const char *body, size_t len, const char *const *types,
 	}
 	if (request_type(type, types, out, err, errlen) != 0)
 		goto out;
+	if (json_object_get(root, "no_status") != NULL) {
+		if (!json_is_boolean(json_object_get(root, "no_status"))) {
+			snprintf(err, errlen, "no_status must be true or "
+			    "false");
+			goto out;
+		}
+		out->no_status = json_is_true(json_object_get(root,
+		    "no_status"));
+	}
 	token = json_string_value(json_object_get(data, "token"));
 	if (token == NULL || *token == '\0') {
 		snprintf(err, errlen, "data.token must be a non-empty string");

@@ -26,6 +26,7 @@ struct cert_request {
 	char type[REQUEST_TYPE_MAX + 1];
 	int type_index;			/* index into types, or -1 */
 	int usage;			/* enum cert_usage: requestable */
+	int no_status;			/* "no_status": true: no status PV */
 	char *csr;			/* owned, NUL-terminated PEM */
 	size_t csr_len;
 	char *token;			/* owned; wiped by request_clear */

@@ -36,6 +36,9 @@ static struct event *states_ev;
 static int64_t states_next_at;	/* when the armed sweep fires, 0: unarmed */
 static struct db_due states_due[STATES_BATCH];
 
+static states_observer_fn *states_observer;
+static void *states_observer_arg;
+
 static const struct states_actor states_clock = { "pvacms", NULL, NULL,
 	TRANSITION_REASON_UNSPECIFIED };
 
@@ -72,6 +75,8 @@ states_change(struct app *app, uint64_t serial, int from_mask, int to,
 		    actor->peer, NULL);
 		log_info("certificate %s (CN=%s): %s -> %s by %s", cert_id,
 		    rec.cn, cert_state_name(from), cert_state_name(to), actor->by);
+		if (states_observer != NULL)
+			states_observer(states_observer_arg, serial);
 	}
 	db_cert_clear(&rec);
 	return r;
@@ -190,4 +195,11 @@ states_stop(void)
 		event_free(states_ev);
 	states_ev = NULL;
 	states_next_at = 0;
+}
+
+void
+states_set_observer(states_observer_fn *fn, void *arg)
+{
+	states_observer = fn;
+	states_observer_arg = arg;
 }

@@ -53,4 +53,12 @@ void states_due_at(int64_t when);
 /* Free the timer (at exit). */
 void states_stop(void);
 
+/*
+ * Who wants to hear of every change states_change makes (the PVAccess
+ * front posts it to status subscribers): fn(arg, serial) runs on the
+ * loop thread after the change is committed and audited.  NULL stops.
+ */
+typedef void states_observer_fn(void *arg, uint64_t serial);
+void states_set_observer(states_observer_fn *fn, void *arg);
+
 #endif

@@ -41,7 +41,7 @@
 #define AUTHNJWT_DEFAULT_CMS "https://localhost:8443"
 #define AUTHNJWT_MSG_MAX 300
 
-enum { OPT_TOKEN_FILE = 256, OPT_CMS, OPT_CMS_CA, OPT_KEY_TYPE };
+enum { OPT_TOKEN_FILE = 256, OPT_CMS, OPT_CMS_CA, OPT_KEY_TYPE, OPT_NO_STATUS };
 
 struct authnjwt {
 	const char *usage;		/* client, server, ioc */
@@ -49,6 +49,7 @@ struct authnjwt {
 	const char *cms;
 	const char *cms_ca;
 	int key_ec;
+	int no_status;			/* ask for no status extension */
 	int verbose;
 	char *token;			/* owned, zeroed before free */
 	char *keychain;			/* owned, absolute */
@@ -87,8 +88,8 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: authnjwt [-u client|server|ioc] [--token-file FILE] "
 	    "[--cms URL]\n"
-	    "                [--cms-ca FILE] [--key-type rsa|ec] [-v] [-h] "
-	    "[-V]\n"
+	    "                [--cms-ca FILE] [--key-type rsa|ec] [--no-status] "
+	    "[-v] [-h] [-V]\n"
 	    "Exchange a JWT for an X.509 certificate from pvacms and store "
 	    "it in a keychain.\n"
 	    "  -u, --usage USAGE   client (default), server or ioc\n"
@@ -101,6 +102,8 @@ usage(FILE *fp)
 	    "cert_auth.pem)\n"
 	    "      --key-type T    rsa (RSA-2048, default) or ec (P-256) for "
 	    "a new key\n"
+	    "      --no-status     ask for a certificate without the status "
+	    "PV extension\n"
 	    "  -v, --verbose       say what is happening on stderr\n"
 	    "  -h, --help          this text\n"
 	    "  -V, --version       print the version\n");
@@ -357,8 +360,9 @@ make_request(const struct authnjwt *a, const char *csr, size_t *len,
 	json_t *root;
 	char *body;
 
-	root = json_pack("{s:s, s:s, s:s, s:{s:s}}", "type", "jwt",
-	    "usage", a->usage, "csr", csr, "data", "token", a->token);
+	root = json_pack("{s:s, s:s, s:s, s:{s:s}, s:b}", "type", "jwt",
+	    "usage", a->usage, "csr", csr, "data", "token", a->token,
+	    "no_status", a->no_status);
 	if (root == NULL) {
 		snprintf(err, errlen, "cannot build the request");
 		return NULL;
@@ -720,6 +724,7 @@ main(int argc, char **argv)
 		{ "cms", required_argument, NULL, OPT_CMS },
 		{ "cms-ca", required_argument, NULL, OPT_CMS_CA },
 		{ "key-type", required_argument, NULL, OPT_KEY_TYPE },
+		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -760,6 +765,9 @@ main(int argc, char **argv)
 				    "rsa or ec\n");
 				return 2;
 			}
+			break;
+		case OPT_NO_STATUS:
+			a.no_status = 1;
 			break;
 		case 'v':
 			a.verbose = 1;
