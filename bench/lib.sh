@@ -199,6 +199,7 @@ start_pvacms()
 		v=http://localhost:$ISSUER_PORT/default/verify
 		export EPICS_AUTH_JWT_TRUSTED_URI=$v
 		exec "$top_builddir/pvacms" --https-listen 127.0.0.1:0 \
+		    --pvas-server-port 0 --pvas-broadcast-port 0 \
 		    --http-listen 127.0.0.1:0 --listen-info "$li" "$@"
 	) </dev/null >"$ROOT/run/pvacms.log" 2>"$ROOT/run/pvacms.err" &
 	pid=$!

@@ -344,7 +344,7 @@ echo "export EPICS_AUTH_JWT_REQUEST_FORMAT='#token#'"
 echo "export EPICS_AUTH_JWT_REQUEST_METHOD='GET'"
 echo "export EPICS_AUTH_JWT_RESPONSE_FORMAT='{ *, \"valid\": \"#response#\" }'"
 echo "export EPICS_AUTH_JWT_TRUSTED_URI='$ISSUER/default/verify'"
-echo "\$ pvacms --https-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --listen-info ..."
+echo "\$ pvacms --https-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --pvas-server-port 0 --pvas-broadcast-port 0 --listen-info ..."
 (
 	mkdir -p "$PV_HOME" && cd "$PV_HOME" || exit 1
 	if [ "$IN_PLACE" = no ]; then
@@ -356,6 +356,7 @@ echo "\$ pvacms --https-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --listen-in
 	export EPICS_AUTH_JWT_RESPONSE_FORMAT='{ *, "valid": "#response#" }'
 	export EPICS_AUTH_JWT_TRUSTED_URI="$ISSUER/default/verify"
 	exec pvacms --https-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
+	    --pvas-server-port 0 --pvas-broadcast-port 0 \
 	    --listen-info "$WORK/run/pvacms.listen"
 ) </dev/null >"$WORK/run/pvacms.out" 2>"$WORK/run/pvacms.err" &
 PVACMS_PID=$!
