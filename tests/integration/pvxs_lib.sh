@@ -75,7 +75,7 @@ pvxs_setup()
 	fi
 	mkdir -p "$ROOT/pvxs" || bail_out "mkdir $ROOT/pvxs"
 	out=$(timeout -k 2 60 tar -xJf "$bundle" -C "$ROOT/pvxs" 2>&1) ||
-	    skip_all "PVXS runtime bundle $bundle cannot be unpacked: $(printf '%s' "$out" | tail -n 1)"
+	    skip_all "PVXS runtime bundle $bundle cannot be unpacked: $(printf '%s' "$out" | head -n 1)"
 	PVXS_TOP=$ROOT/pvxs/pvxs-runtime
 	PVXS_BIN=$PVXS_TOP/bin/linux-x86_64
 	[ -f "$PVXS_TOP/MANIFEST.sha256" ] ||
@@ -85,9 +85,9 @@ pvxs_setup()
 	for p in $PVXS_PROGRAMS; do
 		[ -x "$PVXS_BIN/$p" ] ||
 		    skip_all "PVXS runtime: $PVXS_BIN/$p missing or not executable"
-		missing=$(ldd "$PVXS_BIN/$p" 2>&1 | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p' | tr '\n' ' ')
+		missing=$(ldd "$PVXS_BIN/$p" 2>&1 | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p' | sort -u | tr '\n' ' ')
 		[ -z "$missing" ] ||
-		    skip_all "PVXS runtime: $p cannot run, missing shared libraries: ${missing% } (tests/install-deps.sh installs them)"
+		    skip_all "PVXS runtime: $p cannot run, missing shared libraries: ${missing% } (the system ones: tests/install-deps.sh)"
 		# -V prints the versions and exits; it loads every library.
 		out=$(timeout -k 2 "$WAIT_SECS" "$PVXS_BIN/$p" -V 2>&1) ||
 		    skip_all "PVXS runtime: '$p -V' fails: $(printf '%s' "$out" | tail -n 1)"
