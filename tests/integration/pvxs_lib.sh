@@ -53,11 +53,13 @@ print(s.getsockname()[1])'
 # pvxs_setup: find, verify and unpack the bundle into $ROOT/pvxs, check
 # that its programs run, and choose the ports.  Call it right after
 # setup_root, before any test line: it may skip_all.  Sets PVXS_TOP (the
-# unpacked pvxs-runtime/), PVXS_BIN, PVXS_UDP, PVXS_CA_PORT,
+# unpacked pvxs-runtime/), PVXS_BIN, PVXS_VERSION, PVXS_SETUP_MS (how
+# long finding, checking and unpacking took), PVXS_UDP, PVXS_CA_PORT,
 # PVXS_CA_REPEATER_PORT, PVXS_ENV (the loopback settings, NAME=VALUE).
 pvxs_setup()
 {
-	local bundle want got p missing out
+	local bundle want got p missing out t0
+	t0=$(now_ms)
 	bundle=$(pvxs_bundle_path)
 	[ -n "$ROOT" ] || bail_out "pvxs_setup before setup_root"
 	for p in tar xz sha256sum ldd timeout; do
@@ -93,6 +95,7 @@ pvxs_setup()
 		    skip_all "PVXS runtime: '$p -V' fails: $(printf '%s' "$out" | tail -n 1)"
 	done
 	PVXS_VERSION=$("$PVXS_BIN/pvxinfo" -V 2>/dev/null | head -n 1)
+	PVXS_SETUP_MS=$(($(now_ms) - t0))
 	PVXS_UDP=$(pvxs_free_udp_port)
 	PVXS_CA_PORT=$(free_port)
 	PVXS_CA_REPEATER_PORT=$(pvxs_free_udp_port)
@@ -113,7 +116,7 @@ pvxs_setup()
 		EPICS_CA_REPEATER_PORT="$PVXS_CA_REPEATER_PORT"
 	)
 	export PVXS_TOP PVXS_BIN PVXS_UDP PVXS_CA_PORT PVXS_CA_REPEATER_PORT \
-	    PVXS_VERSION
+	    PVXS_VERSION PVXS_SETUP_MS
 }
 
 # pvxs_home NAME: a private XDG base for PVXS process NAME (created

@@ -25,6 +25,7 @@
 setup_root
 pvxs_setup
 diag "$PVXS_VERSION from $(pvxs_bundle_path)" \
+    "checked and unpacked in $PVXS_SETUP_MS ms" \
     "UDP search port $PVXS_UDP, CA ports $PVXS_CA_PORT/$PVXS_CA_REPEATER_PORT"
 start_issuer
 start_pvacms
