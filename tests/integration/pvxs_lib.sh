@@ -33,7 +33,6 @@ PVXS_TOP=
 PVXS_BIN=
 PVXS_UDP=
 declare -a PVXS_ENV=()
-PVXS_IOC_SEQ=0
 
 # pvxs_bundle_path: where the bundle is looked for.
 pvxs_bundle_path()

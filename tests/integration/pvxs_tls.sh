@@ -36,7 +36,7 @@ STATUS_OID=1.3.6.1.4.1.37427.1
 STATUS_LOOKUP='Status subscription|certificate status to become GOOD|CERT:STATUS|Received: .*certificate status|PEER certificate status'
 
 # ---- keychains from pvacms, as the quick start makes them
-# keychain USER USAGE AUTHNJWT_ARGS...: sets KC (path), ID, ISSUER, SERIAL.
+# keychain USER USAGE AUTHNJWT_ARGS...: sets KC (path), ID, SERIAL.
 keychain()
 {
 	local name=$1 usage=$2 home
@@ -50,7 +50,6 @@ keychain()
 	KC=$(keychain_path "$name" "$usage")
 	ID=$(printf '%s\n' "$OUT" | sed -n 's/^Certificate identifier  : //p')
 	like "$ID" '^[0-9a-f]{8}:[0-9]+$' "$name: authnjwt prints the cert id"
-	ISSUER=${ID%%:*}
 	SERIAL=${ID#*:}
 	p12_extract "$KC" "$ROOT/run/$name" ||
 	    not_ok "$name: openssl reads the keychain"
