@@ -31,7 +31,8 @@ start_fail()
 	    XDG_CONFIG_HOME="$ROOT/home/pvacms/.config" \
 	    XDG_DATA_HOME="$ROOT/home/pvacms/.local/share" \
 	    timeout -k 2 20 pvacms --https-listen 127.0.0.1:0 \
-	    --http-listen 127.0.0.1:0 --listen-info "$li" "$@"
+	    --http-listen 127.0.0.1:0 --pvas-server-port 0 \
+	    --pvas-broadcast-port 0 --listen-info "$li" "$@"
 	SERVED=no
 	[ -e "$li" ] && SERVED=yes
 }

@@ -373,7 +373,8 @@ start_pvacms()
 		export EPICS_AUTH_JWT_RESPONSE_FORMAT='{ *, "valid": "#response#" }'
 		export EPICS_AUTH_JWT_TRUSTED_URI="http://localhost:${ISSUER_PORT:-1}/default/verify"
 		exec pvacms --https-listen 127.0.0.1:0 \
-		    --http-listen 127.0.0.1:0 --listen-info "$li" \
+		    --http-listen 127.0.0.1:0 --pvas-server-port 0 \
+		    --pvas-broadcast-port 0 --listen-info "$li" \
 		    "$@"
 	) </dev/null >"$PVACMS_OUT" 2>"$PVACMS_ERR" &
 	PVACMS_PID=$!

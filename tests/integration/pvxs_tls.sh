@@ -1,5 +1,6 @@
 #!/bin/bash
-# pvxs_tls.sh - the quick start's flow with real PVXS agents.
+# pvxs_tls.sh - the quick start's flow with real PVXS agents, the
+# PVAccess front off (--pva no).
 #
 # The sample issuer and pvacms run on loopback; "softioc" gets a server
 # keychain (authnjwt -u server) and "client" a client keychain (authnjwt),
@@ -7,8 +8,9 @@
 # softIocPVX serves a small database with the server keychain, and its
 # pvxinfo, pvxget and pvxmonitor read it with the client keychain: the
 # connection must be TLS, each side must authenticate the other by its
-# certificate (x509), and the values must read back.  Today's certificates
-# carry no status extension, so neither side may look a status up.  A
+# certificate (x509), and the values must read back.  With the front off
+# certificates carry no status extension, so neither side may look a
+# status up.  A
 # client without a keychain still reads the values, over plain TCP, and a
 # client holding only the CA (what authnstd -a writes) gets TLS but is
 # anonymous to the IOC.
@@ -28,7 +30,10 @@ diag "$PVXS_VERSION from $(pvxs_bundle_path)" \
     "checked and unpacked in $PVXS_SETUP_MS ms" \
     "UDP search port $PVXS_UDP, CA ports $PVXS_CA_PORT/$PVXS_CA_REPEATER_PORT"
 start_issuer
-start_pvacms
+start_pvacms --pva no
+check "the front off: no PVAccess address in the listen info" \
+    sh -c "! grep -q '^pva' '$ROOT/run/pvacms.listen'"
+unlike "$(cat "$PVACMS_ERR")" 'PVAccess' "the front off: nothing of it is logged"
 
 CA_CN="EPICS Root Certificate Authority"
 STATUS_OID=1.3.6.1.4.1.37427.1

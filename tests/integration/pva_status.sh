@@ -1,0 +1,208 @@
+#!/bin/bash
+# pva_status.sh - unmodified PVXS agents check certificate status with
+# pvacms over PVAccess (issue 11).
+#
+# pvacms runs with its PVAccess front on (the default), on its own
+# ephemeral TCP and UDP ports; the agents are told where with
+# EPICS_PVA_ADDR_LIST (clients) and EPICS_PVAS_BEACON_ADDR_LIST (the
+# IOC), as pvacms(8) says.  Keychains from authnjwt carry the status
+# extension with the exact PV name.  Then, with real PVXS programs:
+# pvxget and pvxinfo read CERT:STATUS (padded and unpadded names), PVXS's
+# pvxcert agrees with ours and with openssl ocsp, pvxmonitor sees VALID
+# and then REVOKED when the certificate is revoked, softIocPVX and
+# pvxinfo authenticate each other by certificate with the status checked
+# through pvacms (both logs show it), a new client refuses TLS to an IOC
+# whose certificate was revoked, and the IOC no longer accepts a revoked
+# client as x509.  Another issuer's name and an unknown serial are never
+# good.  Without the PVXS bundle the test reports SKIP with the reason.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/admin_lib.sh"
+. "$(dirname "$0")/pvxs_lib.sh"
+
+setup_root
+pvxs_setup
+start_issuer
+start_pvacms
+LI=$ROOT/run/pvacms.listen
+PVA_TCP=$(sed -n 's/^pva=.*:\([0-9]*\)$/\1/p' "$LI")
+PVA_UDP=$(sed -n 's/^pva_udp=.*:\([0-9]*\)$/\1/p' "$LI")
+like "$PVA_TCP $PVA_UDP" '^[0-9]+ [0-9]+$' \
+    "the listen info names the PVAccess TCP and UDP ports"
+like "$(cat "$PVACMS_ERR")" \
+    "PVAccess listening on 127\.0\.0\.1:$PVA_TCP \(TCP\), searches on 127\.0\.0\.1:$PVA_UDP \(UDP\)" \
+    "pvacms says where the front listens"
+CA_CN="EPICS Root Certificate Authority"
+STATUS_OID=1.3.6.1.4.1.37427.1
+# Clients search the IOC's port and pvacms's; the IOC's inner status
+# client searches pvacms's.
+CLIENT_ADDRS="127.0.0.1:$PVXS_UDP 127.0.0.1:$PVA_UDP"
+
+# keychain USER USAGE AUTHNJWT_ARGS...: sets KC, ID, SERIAL, PV (padded).
+keychain()
+{
+	local name=$1 usage=$2
+	shift 2
+	make_home "$name"
+	get_token "$name" >"$ROOT/home/$name/token_file"
+	run as_user "$name" authnjwt "$@" --token-file token_file
+	is "$RC" 0 "$name: authnjwt $* exits 0"
+	KC=$(keychain_path "$name" "$usage")
+	ID=$(printf '%s\n' "$OUT" | sed -n 's/^Certificate identifier  : //p')
+	SERIAL=${ID#*:}
+	PV=$(printf 'CERT:STATUS:%s:%020d' "${ID%%:*}" "$((10#$SERIAL))")
+	p12_extract "$KC" "$ROOT/run/$name" ||
+	    not_ok "$name: openssl reads the keychain"
+}
+
+# status_get NAME: pvxget NAME over plain TCP; sets OUT etc.
+status_get()
+{
+	PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+	pvxs_client getter "" pvxget -w 5 "$1"
+}
+
+# field NAME: "NAME type = value" from the last pvxget, the value alone.
+field()
+{
+	printf '%s\n' "$OUT" | sed -n "s/^ *$1 [a-z0-9_]*\(\[\]\)\{0,1\} = //p" |
+	    head -n 1
+}
+
+keychain softioc server -u server
+SRV_KC=$KC SRV_ID=$ID SRV_SERIAL=$SERIAL SRV_PV=$PV
+keychain client client
+CLI_KC=$KC CLI_ID=$ID CLI_PV=$PV
+keychain client2 client
+C2_KC=$KC C2_ID=$ID
+keychain plain client --no-status
+PLAIN_ID=$ID
+
+# ---- the status extension, as PVXS reads it
+like "$("$OPENSSL" x509 -in "$ROOT/run/softioc.crt" -noout -text)" \
+    "$STATUS_OID: *
+ *$SRV_PV" "the server certificate names its status PV (20-digit serial)"
+like "$("$OPENSSL" asn1parse -in "$ROOT/run/softioc.crt" 2>/dev/null |
+    grep -A1 "$STATUS_OID")" "OCTET STRING +:$SRV_PV" \
+    "the extension's OCTET STRING holds the name's bytes, no IA5String"
+unlike "$("$OPENSSL" x509 -in "$ROOT/run/plain.crt" -noout -text)" \
+    "$STATUS_OID" "authnjwt --no-status: no status extension"
+
+# ---- GET, GET_FIELD, padded and unpadded
+status_get "$CLI_PV"
+is "$RC" 0 "pvxget $CLI_PV exits 0"
+is "$(field value.index) $(field state) $(field ocsp_state)" \
+    '1 "VALID" "OCSP_CERTSTATUS_GOOD"' "pvxget: VALID, OCSP good"
+ISSUED=$(field ocsp_status_date)
+like "$(field ocsp_response)" '^\{[0-9]+\}\[48, 130' \
+    "pvxget: the OCSP response's DER bytes"
+status_get "CERT:STATUS:$CLI_ID"
+is "$RC $(field state)" '0 "VALID"' "the unpadded name answers too"
+PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+pvxs_client getter "" pvxinfo -w 5 "$CLI_PV"
+like "$OUT" 'struct "epics:nt/NTEnum:1.0"' "pvxinfo: the NTEnum status type"
+like "$OUT" 'uint8_t\[\] ocsp_response' "pvxinfo: ocsp_response is uint8[]"
+
+# ---- PVXS's pvxcert, ours and openssl agree
+PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+pvxs_client pvxcert "" pvxcert "$CLI_ID"
+is "$RC" 0 "PVXS pvxcert $CLI_ID exits 0"
+like "$OUT" 'Status        : VALID' "PVXS pvxcert: VALID"
+THEIRS=$(printf '%s\n' "$OUT" | grep -E '^Status (Issued|Expires)')
+run as_user client pvxcert "$CLI_ID"
+OURS=$(printf '%s\n' "$OUT" | grep -E '^Status (Issued|Expires)')
+is "$THEIRS" "$OURS" "PVXS pvxcert and ours print the same status dates"
+is "\"$(printf '%s\n' "$THEIRS" | sed -n 's/^Status Issued *: //p')\"" \
+    "$ISSUED" "... the OCSP thisUpdate that the PV carries"
+OCSP=$(timeout 10 "$OPENSSL" ocsp -issuer "$CA_FILE" -CAfile "$CA_FILE" \
+    -url "$STATUS_URL/ocsp" -cert "$ROOT/run/client.crt" 2>&1)
+like "$OCSP" 'client.crt: good' "openssl ocsp agrees: good"
+PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+pvxs_client pvxcert "" pvxcert -f "$SRV_KC"
+like "$OUT" 'Status +: VALID' "PVXS pvxcert -f on a keychain: VALID from pvacms"
+
+# ---- names pvacms cannot vouch for are never good
+status_get "CERT:STATUS:00000000:1"
+is "$(field value.index) $(field ocsp_state)" \
+    '0 "**UNCERTIFIED**: OCSP_CERTSTATUS_UNKNOWN"' \
+    "another issuer's name: uncertified, not good"
+status_get "CERT:STATUS:${CLI_ID%%:*}:12345"
+is "$(field value.index) $(field state)" '0 "UNKNOWN"' \
+    "a serial never issued: UNKNOWN, not good"
+PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+pvxs_client getter "" pvxget -w 2 "CERT:CREATE:nothing"
+check "a name pvacms does not serve is not found" [ "$RC" -ne 0 ]
+
+# ---- pvxmonitor sees the revocation
+PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+(
+	pvxs_monitor watcher "" 8 "$CLI_PV"
+	printf '%s\n' "$OUT" >"$ROOT/run/monitor.out"
+) &
+MON=$!
+track "$MON"
+# Revoke once the subscription has had its first update (an ordering,
+# not a measurement: the monitor runs 8 s whatever happens).
+sleep 2
+run as_user pvacms pvxcert -R "$CLI_ID"
+is "$RC" 0 "pvxcert -R revokes the client certificate"
+wait "$MON"
+untrack "$MON"
+MONOUT=$(cat "$ROOT/run/monitor.out")
+like "$MONOUT" 'state string = "VALID"' "pvxmonitor: first VALID"
+like "$MONOUT" 'state string = "REVOKED"' "pvxmonitor: then REVOKED"
+check "pvxmonitor: VALID before REVOKED" sh -c \
+    "grep -n 'state string' '$ROOT/run/monitor.out' | head -n 1 | grep -q VALID"
+
+# ---- softIocPVX and pvxinfo: TLS, x509 both ways, status via pvacms
+PFX=PVAST$$
+pvxs_db "$ROOT/run/test.db" "$PFX"
+pvxs_start_ioc ioc "$ROOT/run/test.db" EPICS_PVAS_TLS_KEYCHAIN="$SRV_KC" \
+    EPICS_PVAS_BEACON_ADDR_LIST="127.0.0.1:$PVA_UDP"
+IOC_OWN=$(pvxs_ioc_wait_new 'Received a VALID certificate status') ||
+    IOC_OWN=
+like "$IOC_OWN" 'VALID certificate status' \
+    "IOC: its own status came from pvacms: VALID"
+pvxs_ioc_mark
+PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS" \
+    PVXS_LOG='pvxs.certs.*=DEBUG')
+pvxs_client client2 "$C2_KC" pvxinfo -v -w 10 "$PFX:calc"
+is "$RC" 0 "pvxinfo with a status-checked client keychain exits 0"
+like "$(pvxs_identity "$OUT")" \
+    "^# TLS x509:${SRV_ID%%:*}:$((10#$SRV_SERIAL)):$CA_CN/softioc@" \
+    "pvxinfo: TLS, the server is x509 softioc"
+like "$ERR" "CERT:STATUS:${SRV_ID%%:*}:0*$((10#$SRV_SERIAL))" \
+    "pvxinfo: checked the server's status"
+line=$(pvxs_ioc_wait_new 'selects auth')
+like "$line" "selects auth \"x509\" as \"client2\" on \"$CA_CN\" authority" \
+    "IOC: authenticates client2 by certificate"
+like "$(pvxs_ioc_new)" "CERT:STATUS:${C2_ID%%:*}:0*${C2_ID#*:}" \
+    "IOC: checked client2's status"
+
+# ---- a revoked client is no longer an x509 peer of the IOC
+run as_user pvacms pvxcert -R "$C2_ID"
+is "$RC" 0 "pvxcert -R revokes client2"
+pvxs_ioc_mark
+PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+pvxs_client client2 "$C2_KC" pvxinfo -v -w 5 "$PFX:calc"
+sleep 1
+unlike "$(pvxs_ioc_new)" 'selects auth "x509" as "client2"' \
+    "IOC: the revoked client2 is not accepted as x509"
+
+# ---- a revoked IOC: a new client does not use TLS to it
+run as_user pvacms pvxcert -R "$SRV_ID"
+is "$RC" 0 "pvxcert -R revokes the IOC's certificate"
+keychain client3 client
+PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+pvxs_client client3 "$KC" pvxinfo -v -w 10 "$PFX:calc"
+unlike "$(pvxs_identity "$OUT")" '^# TLS x509' \
+    "a new client does not take the revoked IOC as an x509 server"
+diag "new client after the IOC's revocation: $(pvxs_identity "$OUT")"
+pvxs_stop_ioc
+
+check "pvacms is still serving" healthz
+unlike "$(cat "$PVACMS_ERR")" 'closing the connection' \
+    "no PVXS agent's message was refused by the front"
+stop_pvacms
+is "$STOP_RC" 0 "pvacms stops cleanly"
+done_testing
