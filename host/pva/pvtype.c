@@ -411,16 +411,17 @@ pvtype_dec_one(struct pvtype_dec *d, unsigned depth, int top,
 	int r;
 
 	*out = NULL;
-	if (depth > PVTYPE_MAX_DEPTH)
-		return pvtype_fail(d, PVDATA_ELIMIT, "nested deeper than %d",
-		    PVTYPE_MAX_DEPTH);
 	if ((r = pvdata_get_u8(d->c, &code)) != 0)
 		return pvtype_fail(d, r, "cannot read a type code");
+	/* The null type adds no level: an empty "any" may sit anywhere. */
 	if (code == PVT_NULL) {
 		if (top)
 			return PVDATA_OK;
 		return pvtype_fail(d, PVDATA_EBAD, "null type as a member");
 	}
+	if (depth > PVTYPE_MAX_DEPTH)
+		return pvtype_fail(d, PVDATA_ELIMIT, "nested deeper than %d",
+		    PVTYPE_MAX_DEPTH);
 	if (code != 0xfd && code != 0xfe)
 		return pvtype_dec_body(d, code, depth, out);
 
