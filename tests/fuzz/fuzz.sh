@@ -10,7 +10,7 @@
 # dir).  Sources of each target: fuzz_<name>.c plus the code it tests.
 set -u
 : "${FUZZ_CC:=clang}" "${FUZZ_SECS:=60}" "${srcdir:=.}" "${builddir:=.}"
-: "${FUZZ_TARGETS:=token pattern request}"
+: "${FUZZ_TARGETS:=token pattern request pvdata}"
 out="$builddir/tests/fuzz"
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
@@ -41,6 +41,7 @@ for t in $FUZZ_TARGETS; do
 	token)	src="plugins/jwt/jwt_token.c" ;;
 	pattern) src="plugins/jwt/jwt_pattern.c" ;;
 	request) src="host/pvacms/request.c" ;;
+	pvdata)	src="host/pva/pvdata.c host/pva/pvtype.c host/pva/pvvalue.c" ;;
 	*)	echo "make fuzz: unknown target $t" >&2; exit 1 ;;
 	esac
 	bin="$out/fuzz_$t"
