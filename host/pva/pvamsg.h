@@ -254,12 +254,13 @@ int	pvamsg_hello_build(struct pvamsg_buf *out, int be, uint32_t bufsize,
 
 /*
  * The client's CONNECTION_VALIDATION (§6.1).  method is the chosen
- * method; data is its type descriptor and value, raw (at most
- * PVAMSG_MAX_AUTHDATA bytes).  When data is the form PVXS sends for "ca",
- * a structure whose fields are all strings, has_ca is set and user and
- * host hold those fields (empty when absent).  Any other data is kept
- * raw only; the front accepts every caller (§6.1), so that is not an
- * error.
+ * method; data is its type descriptor and value, raw (1..PVAMSG_MAX_AUTHDATA
+ * bytes).  Two forms are checked: the null type FF alone (anonymous,
+ * x509), and a structure whose fields are all strings, the form PVXS
+ * sends for "ca": then has_ca is set and user and host hold those
+ * fields (empty when absent).  Either form truncated or followed by
+ * bytes is PVAMSG_EMALFORMED.  Any other data is kept raw for the codec;
+ * the front accepts every caller (§6.1), so that is not an error.
  */
 struct pvamsg_validation {
 	uint32_t bufsize;
