@@ -188,14 +188,15 @@ int	pvamsg_end(struct pvamsg_buf *b, size_t at);
  * messages without 0x40: set peer_is_server = 0); payload <= max_payload
  * before waiting for it (the front uses 64 KiB); control messages are
  * always 8 bytes and never segmented.
- * Segmentation: reassembled, because pvAccessCPP and pvAccessJava
- * clients may segment large requests even though PVXS never does.  A
- * message's segments must come first, middle..., last, with the same
- * command and byte order; only control messages may come in between
- * (pvAccessCPP sends none there but that is harmless).  Anything else
- * is PVAMSG_ESEQUENCE, as in PVXS.  The reassembled total is capped at
- * max_total; fr->hdr.size is then that total and its flags have no
- * segment bits.
+ * Segmentation: reassembled rather than refused, so that a client
+ * other than PVXS that segments a large request still works (PVXS
+ * itself never segments, §3.4).  A message's segments must come first,
+ * middle..., last, with the same command and byte order; only control
+ * messages may come in between, since they carry no payload.  Anything
+ * else is PVAMSG_ESEQUENCE, as in PVXS.  The reassembled total is capped
+ * at max_total (each segment also at max_payload); fr->hdr.size is then
+ * that total and its flags have no segment bits.  The reassembly buffer
+ * is the framer's: pvamsg_framer_free releases it.
  */
 struct pvamsg_framer {
 	size_t max_payload;	/* one message or segment */

@@ -41,6 +41,7 @@ for t in $FUZZ_TARGETS; do
 	token)	src="plugins/jwt/jwt_token.c" ;;
 	pattern) src="plugins/jwt/jwt_pattern.c" ;;
 	request) src="host/pvacms/request.c" ;;
+	pvamsg)	src="host/pva/pvamsg.c host/pva/pvasearch.c" ;;
 	*)	echo "make fuzz: unknown target $t" >&2; exit 1 ;;
 	esac
 	bin="$out/fuzz_$t"
