@@ -24,7 +24,7 @@ static int	pvamsg_rd_end(const struct pvawire_rd *r, const char *what,
 		    char *err, size_t errlen);
 static int	pvamsg_seg_add(struct pvamsg_framer *f, const uint8_t *p,
 		    size_t n, char *err, size_t errlen);
-static void	pvamsg_ca_data(struct pvamsg_validation *v, int be);
+static int	pvamsg_ca_data(struct pvamsg_validation *v, int be);
 static int	pvamsg_has_nul(const struct pvamsg_str *s);
 
 /* Fill err and return code: one line per failure. */
@@ -407,28 +407,44 @@ pvamsg_hello_build(struct pvamsg_buf *out, int be, uint32_t bufsize,
 }
 
 /*
- * The "ca" data: 80, type id, Size n, n x (name, 60), then n strings.
- * Anything else (null type FF, other types, the type cache) leaves
- * has_ca clear: the caller still has the raw bytes.
+ * The method data: a type descriptor and its value.  Two forms are read
+ * here, the ones PVXS, pvAccessCPP and pvAccessJava send: the null type
+ * FF (anonymous, x509), exactly one byte; and a structure whose fields
+ * are all strings (80, type id, Size n, n x (name, 60), n strings: "ca"
+ * with user and host).  Returns 1 for the structure, 0 for the null type
+ * or any other form (kept raw for the codec: other types, the type
+ * cache), -1 when a known form is truncated or followed by bytes.
  */
-static void
+static int
 pvamsg_ca_data(struct pvamsg_validation *v, int be)
 {
 	struct pvamsg_str names[8], id, val;
 	struct pvawire_rd r;
 	uint32_t n, i;
+	uint8_t t;
 
 	pvawire_rd_init(&r, v->data, v->datalen, be);
-	if (pvawire_u8(&r) != 0x80 ||
-	    pvawire_str(&r, PVAMSG_MAX_AUTHSTR, &id, NULL) != 0)
-		return;
+	t = pvawire_u8(&r);
+	if (t == 0xff)
+		return v->datalen == 1 ? 0 : -1;
+	if (t != 0x80)
+		return 0;
+	if (pvawire_str(&r, PVAMSG_MAX_AUTHSTR, &id, NULL) != 0)
+		return -1;
 	n = pvawire_size(&r, 0);
-	if (r.bad || n > 8)
-		return;
-	for (i = 0; i < n; i++)
-		if (pvawire_str(&r, PVAMSG_MAX_AUTHSTR, &names[i], NULL) != 0 ||
-		    pvawire_u8(&r) != 0x60)
-			return;
+	if (r.bad)
+		return -1;
+	if (n > 8)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (pvawire_str(&r, PVAMSG_MAX_AUTHSTR, &names[i], NULL) != 0)
+			return -1;
+		t = pvawire_u8(&r);
+		if (r.bad)
+			return -1;
+		if (t != 0x60)
+			return 0;
+	}
 	v->user.ptr = v->host.ptr = "";
 	v->user.len = v->host.len = 0;
 	for (i = 0; i < n; i++) {
@@ -443,9 +459,10 @@ pvamsg_ca_data(struct pvamsg_validation *v, int be)
 	if (r.bad || r.off != r.len) {
 		v->user.ptr = v->host.ptr = NULL;
 		v->user.len = v->host.len = 0;
-		return;
+		return -1;
 	}
 	v->has_ca = 1;
+	return 1;
 }
 
 int
@@ -474,7 +491,12 @@ pvamsg_validation_parse(const uint8_t *p, size_t len, int be,
 		    "CONNECTION_VALIDATION: no method data");
 	v->data = r.p + r.off;
 	v->datalen = pvawire_left(&r);
-	pvamsg_ca_data(v, be);
+	if (pvamsg_ca_data(v, be) < 0) {
+		memset(v, 0, sizeof(*v));
+		return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+		    "CONNECTION_VALIDATION: method data truncated or "
+		    "followed by bytes");
+	}
 	return PVAMSG_OK;
 }
 

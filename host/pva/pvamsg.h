@@ -188,14 +188,15 @@ int	pvamsg_end(struct pvamsg_buf *b, size_t at);
  * messages without 0x40: set peer_is_server = 0); payload <= max_payload
  * before waiting for it (the front uses 64 KiB); control messages are
  * always 8 bytes and never segmented.
- * Segmentation: reassembled, because pvAccessCPP and pvAccessJava
- * clients may segment large requests even though PVXS never does.  A
- * message's segments must come first, middle..., last, with the same
- * command and byte order; only control messages may come in between
- * (pvAccessCPP sends none there but that is harmless).  Anything else
- * is PVAMSG_ESEQUENCE, as in PVXS.  The reassembled total is capped at
- * max_total; fr->hdr.size is then that total and its flags have no
- * segment bits.
+ * Segmentation: reassembled rather than refused, so that a client
+ * other than PVXS that segments a large request still works (PVXS
+ * itself never segments, §3.4).  A message's segments must come first,
+ * middle..., last, with the same command and byte order; only control
+ * messages may come in between, since they carry no payload.  Anything
+ * else is PVAMSG_ESEQUENCE, as in PVXS.  The reassembled total is capped
+ * at max_total (each segment also at max_payload); fr->hdr.size is then
+ * that total and its flags have no segment bits.  The reassembly buffer
+ * is the framer's: pvamsg_framer_free releases it.
  */
 struct pvamsg_framer {
 	size_t max_payload;	/* one message or segment */
@@ -254,12 +255,13 @@ int	pvamsg_hello_build(struct pvamsg_buf *out, int be, uint32_t bufsize,
 
 /*
  * The client's CONNECTION_VALIDATION (§6.1).  method is the chosen
- * method; data is its type descriptor and value, raw (at most
- * PVAMSG_MAX_AUTHDATA bytes).  When data is the form PVXS sends for "ca",
- * a structure whose fields are all strings, has_ca is set and user and
- * host hold those fields (empty when absent).  Any other data is kept
- * raw only; the front accepts every caller (§6.1), so that is not an
- * error.
+ * method; data is its type descriptor and value, raw (1..PVAMSG_MAX_AUTHDATA
+ * bytes).  Two forms are checked: the null type FF alone (anonymous,
+ * x509), and a structure whose fields are all strings, the form PVXS
+ * sends for "ca": then has_ca is set and user and host hold those
+ * fields (empty when absent).  Either form truncated or followed by
+ * bytes is PVAMSG_EMALFORMED.  Any other data is kept raw for the codec;
+ * the front accepts every caller (§6.1), so that is not an error.
  */
 struct pvamsg_validation {
 	uint32_t bufsize;

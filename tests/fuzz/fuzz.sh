@@ -40,8 +40,9 @@ for t in $FUZZ_TARGETS; do
 	case $t in
 	token)	src="plugins/jwt/jwt_token.c" ;;
 	pattern) src="plugins/jwt/jwt_pattern.c" ;;
-	request) src="host/pvacms/request.c" ;;
+	request) src="host/pvacms/request.c host/common/cert.c" ;;
 	pvdata)	src="host/pva/pvdata.c host/pva/pvtype.c host/pva/pvvalue.c" ;;
+	pvamsg)	src="host/pva/pvamsg.c host/pva/pvasearch.c" ;;
 	*)	echo "make fuzz: unknown target $t" >&2; exit 1 ;;
 	esac
 	bin="$out/fuzz_$t"
