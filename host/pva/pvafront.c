@@ -40,7 +40,6 @@
 #include "pvafront_priv.h"
 #include "pvamsg.h"
 #include "pvasearch.h"
-#include "pvastatus.h"
 #include "states.h"
 #include "statuspv.h"
 
@@ -448,7 +447,6 @@ pvafront_free(struct app *app)
 	}
 	if (f->refresh != NULL)
 		event_free(f->refresh);
-	pvastatus_shutdown();
 	free(f);
 	app->pva = NULL;
 }

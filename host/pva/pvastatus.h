@@ -44,7 +44,4 @@ int pvastatus_read_request(const uint8_t *p, size_t len, int be,
     int with_window, int *pipeline, uint32_t *window, char *err,
     size_t errlen);
 
-/* Free the cached type tree (at exit). */
-void pvastatus_shutdown(void);
-
 #endif
