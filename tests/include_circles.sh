@@ -5,4 +5,4 @@
 py=${PYTHON3:-/usr/bin/python3}
 command -v "$py" >/dev/null 2>&1 || py=python3
 exec "$py" "$top_srcdir/tests/include_circles.py" "$top_srcdir" \
-    host/pvacms host/common host/pvxcert plugins/jwt lua
+    host/pvacms host/pva host/common host/pvxcert plugins/jwt lua

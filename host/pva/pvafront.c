@@ -46,8 +46,6 @@
 #define PVAFRONT_MCAST		"224.0.0.128"	/* PVXS's local group */
 #define PVAFRONT_REFRESH_SECS	10	/* re-signed answers: look this often */
 
-static int	pvafront_addrs(const char *list, struct sockaddr_in *out,
-		    size_t max, size_t *n, char *err, size_t errlen);
 static int	pvafront_udp_socket(const struct sockaddr_in *sin, int mcast,
 		    char *err, size_t errlen);
 static void	pvafront_accept(struct evconnlistener *, evutil_socket_t,
@@ -59,46 +57,6 @@ static void	pvafront_changed(void *, uint64_t);
 static void	pvafront_tick(evutil_socket_t, short, void *);
 static void	pvafront_describe(const struct sockaddr_in *, uint16_t,
 		    char *, size_t);
-
-/* The addresses of the list ("127.0.0.1 10.0.0.5"), IPv4 only. */
-static int
-pvafront_addrs(const char *list, struct sockaddr_in *out, size_t max,
-    size_t *n, char *err, size_t errlen)
-{
-	char word[64];
-	const char *p = list;
-	size_t len;
-
-	*n = 0;
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		len = strcspn(p, " \t,");
-		if (len >= sizeof(word) || *n == max) {
-			snprintf(err, errlen, "EPICS_PVAS_INTF_ADDR_LIST: more "
-			    "than %zu addresses, or one too long", max);
-			return -1;
-		}
-		memcpy(word, p, len);
-		word[len] = '\0';
-		p += len;
-		memset(&out[*n], 0, sizeof(out[*n]));
-		out[*n].sin_family = AF_INET;
-		if (inet_pton(AF_INET, word, &out[*n].sin_addr) != 1) {
-			snprintf(err, errlen, "EPICS_PVAS_INTF_ADDR_LIST: '%s' "
-			    "is not an IPv4 address", word);
-			return -1;
-		}
-		(*n)++;
-	}
-	if (*n == 0) {
-		snprintf(err, errlen, "EPICS_PVAS_INTF_ADDR_LIST is empty");
-		return -1;
-	}
-	return 0;
-}
 
 static void
 pvafront_describe(const struct sockaddr_in *sin, uint16_t port, char *buf,
@@ -179,15 +137,19 @@ pvafront_start(struct app *app, char *err, size_t errlen)
 	f->app = app;
 	TAILQ_INIT(&f->conns);
 	f->next_sid = 1;
-	for (i = 0; i < PVAFRONT_MAX_INTF; i++)
+	for (i = 0; i <= PVAFRONT_MAX_INTF; i++)
 		f->udp[i] = -1;
 	if (RAND_bytes(f->guid, sizeof(f->guid)) != 1) {
 		snprintf(err, errlen, "cannot draw the server GUID");
 		goto fail;
 	}
-	if (pvafront_addrs(app->cfg->pvas_intf_addr_list, addrs,
-	    PVAFRONT_MAX_INTF, &n, err, errlen) != 0)
-		goto fail;
+	/* conf.c checked the list: 1 to PVAFRONT_MAX_INTF addresses. */
+	n = app->cfg->n_pvas_addrs;
+	for (i = 0; i < n; i++) {
+		memset(&addrs[i], 0, sizeof(addrs[i]));
+		addrs[i].sin_family = AF_INET;
+		addrs[i].sin_addr = app->cfg->pvas_addrs[i];
+	}
 	f->tcp_port = (uint16_t)app->cfg->pvas_server_port;
 	f->udp_port = (uint16_t)app->cfg->pvas_broadcast_port;
 	for (i = 0; i < n; i++) {
@@ -243,7 +205,7 @@ pvafront_start(struct app *app, char *err, size_t errlen)
 	/* The searches other servers on this host re-send (§2.6). */
 	a = addrs[0];
 	a.sin_port = htons(f->udp_port);
-	if (f->nudp < PVAFRONT_MAX_INTF &&
+	if (f->nudp <= PVAFRONT_MAX_INTF &&
 	    (fd = pvafront_udp_socket(&a, 1, err, errlen)) >= 0) {
 		f->udp[f->nudp] = fd;
 		if ((f->udp_ev[f->nudp] = event_new(app->base, fd,

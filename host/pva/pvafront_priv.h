@@ -12,19 +12,21 @@
 
 #include <event2/util.h>
 
+#include "conf.h"
+
 struct app;
 struct event;
 struct evconnlistener;
 struct pva_conn;
 
-#define PVAFRONT_MAX_INTF	8	/* addresses in EPICS_PVAS_INTF_ADDR_LIST */
+#define PVAFRONT_MAX_INTF	CONF_MAX_PVAS_ADDRS	/* + 1 group socket */
 
 struct pva_front {
 	struct app *app;
 	struct evconnlistener *lev[PVAFRONT_MAX_INTF];
 	size_t nlev;
-	evutil_socket_t udp[PVAFRONT_MAX_INTF];
-	struct event *udp_ev[PVAFRONT_MAX_INTF];
+	evutil_socket_t udp[PVAFRONT_MAX_INTF + 1];
+	struct event *udp_ev[PVAFRONT_MAX_INTF + 1];
 	size_t nudp;
 	char tcp_bound[64], udp_bound[64];
 	uint16_t tcp_port, udp_port;

@@ -7,6 +7,7 @@
  */
 #include "config.h"	/* autoconf */
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -514,7 +515,9 @@ static int
 conf_check_pva(struct config *cfg, char *err, size_t errlen)
 {
 	static const char *const policies[] = { "YES", "NO", "DEFAULT" };
-	size_t i;
+	const char *p = cfg->pvas_intf_addr_list;
+	char word[64];
+	size_t i, len;
 
 	if (strcasecmp(cfg->pva, "yes") == 0)
 		cfg->pva_on = 1;
@@ -523,6 +526,36 @@ conf_check_pva(struct config *cfg, char *err, size_t errlen)
 	else {
 		snprintf(err, errlen, "--pva (EPICS_PVACMS_PVA): expected yes "
 		    "or no, got '%.40s'", cfg->pva);
+		return -1;
+	}
+	/* The front's addresses: IPv4, at most CONF_MAX_PVAS_ADDRS. */
+	cfg->n_pvas_addrs = 0;
+	while (*p != '\0') {
+		if (*p == ' ' || *p == '\t' || *p == ',') {
+			p++;
+			continue;
+		}
+		len = strcspn(p, " \t,");
+		if (cfg->n_pvas_addrs == CONF_MAX_PVAS_ADDRS ||
+		    len >= sizeof(word)) {
+			snprintf(err, errlen, "EPICS_PVAS_INTF_ADDR_LIST: more "
+			    "than %d addresses, or one too long",
+			    CONF_MAX_PVAS_ADDRS);
+			return -1;
+		}
+		memcpy(word, p, len);
+		word[len] = '\0';
+		p += len;
+		if (inet_pton(AF_INET, word,
+		    &cfg->pvas_addrs[cfg->n_pvas_addrs]) != 1) {
+			snprintf(err, errlen, "EPICS_PVAS_INTF_ADDR_LIST: '%s' "
+			    "is not an IPv4 address", word);
+			return -1;
+		}
+		cfg->n_pvas_addrs++;
+	}
+	if (cfg->pva_on && cfg->n_pvas_addrs == 0) {
+		snprintf(err, errlen, "EPICS_PVAS_INTF_ADDR_LIST is empty");
 		return -1;
 	}
 	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)

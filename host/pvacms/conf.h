@@ -13,7 +13,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <netinet/in.h>
+
 #include "pvacms/authn.h"
+
+#define CONF_MAX_PVAS_ADDRS 8	/* addresses of the PVAccess front */
 
 struct listen_addr {
 	char host[64];		/* numeric or name, without brackets */
@@ -49,6 +53,8 @@ struct config {
 	char *pva;		/* "yes" or "no" */
 	int pva_on;		/* pva, checked */
 	char *pvas_intf_addr_list;	/* space-separated addresses */
+	struct in_addr pvas_addrs[CONF_MAX_PVAS_ADDRS];	/* ... parsed */
+	size_t n_pvas_addrs;
 	int pvas_server_port;	/* TCP; 0 = ephemeral */
 	int pvas_broadcast_port;	/* UDP search; 0 = ephemeral */
 	char *require_subscription;	/* YES, NO or DEFAULT */

@@ -20,7 +20,8 @@ for f in -h --help -V --version -v --verbose \
     --hostnames --plugin-dir --plugins --status-validity-mins --admins \
     --workers --listen-info --jwt-trusted-uri --jwt-request-format \
     --jwt-request-method --jwt-response-format --jwt-use-response-code \
-    --jwt-leeway --jwt-timeout-ms; do
+    --jwt-leeway --jwt-timeout-ms --pva --pvas-intf-addr-list \
+    --pvas-server-port --pvas-broadcast-port --certs-require-subscription; do
 	if printf '%s\n' "$OUT" | grep -Eq -- "(^|[[ ,])$f([] ,=]|\$)"; then
 		ok "pvacms --help mentions $f"
 	else
@@ -88,6 +89,15 @@ bad_flag "--status-validity-mins abc" 'status-validity-mins|abc' \
     --status-validity-mins abc
 bad_flag "--https-listen nonsense" 'https-listen|nonsense' \
     --https-listen nonsense
+bad_flag "--pva maybe" 'pva.*yes or no.*maybe' --pva maybe
+bad_flag "--certs-require-subscription SOMETIMES" \
+    'CERTS_REQUIRE_SUBSCRIPTION.*YES, NO or DEFAULT' \
+    --certs-require-subscription SOMETIMES
+bad_flag "--pvas-server-port 70000" 'pvas-server-port|70000' \
+    --pvas-server-port 70000
+bad_flag "--pvas-intf-addr-list localhost" \
+    'EPICS_PVAS_INTF_ADDR_LIST.*not an IPv4 address' \
+    --pvas-intf-addr-list localhost
 bad_flag "--http-listen 127.0.0.1:99999" 'http-listen|99999' \
     --http-listen 127.0.0.1:99999
 bad_flag "--workers 0" 'workers' --workers 0
