@@ -106,6 +106,10 @@ static int	pvaconn_destroy_chan(struct pva_conn *, const uint8_t *,
 static int	pvaconn_op(struct pva_conn *, uint8_t, const uint8_t *,
 		    size_t, int);
 static int	pvaconn_update(struct pva_conn *, struct pva_op *);
+static int	pvaconn_send_update(struct pva_conn *, struct pva_op *,
+		    const struct statuspv *, const struct pvamsg_buf *);
+static int	pvaconn_encode(struct pva_front *, uint64_t, int,
+		    struct statuspv *, struct pvamsg_buf *);
 static struct pva_chan *pvaconn_chan(struct pva_conn *, uint32_t);
 static struct pva_op *pvaconn_find_op(struct pva_conn *, uint32_t);
 static void	pvaconn_drop_op(struct pva_conn *, struct pva_op *);
@@ -638,47 +642,84 @@ send:
 }
 
 /*
- * Send one monitor update with the status as it is now.  With a
+ * Send one monitor update: val is the encoded masked value (the same
+ * bytes for every subscriber of a serial), sv what it says.  With a
  * pipeline, only while the window allows.  0, or -1 after closing c.
  */
 static int
-pvaconn_update(struct pva_conn *c, struct pva_op *o)
+pvaconn_send_update(struct pva_conn *c, struct pva_op *o,
+    const struct statuspv *sv, const struct pvamsg_buf *val)
 {
-	struct statuspv sv;
 	size_t at;
 	int r;
 
 	if (!o->started || (o->pipeline && o->window == 0))
 		return 0;
-	if ((r = statuspv_get(c->f->app, o->chan->serial, o->chan->ours,
-	    &sv)) != 0) {
-		/* No answer now: the next refresh or change tries again;
-		 * never a placeholder first (§11.4). */
-		log_error("PVA: no status for serial %llu now",
-		    (unsigned long long)o->chan->serial);
-		return 0;
-	}
 	at = pvamsg_begin(&c->out, PVAMSG_F_SERVER, PVAMSG_MONITOR);
 	r = pvastatus_put_u32(&c->out, o->ioid) != 0;
 	pvamsg_buf_put(&c->out, "", 1);		/* sub-command 00 */
-	r = r || pvastatus_put_value(&c->out, &sv) != 0 ||
-	    pvastatus_put_empty_bits(&c->out) != 0 ||
+	pvamsg_buf_put(&c->out, val->data, val->len);
+	r = r || pvastatus_put_empty_bits(&c->out) != 0 ||
 	    pvamsg_end(&c->out, at) != 0;
 	if (r != 0 || pvaconn_send(c) != 0) {
 		pvaconn_close(c, "cannot send a monitor update");
 		return -1;
 	}
-	o->posted_this_update = sv.this_update;
-	o->posted_state = sv.state;
+	o->posted_this_update = sv->this_update;
+	o->posted_state = sv->state;
 	if (o->pipeline)
 		o->window--;
 	return 0;
+}
+
+/*
+ * The status of serial as it is now, encoded once into val (caller
+ * frees with pvamsg_buf_free).  0, or -1 when there is no answer now:
+ * the next change or refresh tries again, and no placeholder is ever
+ * sent first (pvaccess.md §11.4).
+ */
+static int
+pvaconn_encode(struct pva_front *f, uint64_t serial, int ours,
+    struct statuspv *sv, struct pvamsg_buf *val)
+{
+	pvamsg_buf_init(val);
+	if (statuspv_get(f->app, serial, ours, sv) != 0) {
+		log_error("PVA: no status for serial %llu now",
+		    (unsigned long long)serial);
+		return -1;
+	}
+	if (pvastatus_put_value(val, sv) != 0) {
+		pvamsg_buf_free(val);
+		return -1;
+	}
+	return 0;
+}
+
+/* One subscriber's update with the status as it is now. */
+static int
+pvaconn_update(struct pva_conn *c, struct pva_op *o)
+{
+	struct statuspv sv;
+	struct pvamsg_buf val;
+	int r;
+
+	if (!o->started || (o->pipeline && o->window == 0))
+		return 0;
+	if (pvaconn_encode(c->f, o->chan->serial, o->chan->ours, &sv,
+	    &val) != 0)
+		return 0;
+	r = pvaconn_send_update(c, o, &sv, &val);
+	pvamsg_buf_free(&val);
+	return r;
 }
 
 void
 pvaconn_post_serial(struct pva_front *f, uint64_t serial)
 {
 	struct pva_conn *c, *next;
+	struct statuspv sv;
+	struct pvamsg_buf val;
+	int have = 0;
 	size_t i;
 
 	for (c = TAILQ_FIRST(&f->conns); c != NULL; c = next) {
@@ -686,12 +727,21 @@ pvaconn_post_serial(struct pva_front *f, uint64_t serial)
 		for (i = 0; i < c->nops; i++) {
 			struct pva_op *o = &c->ops[i];
 
-			if (o->kind == OP_MONITOR && o->started &&
-			    o->chan != NULL && o->chan->serial == serial &&
-			    pvaconn_update(c, o) != 0)
+			if (o->kind != OP_MONITOR || !o->started ||
+			    o->chan == NULL || o->chan->serial != serial ||
+			    !o->chan->ours)
+				continue;
+			/* One read and one encoding for all subscribers. */
+			if (!have && pvaconn_encode(f, serial, 1, &sv,
+			    &val) != 0)
+				return;
+			have = 1;
+			if (pvaconn_send_update(c, o, &sv, &val) != 0)
 				break;	/* c is gone */
 		}
 	}
+	if (have)
+		pvamsg_buf_free(&val);
 }
 
 void
