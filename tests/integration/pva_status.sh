@@ -163,6 +163,14 @@ stop_pid "$MON" INT
 check "pvxmonitor: VALID before REVOKED" sh -c \
     "grep 'state string' '$ROOT/run/monitor.out' | head -n 1 | grep -q VALID"
 
+# A pipelined subscription (record._options.pipeline) gets its update
+# within the window the client grants.
+PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+pvxs_monitor piped "" 3 -r 'record[pipeline=true,queueSize=2]field()' \
+    "$SRV_PV"
+like "$OUT" 'state string = "VALID"' \
+    "a pipelined pvxmonitor gets the status within its window"
+
 # ---- hostile and idle PVAccess clients
 # pva_poke HOW: one connection to the front that misbehaves; prints
 # "closed" when pvacms closed it within the bound, else "open".
