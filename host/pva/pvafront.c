@@ -51,6 +51,7 @@ static int	pvafront_udp_socket(const struct sockaddr_in *sin, int mcast,
 static void	pvafront_accept(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
 static void	pvafront_udp(evutil_socket_t, short, void *);
+static int	pvafront_watch_udp(struct pva_front *, int, char *, size_t);
 static int	pvafront_is_self(const struct pva_front *,
 		    const struct sockaddr_in *);
 static void	pvafront_changed(void *, uint64_t);
@@ -121,6 +122,21 @@ pvafront_udp_socket(const struct sockaddr_in *sin, int mcast, char *err,
 	return fd;
 }
 
+/* Serve searches on fd, which f owns from here on.  0 or -1. */
+static int
+pvafront_watch_udp(struct pva_front *f, int fd, char *err, size_t errlen)
+{
+	size_t n = f->nudp++;
+
+	f->udp[n] = fd;
+	if ((f->udp_ev[n] = event_new(f->app->base, fd, EV_READ | EV_PERSIST,
+	    pvafront_udp, f)) == NULL || event_add(f->udp_ev[n], NULL) != 0) {
+		snprintf(err, errlen, "cannot watch the UDP socket");
+		return -1;
+	}
+	return 0;
+}
+
 int
 pvafront_start(struct app *app, char *err, size_t errlen)
 {
@@ -186,15 +202,8 @@ pvafront_start(struct app *app, char *err, size_t errlen)
 			getsockname(fd, (struct sockaddr *)&a, &sl);
 			f->udp_port = ntohs(a.sin_port);
 		}
-		f->udp[f->nudp] = fd;
-		if ((f->udp_ev[f->nudp] = event_new(app->base, fd,
-		    EV_READ | EV_PERSIST, pvafront_udp, f)) == NULL ||
-		    event_add(f->udp_ev[f->nudp], NULL) != 0) {
-			f->nudp++;
-			snprintf(err, errlen, "cannot watch the UDP socket");
+		if (pvafront_watch_udp(f, fd, err, errlen) != 0)
 			goto fail;
-		}
-		f->nudp++;
 		if (i == 0) {
 			pvafront_describe(&addrs[0], f->tcp_port,
 			    f->tcp_bound, sizeof(f->tcp_bound));
@@ -207,15 +216,8 @@ pvafront_start(struct app *app, char *err, size_t errlen)
 	a.sin_port = htons(f->udp_port);
 	if (f->nudp <= PVAFRONT_MAX_INTF &&
 	    (fd = pvafront_udp_socket(&a, 1, err, errlen)) >= 0) {
-		f->udp[f->nudp] = fd;
-		if ((f->udp_ev[f->nudp] = event_new(app->base, fd,
-		    EV_READ | EV_PERSIST, pvafront_udp, f)) == NULL ||
-		    event_add(f->udp_ev[f->nudp], NULL) != 0) {
-			f->nudp++;
-			snprintf(err, errlen, "cannot watch the UDP socket");
+		if (pvafront_watch_udp(f, fd, err, errlen) != 0)
 			goto fail;
-		}
-		f->nudp++;
 	} else if (fd < 0)
 		log_warn("PVA: %s; searches other servers of this host "
 		    "re-send will not reach pvacms", err);

@@ -59,7 +59,7 @@ keychain()
 status_get()
 {
 	PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
-	pvxs_client getter "" pvxget -w 5 "$1"
+	pvxs_client getter "" pvxget -w 10 "$1"
 }
 
 # field NAME: "NAME type = value" from the last pvxget, the value alone.
@@ -100,7 +100,7 @@ like "$(field ocsp_response)" '^\{[0-9]+\}\[48, 130' \
 status_get "CERT:STATUS:$CLI_ID"
 is "$RC $(field state)" '0 "VALID"' "the unpadded name answers too"
 PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
-pvxs_client getter "" pvxinfo -w 5 "$CLI_PV"
+pvxs_client getter "" pvxinfo -w 10 "$CLI_PV"
 like "$OUT" 'struct "epics:nt/NTEnum:1.0"' "pvxinfo: the NTEnum status type"
 like "$OUT" 'uint8_t\[\] ocsp_response' "pvxinfo: ocsp_response is uint8[]"
 
@@ -146,14 +146,21 @@ monitor_wait()
 	done
 	grep -Eq -- "$1" "$ROOT/run/monitor.out" 2>/dev/null
 }
-home=$(pvxs_home watcher)
-env -C "$home" "${PVXS_ENV[@]}" XDG_CONFIG_HOME="$home/config" \
-    XDG_DATA_HOME="$home/data" EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS" \
-    timeout -s INT -k 2 $((WAIT_SECS * 3)) stdbuf -oL -eL \
-    "$PVXS_BIN/pvxmonitor" "$CLI_PV" \
-    </dev/null >"$ROOT/run/monitor.out" 2>&1 &
-MON=$!
-track "$MON"
+# monitor_start NAME ARGS...: pvxmonitor ARGS in the background, its
+# output line-buffered into $ROOT/run/monitor.out (MON: its pid).
+monitor_start()
+{
+	local name=$1 home
+	shift
+	home=$(pvxs_home "$name")
+	env -C "$home" "${PVXS_ENV[@]}" XDG_CONFIG_HOME="$home/config" \
+	    XDG_DATA_HOME="$home/data" EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS" \
+	    timeout -s INT -k 2 $((WAIT_SECS * 3)) stdbuf -oL -eL \
+	    "$PVXS_BIN/pvxmonitor" "$@" </dev/null >"$ROOT/run/monitor.out" 2>&1 &
+	MON=$!
+	track "$MON"
+}
+monitor_start watcher "$CLI_PV"
 check "pvxmonitor: first VALID" monitor_wait 'state string = "VALID"'
 run as_user pvacms pvxcert -R "$CLI_ID"
 is "$RC" 0 "pvxcert -R revokes the client certificate"
@@ -165,11 +172,10 @@ check "pvxmonitor: VALID before REVOKED" sh -c \
 
 # A pipelined subscription (record._options.pipeline) gets its update
 # within the window the client grants.
-PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
-pvxs_monitor piped "" 3 -r 'record[pipeline=true,queueSize=2]field()' \
-    "$SRV_PV"
-like "$OUT" 'state string = "VALID"' \
-    "a pipelined pvxmonitor gets the status within its window"
+monitor_start piped -r 'record[pipeline=true,queueSize=2]field()' "$SRV_PV"
+check "a pipelined pvxmonitor gets the status within its window" \
+    monitor_wait 'state string = "VALID"'
+stop_pid "$MON" INT
 
 # ---- hostile and idle PVAccess clients
 # pva_poke HOW: one connection to the front that misbehaves; prints
@@ -256,7 +262,7 @@ like "$IOC_OWN" 'VALID certificate status' \
 pvxs_ioc_mark
 PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS" \
     PVXS_LOG='pvxs.certs.*=DEBUG')
-pvxs_client client2 "$C2_KC" pvxinfo -v -w 10 "$PFX:calc"
+pvxs_client client2 "$C2_KC" pvxinfo -v -w 20 "$PFX:calc"
 is "$RC" 0 "pvxinfo with a status-checked client keychain exits 0"
 like "$(pvxs_identity "$OUT")" \
     "^# TLS x509:${SRV_ID%%:*}:$((10#$SRV_SERIAL)):$CA_CN/softioc@" \
@@ -274,7 +280,7 @@ run as_user pvacms pvxcert -R "$C2_ID"
 is "$RC" 0 "pvxcert -R revokes client2"
 pvxs_ioc_mark
 PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
-pvxs_client client2 "$C2_KC" pvxinfo -v -w 5 "$PFX:calc"
+pvxs_client client2 "$C2_KC" pvxinfo -v -w 20 "$PFX:calc"
 # Two outcomes race (pvaccess.md §10.4): the client learns first that its
 # own certificate is REVOKED and leaves TLS (the IOC sees "ca"), or the
 # IOC learns it first and refuses the x509 link.  Either way client2 is
@@ -296,7 +302,7 @@ run as_user pvacms pvxcert -R "$SRV_ID"
 is "$RC" 0 "pvxcert -R revokes the IOC's certificate"
 keychain client3 client
 PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
-pvxs_client client3 "$KC" pvxinfo -v -w 10 "$PFX:calc"
+pvxs_client client3 "$KC" pvxinfo -v -w 20 "$PFX:calc"
 unlike "$(pvxs_identity "$OUT")" '^# TLS x509' \
     "a new client does not take the revoked IOC as an x509 server"
 diag "new client after the IOC's revocation: $(pvxs_identity "$OUT")"
