@@ -18,7 +18,7 @@
 /* What the front reads from a pvRequest (§4.6, §7.4). */
 struct pvvalue_reqopts {
 	int		  pipeline;	/* record._options.pipeline true */
-	uint32_t	  queue_size;	/* record._options.queueSize; 0 = unset */
+	uint32_t	  queue_size;	/* ...queueSize; 0 = unset */
 };
 
 /* Values: copied in; PVDATA_EINVAL if the node's type does not fit. */

@@ -53,7 +53,8 @@ struct pvtype	*statusval_type(void);
 /* Write the type descriptor (STATUSVAL_TYPE_LEN bytes). */
 int		 statusval_encode_type(struct pvdata_buf *b);
 /* Set the values of a tree from statusval_type. */
-int		 statusval_fill(struct pvtype *t, const struct statusval_in *in);
+int		 statusval_fill(struct pvtype *t,
+		    const struct statusval_in *in);
 /*
  * Write one update's masked value (§7.4 "update" minus ioid, sub-command
  * and the overrun BitSet): PVACMS's BitSet 05 0c c2 21 08 1f and its

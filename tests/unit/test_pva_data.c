@@ -269,7 +269,8 @@ test_bits(void)
 		    "byte i/8, bit i%8");
 		pvdata_bits_init(&rd, 71);
 		pvdata_cur_init(&c, b.data, b.len, o);
-		ok(pvdata_get_bits(&c, &rd) == 0 && rd.words[0] == bs.words[0] &&
+		ok(pvdata_get_bits(&c, &rd) == 0 &&
+		    rd.words[0] == bs.words[0] &&
 		    rd.words[1] == bs.words[1] && pvdata_cur_left(&c) == 0,
 		    "BitSet in %s reads back", o ? "BE" : "LE");
 		pvdata_bits_free(&rd);
@@ -944,7 +945,7 @@ main(void)
 {
 	int be;
 
-	tap_plan(93);
+	tap_plan(121);
 	for (be = 0; be < 2; be++)
 		test_primitives(be);
 	test_bits();
