@@ -551,7 +551,7 @@ test_ops(void)
 {
 	struct pvamsg_op op;
 	struct pvamsg_buf b;
-	uint8_t *p, ack[13], gf[12];
+	uint8_t *p, ack[13], gf[12], rpc[29];
 	char err[128];
 	static const uint8_t msg_le[] = {
 		0xca, 0x02, 0x40, 0x12, 0x08, 0x00, 0x00, 0x00,
@@ -594,6 +594,15 @@ test_ops(void)
 	    sizeof(err)) == 0 && op.subfield.len == 3 &&
 	    memcmp(op.subfield.ptr, "abc", 3) == 0,
 	    "GET_FIELD: sid, ioid, sub-field");
+	free(p);
+	memcpy(rpc, get_exec, 9);
+	memcpy(rpc + 9, "\x80\x12" "epics:nt/NTURI:1.0", 20);
+	p = dup(rpc, sizeof(rpc));
+	ok(pvamsg_op_parse(PVAMSG_RPC, p, sizeof(rpc), 0, &op, err,
+	    sizeof(err)) == 0 && op.sub == 0 && op.bodylen == 20 &&
+	    op.body[0] == 0x80 && op.body[1] == 0x12,
+	    "RPC EXEC: §7.7 sub-command 00, the NTURI argument left for "
+	    "the codec");
 	free(p);
 	ok(pvamsg_op_parse(PVAMSG_CREATE_CHANNEL, get_exec, 9, 0, &op, err,
 	    sizeof(err)) == PVAMSG_EINVAL, "op parse refuses a non-operation "
@@ -731,6 +740,30 @@ test_search(void)
 	    0 && !dg->has_search && !dg->has_origin, "datagram: a BEACON "
 	    "alone is ignored");
 	free(p);
+
+	/* §5.3: SEARCH over TCP to a name server; the answer gives port 0. */
+	{
+		struct pvamsg_framer f;
+		struct pvamsg_frame fr;
+		uint8_t tcp[sizeof(le)];
+
+		memcpy(tcp, le, sizeof(le));
+		tcp[8 + 4] = PVASEARCH_F_UNICAST;
+		tcp[32] = tcp[33] = 0;		/* reply port 0 */
+		pvamsg_framer_init(&f, 64 * 1024, 64 * 1024, 0);
+		pvamsg_buf_reset(&b);
+		calls = 0;
+		ok(pvamsg_frame(&f, tcp, sizeof(tcp), &fr, err,
+		    sizeof(err)) == 0 && fr.hdr.command == PVAMSG_SEARCH &&
+		    pvasearch_parse(fr.payload, fr.len, PVAMSG_IS_BE(&fr.hdr),
+		    req, err, sizeof(err)) == 0 && req->port == 0 &&
+		    pvasearch_respond(req, guid, NULL, 0, serves_create,
+		    &calls, &b, &nfound, err, sizeof(err)) == 0 &&
+		    nfound == 1 && b.len == 53 && b.data[40] == 0 &&
+		    b.data[41] == 0, "SEARCH over TCP: framed, parsed, "
+		    "answered with port 0");
+		pvamsg_framer_free(&f);
+	}
 	pvamsg_buf_free(&b);
 	pvamsg_buf_free(&fwd);
 	free(dg);
