@@ -118,6 +118,24 @@ pvxs_setup()
 	    PVXS_VERSION PVXS_SETUP_MS
 }
 
+# pvxs_use_front UDP_PORT: also send the agents' searches to a PVAccess
+# server on 127.0.0.1:UDP_PORT (pvacms's front on a UDP port of its own):
+# clients and their status lookups through EPICS_PVA_ADDR_LIST, the IOC's
+# status lookups through EPICS_PVAS_BEACON_ADDR_LIST, which is the only
+# list an IOC's lookups use (../shared/reference/pvaccess.md 2.4).  Call
+# it after pvxs_setup, before starting the IOC and the clients.
+pvxs_use_front()
+{
+	local i
+	for i in "${!PVXS_ENV[@]}"; do
+		case ${PVXS_ENV[$i]} in
+		EPICS_PVA_ADDR_LIST=* | EPICS_PVAS_BEACON_ADDR_LIST=*)
+			PVXS_ENV[i]="${PVXS_ENV[i]} 127.0.0.1:$1"
+			;;
+		esac
+	done
+}
+
 # pvxs_home NAME: a private XDG base for PVXS process NAME (created
 # empty, so PVXS finds no default keychain there).
 pvxs_home()
