@@ -133,7 +133,7 @@ unlike "$ERR" "$STATUS_LOOKUP" "pvxget: looks up no certificate status"
 # ---- pvxmonitor: connects over TLS and gets the first update
 PVXS_CLIENT_ENV=()
 pvxs_ioc_mark
-pvxs_monitor client "$CLI_KC" 2 "$PFX:str"
+pvxs_monitor client "$CLI_KC" 8 "$PFX:str"
 like "$ERR" "^$PFX:str Connected to 127\.0\.0\.1:$TLS_PORT\$" \
     "pvxmonitor: connected to the TLS port"
 like "$OUT" 'value string = "hello from pvacms tests"' \
