@@ -103,9 +103,9 @@ for n in $SUBS; do
 	    >>"$ROOT/run/pvxcert.log" 2>&1 || die "pvxcert -R $ID failed"
 	t1=$(date +%s%6N)
 	wait "$CPID"
-	line=$(grep '^updates' "$ROOT/run/sub$n.out")
-	set -- $line
-	LAT+=("$(awk -v n="$n" -v c="$c" -v got="$2" -v f="$4" -v l="$6" \
+	# "updates GOT/N first_us F last_us L"
+	read -r _ got _ f _ l < <(grep '^updates' "$ROOT/run/sub$n.out")
+	LAT+=("$(awk -v n="$n" -v c="$c" -v got="$got" -v f="$f" -v l="$l" \
 	    -v t0="$t0" -v t1="$t1" 'BEGIN {
 		printf "%6d subscribers on %3d conns: %s updates, " \
 		    "first %.1f ms, last %.1f ms (pvxcert -R took %.1f ms)",
@@ -127,8 +127,8 @@ awk -v a="$R0" -v b="$R1" -v n="$IDLE" 'BEGIN {
 	printf "memory, %d idle validated connections: " \
 	    "VmRSS %d -> %d kB, %.2f kB each\n", n, a, b, (b - a) / n }'
 if [ -n "${MEM_SUB:-}" ]; then
-	set -- $MEM_SUB
-	awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {
+	read -r s0 s1 sn <<<"$MEM_SUB"
+	awk -v a="$s0" -v b="$s1" -v n="$sn" 'BEGIN {
 		printf "memory, %d subscriptions: " \
 		    "VmRSS %d -> %d kB, %.2f kB each\n", n, a, b, (b - a) / n }'
 fi
