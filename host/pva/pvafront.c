@@ -56,6 +56,7 @@ static int	pvafront_is_self(const struct pva_front *,
 		    const struct sockaddr_in *);
 static void	pvafront_changed(void *, uint64_t);
 static void	pvafront_tick(evutil_socket_t, short, void *);
+static void	pvafront_post(evutil_socket_t, short, void *);
 static void	pvafront_describe(const struct sockaddr_in *, uint16_t,
 		    char *, size_t);
 
@@ -222,7 +223,8 @@ pvafront_start(struct app *app, char *err, size_t errlen)
 		log_warn("PVA: %s; searches other servers of this host "
 		    "re-send will not reach pvacms", err);
 	if ((f->refresh = event_new(app->base, -1, EV_PERSIST, pvafront_tick,
-	    f)) == NULL) {
+	    f)) == NULL || (f->post = event_new(app->base, -1, 0,
+	    pvafront_post, f)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -361,11 +363,39 @@ pvafront_udp(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* states.c: a certificate changed state. */
+/*
+ * states.c: a certificate changed state (committed and audited).  The
+ * subscribers hear of it in the next loop turn, so that the request
+ * that made the change is answered first, however many subscribe.
+ */
 static void
 pvafront_changed(void *arg, uint64_t serial)
 {
-	pvaconn_post_serial(arg, serial);
+	struct pva_front *f = arg;
+	size_t i;
+
+	for (i = 0; i < f->npending; i++)
+		if (f->pending[i] == serial)
+			return;
+	if (f->npending == PVAFRONT_PENDING || f->post == NULL) {
+		pvaconn_post_serial(f, serial);	/* a burst: post it now */
+		return;
+	}
+	f->pending[f->npending++] = serial;
+	event_active(f->post, EV_TIMEOUT, 0);
+}
+
+static void
+pvafront_post(evutil_socket_t fd, short what, void *arg)
+{
+	struct pva_front *f = arg;
+	size_t i, n = f->npending;
+
+	(void)fd;
+	(void)what;
+	f->npending = 0;
+	for (i = 0; i < n; i++)
+		pvaconn_post_serial(f, f->pending[i]);
 }
 
 static void
@@ -411,6 +441,8 @@ pvafront_free(struct app *app)
 	}
 	if (f->refresh != NULL)
 		event_free(f->refresh);
+	if (f->post != NULL)
+		event_free(f->post);
 	free(f);
 	app->pva = NULL;
 }

@@ -20,6 +20,7 @@ struct evconnlistener;
 struct pva_conn;
 
 #define PVAFRONT_MAX_INTF	CONF_MAX_PVAS_ADDRS	/* + 1 group socket */
+#define PVAFRONT_PENDING	64	/* changes queued for one loop turn */
 
 struct pva_front {
 	struct app *app;
@@ -35,6 +36,9 @@ struct pva_front {
 	size_t nconns;
 	uint32_t next_sid;
 	struct event *refresh;		/* re-signed answers to subscribers */
+	struct event *post;		/* changes, posted after the reply */
+	uint64_t pending[PVAFRONT_PENDING];	/* serials changed, to post */
+	size_t npending;
 	unsigned long dropped;		/* connections closed for cause */
 	int64_t log_window;		/* rate limit of cause lines */
 	unsigned log_lines;
