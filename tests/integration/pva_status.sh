@@ -35,8 +35,8 @@ like "$(cat "$PVACMS_ERR")" \
 CA_CN="EPICS Root Certificate Authority"
 STATUS_OID=1.3.6.1.4.1.37427.1
 # Clients search the IOC's port and pvacms's; the IOC's inner status
-# client searches pvacms's.
-CLIENT_ADDRS="127.0.0.1:$PVXS_UDP 127.0.0.1:$PVA_UDP"
+# client searches pvacms's (pvacms(8): what agents need).
+pvxs_use_front "$PVA_UDP"
 
 # keychain USER USAGE AUTHNJWT_ARGS...: sets KC, ID, SERIAL, PV (padded).
 keychain()
@@ -58,7 +58,7 @@ keychain()
 # status_get NAME: pvxget NAME over plain TCP; sets OUT etc.
 status_get()
 {
-	PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+	PVXS_CLIENT_ENV=()
 	pvxs_client getter "" pvxget -w 10 "$1"
 }
 
@@ -99,13 +99,13 @@ like "$(field ocsp_response)" '^\{[0-9]+\}\[48, 130' \
     "pvxget: the OCSP response's DER bytes"
 status_get "CERT:STATUS:$CLI_ID"
 is "$RC $(field state)" '0 "VALID"' "the unpadded name answers too"
-PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+PVXS_CLIENT_ENV=()
 pvxs_client getter "" pvxinfo -w 10 "$CLI_PV"
 like "$OUT" 'struct "epics:nt/NTEnum:1.0"' "pvxinfo: the NTEnum status type"
 like "$OUT" 'uint8_t\[\] ocsp_response' "pvxinfo: ocsp_response is uint8[]"
 
 # ---- PVXS's pvxcert, ours and openssl agree
-PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+PVXS_CLIENT_ENV=()
 pvxs_client pvxcert "" pvxcert "$CLI_ID"
 is "$RC" 0 "PVXS pvxcert $CLI_ID exits 0"
 like "$OUT" 'Status        : VALID' "PVXS pvxcert: VALID"
@@ -118,7 +118,7 @@ is "\"$(printf '%s\n' "$THEIRS" | sed -n 's/^Status Issued *: //p')\"" \
 OCSP=$(timeout 10 "$OPENSSL" ocsp -issuer "$CA_FILE" -CAfile "$CA_FILE" \
     -url "$STATUS_URL/ocsp" -cert "$ROOT/run/client.crt" 2>&1)
 like "$OCSP" 'client.crt: good' "openssl ocsp agrees: good"
-PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+PVXS_CLIENT_ENV=()
 pvxs_client pvxcert "" pvxcert -f "$SRV_KC"
 like "$OUT" 'Status +: VALID' "PVXS pvxcert -f on a keychain: VALID from pvacms"
 
@@ -130,7 +130,7 @@ is "$(field value.index) $(field ocsp_state)" \
 status_get "CERT:STATUS:${CLI_ID%%:*}:12345"
 is "$(field value.index) $(field state)" '0 "UNKNOWN"' \
     "a serial never issued: UNKNOWN, not good"
-PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+PVXS_CLIENT_ENV=()
 pvxs_client getter "" pvxget -w 2 "CERT:CREATE:nothing"
 check "a name pvacms does not serve is not found" [ "$RC" -ne 0 ]
 
@@ -154,7 +154,7 @@ monitor_start()
 	shift
 	home=$(pvxs_home "$name")
 	env -C "$home" "${PVXS_ENV[@]}" XDG_CONFIG_HOME="$home/config" \
-	    XDG_DATA_HOME="$home/data" EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS" \
+	    XDG_DATA_HOME="$home/data" \
 	    timeout -s INT -k 2 $((WAIT_SECS * 3)) stdbuf -oL -eL \
 	    "$PVXS_BIN/pvxmonitor" "$@" </dev/null >"$ROOT/run/monitor.out" 2>&1 &
 	MON=$!
@@ -253,15 +253,13 @@ stop_pid "$IDLE_PID"
 # ---- softIocPVX and pvxinfo: TLS, x509 both ways, status via pvacms
 PFX=PVAST$$
 pvxs_db "$ROOT/run/test.db" "$PFX"
-pvxs_start_ioc ioc "$ROOT/run/test.db" EPICS_PVAS_TLS_KEYCHAIN="$SRV_KC" \
-    EPICS_PVAS_BEACON_ADDR_LIST="127.0.0.1:$PVA_UDP"
+pvxs_start_ioc ioc "$ROOT/run/test.db" EPICS_PVAS_TLS_KEYCHAIN="$SRV_KC"
 IOC_OWN=$(pvxs_ioc_wait_new 'Received a VALID certificate status') ||
     IOC_OWN=
 like "$IOC_OWN" 'VALID certificate status' \
     "IOC: its own status came from pvacms: VALID"
 pvxs_ioc_mark
-PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS" \
-    PVXS_LOG='pvxs.certs.*=DEBUG')
+PVXS_CLIENT_ENV=(PVXS_LOG='pvxs.certs.*=DEBUG')
 pvxs_client client2 "$C2_KC" pvxinfo -v -w 20 "$PFX:calc"
 is "$RC" 0 "pvxinfo with a status-checked client keychain exits 0"
 like "$(pvxs_identity "$OUT")" \
@@ -279,7 +277,7 @@ like "$(pvxs_ioc_new)" "CERT:STATUS:${C2_ID%%:*}:0*${C2_ID#*:}" \
 run as_user pvacms pvxcert -R "$C2_ID"
 is "$RC" 0 "pvxcert -R revokes client2"
 pvxs_ioc_mark
-PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+PVXS_CLIENT_ENV=()
 pvxs_client client2 "$C2_KC" pvxinfo -v -w 20 "$PFX:calc"
 # Two outcomes race (pvaccess.md §10.4): the client learns first that its
 # own certificate is REVOKED and leaves TLS (the IOC sees "ca"), or the
@@ -301,7 +299,7 @@ fi
 run as_user pvacms pvxcert -R "$SRV_ID"
 is "$RC" 0 "pvxcert -R revokes the IOC's certificate"
 keychain client3 client
-PVXS_CLIENT_ENV=(EPICS_PVA_ADDR_LIST="$CLIENT_ADDRS")
+PVXS_CLIENT_ENV=()
 pvxs_client client3 "$KC" pvxinfo -v -w 20 "$PFX:calc"
 unlike "$(pvxs_identity "$OUT")" '^# TLS x509' \
     "a new client does not take the revoked IOC as an x509 server"
