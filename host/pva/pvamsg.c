@@ -17,29 +17,12 @@
 #include "pvamsg.h"
 #include "pvawire.h"
 
-static int	pvamsg_fail(int code, char *err, size_t errlen,
-		    const char *fmt, ...)
-		    __attribute__((format(printf, 4, 5)));
 static int	pvamsg_rd_end(const struct pvawire_rd *r, const char *what,
 		    char *err, size_t errlen);
 static int	pvamsg_seg_add(struct pvamsg_framer *f, const uint8_t *p,
 		    size_t n, char *err, size_t errlen);
 static int	pvamsg_ca_data(struct pvamsg_validation *v, int be);
 static int	pvamsg_has_nul(const struct pvamsg_str *s);
-
-/* Fill err and return code: one line per failure. */
-static int
-pvamsg_fail(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 /*
  * The end of a fixed layout: truncated if a read failed, malformed if
@@ -50,10 +33,10 @@ pvamsg_rd_end(const struct pvawire_rd *r, const char *what, char *err,
     size_t errlen)
 {
 	if (r->bad)
-		return pvamsg_fail(PVAMSG_ETRUNC, err, errlen,
+		return pvawire_fail(PVAMSG_ETRUNC, err, errlen,
 		    "%s: truncated", what);
 	if (r->off != r->len)
-		return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+		return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 		    "%s: %zu trailing bytes", what, r->len - r->off);
 	return PVAMSG_OK;
 }
@@ -145,13 +128,13 @@ pvamsg_header_parse(const uint8_t *p, size_t len, struct pvamsg_header *h,
 
 	memset(h, 0, sizeof(*h));
 	if (p == NULL || len < PVAMSG_HDR_LEN)
-		return pvamsg_fail(PVAMSG_ETRUNC, err, errlen,
+		return pvawire_fail(PVAMSG_ETRUNC, err, errlen,
 		    "header: %zu of 8 bytes", p == NULL ? 0 : len);
 	if (p[0] != PVAMSG_MAGIC)
-		return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+		return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 		    "header: bad magic 0x%02x", p[0]);
 	if (p[1] == 0)
-		return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+		return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 		    "header: protocol version 0");
 	h->version = p[1];
 	h->flags = p[2];
@@ -227,7 +210,7 @@ pvamsg_seg_add(struct pvamsg_framer *f, const uint8_t *p, size_t n,
 	uint8_t *d;
 
 	if (n > f->max_total - f->seglen)
-		return pvamsg_fail(PVAMSG_ETOOBIG, err, errlen,
+		return pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "segmented message larger than %zu bytes", f->max_total);
 	if (f->seglen + n > f->segcap) {
 		cap = f->segcap > 0 ? f->segcap : 1024;
@@ -236,7 +219,7 @@ pvamsg_seg_add(struct pvamsg_framer *f, const uint8_t *p, size_t n,
 		if (cap > f->max_total)
 			cap = f->max_total;
 		if ((d = realloc(f->seg, cap)) == NULL)
-			return pvamsg_fail(PVAMSG_ENOMEM, err, errlen,
+			return pvawire_fail(PVAMSG_ENOMEM, err, errlen,
 			    "segmented message: out of memory");
 		f->seg = d;
 		f->segcap = cap;
@@ -259,13 +242,13 @@ pvamsg_frame(struct pvamsg_framer *f, const uint8_t *p, size_t len,
 		len = 0;
 	if (len < PVAMSG_HDR_LEN) {
 		fr->need = PVAMSG_HDR_LEN;
-		return pvamsg_fail(PVAMSG_EAGAIN, err, errlen,
+		return pvawire_fail(PVAMSG_EAGAIN, err, errlen,
 		    "need %d header bytes", PVAMSG_HDR_LEN);
 	}
 	if ((r = pvamsg_header_parse(p, len, &h, err, errlen)) != 0)
 		return r;
 	if (((h.flags & PVAMSG_F_SERVER) != 0) != f->peer_is_server)
-		return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+		return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 		    "header: direction bit %s on a %s message",
 		    f->peer_is_server ? "clear" : "set",
 		    f->peer_is_server ? "server" : "client");
@@ -273,7 +256,7 @@ pvamsg_frame(struct pvamsg_framer *f, const uint8_t *p, size_t len,
 	if (PVAMSG_IS_CONTROL(&h)) {
 		/* The size field is the control value; no payload. */
 		if (seg != PVAMSG_SEG_NONE)
-			return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+			return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 			    "control message with segment bits");
 		fr->hdr = h;
 		fr->consumed = PVAMSG_HDR_LEN;
@@ -281,18 +264,18 @@ pvamsg_frame(struct pvamsg_framer *f, const uint8_t *p, size_t len,
 		return PVAMSG_OK;
 	}
 	if (h.size > f->max_payload)
-		return pvamsg_fail(PVAMSG_ETOOBIG, err, errlen,
+		return pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "command 0x%02x: payload %lu bytes, cap %zu", h.command,
 		    (unsigned long)h.size, f->max_payload);
 	if (len - PVAMSG_HDR_LEN < h.size) {
 		fr->need = PVAMSG_HDR_LEN + (size_t)h.size;
-		return pvamsg_fail(PVAMSG_EAGAIN, err, errlen,
+		return pvawire_fail(PVAMSG_EAGAIN, err, errlen,
 		    "need %zu bytes", fr->need);
 	}
 	fr->consumed = PVAMSG_HDR_LEN + (size_t)h.size;
 	if (seg == PVAMSG_SEG_NONE) {
 		if (f->inseg)
-			return pvamsg_fail(PVAMSG_ESEQUENCE, err, errlen,
+			return pvawire_fail(PVAMSG_ESEQUENCE, err, errlen,
 			    "unsegmented command 0x%02x inside a segmented "
 			    "message", h.command);
 		fr->hdr = h;
@@ -303,18 +286,18 @@ pvamsg_frame(struct pvamsg_framer *f, const uint8_t *p, size_t len,
 	}
 	if (seg == PVAMSG_SEG_FIRST) {
 		if (f->inseg)
-			return pvamsg_fail(PVAMSG_ESEQUENCE, err, errlen,
+			return pvawire_fail(PVAMSG_ESEQUENCE, err, errlen,
 			    "first segment inside a segmented message");
 		f->inseg = 1;
 		f->seglen = 0;
 		f->seghdr = h;
 	} else if (!f->inseg)
-		return pvamsg_fail(PVAMSG_ESEQUENCE, err, errlen,
+		return pvawire_fail(PVAMSG_ESEQUENCE, err, errlen,
 		    "%s segment without a first",
 		    seg == PVAMSG_SEG_LAST ? "last" : "middle");
 	else if (h.command != f->seghdr.command ||
 	    PVAMSG_IS_BE(&h) != PVAMSG_IS_BE(&f->seghdr))
-		return pvamsg_fail(PVAMSG_ESEQUENCE, err, errlen,
+		return pvawire_fail(PVAMSG_ESEQUENCE, err, errlen,
 		    "segment of command 0x%02x continues command 0x%02x",
 		    h.command, f->seghdr.command);
 	if ((r = pvamsg_seg_add(f, p + PVAMSG_HDR_LEN, h.size, err,
@@ -339,14 +322,14 @@ pvamsg_control(const struct pvamsg_header *h, struct pvamsg_buf *out,
 	uint8_t m[PVAMSG_HDR_LEN];
 
 	if (!PVAMSG_IS_CONTROL(h))
-		return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+		return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 		    "not a control message");
 	if (h->command != PVAMSG_CTL_ECHO_REQ)
 		return PVAMSG_OK;
 	pvamsg_header_build(m, PVAMSG_F_CONTROL | PVAMSG_F_SERVER |
 	    (h->flags & PVAMSG_F_BE), PVAMSG_CTL_ECHO_RESP, h->size);
 	pvamsg_buf_put(out, m, sizeof(m));
-	return out->err ? pvamsg_fail(PVAMSG_ENOMEM, err, errlen,
+	return out->err ? pvawire_fail(PVAMSG_ENOMEM, err, errlen,
 	    "echo response: out of memory") : PVAMSG_OK;
 }
 
@@ -368,17 +351,17 @@ pvamsg_echo_reply(const struct pvamsg_header *h, const uint8_t *body,
 	size_t at;
 
 	if (PVAMSG_IS_CONTROL(h) || h->command != PVAMSG_ECHO)
-		return pvamsg_fail(PVAMSG_EINVAL, err, errlen,
+		return pvawire_fail(PVAMSG_EINVAL, err, errlen,
 		    "not an ECHO message");
 	if (len > PVAMSG_MAX_ECHO)
-		return pvamsg_fail(PVAMSG_ETOOBIG, err, errlen,
+		return pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "ECHO body of %zu bytes, cap %d", len, PVAMSG_MAX_ECHO);
 	at = pvamsg_begin(out, PVAMSG_F_SERVER | (h->flags & PVAMSG_F_BE),
 	    PVAMSG_ECHO);
 	if (len > 0)
 		pvamsg_buf_put(out, body, len);
 	if (pvamsg_end(out, at) != 0)
-		return pvamsg_fail(PVAMSG_ENOMEM, err, errlen,
+		return pvawire_fail(PVAMSG_ENOMEM, err, errlen,
 		    "ECHO reply: out of memory");
 	return PVAMSG_OK;
 }
@@ -478,22 +461,22 @@ pvamsg_validation_parse(const uint8_t *p, size_t len, int be,
 	v->regsize = pvawire_u16(&r);
 	v->qos = pvawire_u16(&r);
 	if (pvawire_str(&r, PVAMSG_MAX_METHOD, &v->method, &toolong) != 0)
-		return toolong ? pvamsg_fail(PVAMSG_ETOOBIG, err, errlen,
+		return toolong ? pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "CONNECTION_VALIDATION: method name over %d bytes",
-		    PVAMSG_MAX_METHOD) : pvamsg_fail(PVAMSG_ETRUNC, err,
+		    PVAMSG_MAX_METHOD) : pvawire_fail(PVAMSG_ETRUNC, err,
 		    errlen, "CONNECTION_VALIDATION: truncated");
 	if (pvawire_left(&r) > PVAMSG_MAX_AUTHDATA)
-		return pvamsg_fail(PVAMSG_ETOOBIG, err, errlen,
+		return pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "CONNECTION_VALIDATION: %zu bytes of method data, cap %d",
 		    pvawire_left(&r), PVAMSG_MAX_AUTHDATA);
 	if (pvawire_left(&r) == 0)
-		return pvamsg_fail(PVAMSG_ETRUNC, err, errlen,
+		return pvawire_fail(PVAMSG_ETRUNC, err, errlen,
 		    "CONNECTION_VALIDATION: no method data");
 	v->data = r.p + r.off;
 	v->datalen = pvawire_left(&r);
 	if (pvamsg_ca_data(v, be) < 0) {
 		memset(v, 0, sizeof(*v));
-		return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+		return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 		    "CONNECTION_VALIDATION: method data truncated or "
 		    "followed by bytes");
 	}
@@ -541,13 +524,13 @@ pvamsg_create_parse(const uint8_t *p, size_t len, int be,
 	pvawire_rd_init(&r, p, len, be);
 	n = pvawire_u16(&r);
 	if (r.bad)
-		return pvamsg_fail(PVAMSG_ETRUNC, err, errlen,
+		return pvawire_fail(PVAMSG_ETRUNC, err, errlen,
 		    "CREATE_CHANNEL: truncated");
 	if (n == 0)
-		return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+		return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 		    "CREATE_CHANNEL: no channels");
 	if (n > PVAMSG_MAX_CREATE)
-		return pvamsg_fail(PVAMSG_ETOOBIG, err, errlen,
+		return pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "CREATE_CHANNEL: %u channels, cap %d", n,
 		    PVAMSG_MAX_CREATE);
 	for (i = 0; i < n; i++) {
@@ -555,22 +538,22 @@ pvamsg_create_parse(const uint8_t *p, size_t len, int be,
 		if (pvawire_str(&r, PVAMSG_MAX_NAME, &cr->chan[i].name,
 		    &toolong) != 0) {
 			memset(cr, 0, sizeof(*cr));
-			return toolong ? pvamsg_fail(PVAMSG_ETOOBIG, err,
+			return toolong ? pvawire_fail(PVAMSG_ETOOBIG, err,
 			    errlen, "CREATE_CHANNEL: name over %d bytes",
-			    PVAMSG_MAX_NAME) : pvamsg_fail(PVAMSG_ETRUNC,
+			    PVAMSG_MAX_NAME) : pvawire_fail(PVAMSG_ETRUNC,
 			    err, errlen, "CREATE_CHANNEL: truncated");
 		}
 		if (cr->chan[i].name.len == 0 ||
 		    pvamsg_has_nul(&cr->chan[i].name)) {
 			memset(cr, 0, sizeof(*cr));
-			return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+			return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 			    "CREATE_CHANNEL: empty name or name with NUL");
 		}
 	}
 	cr->n = n;
 	if (r.off != r.len) {
 		memset(cr, 0, sizeof(*cr));
-		return pvamsg_fail(PVAMSG_EMALFORMED, err, errlen,
+		return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 		    "CREATE_CHANNEL: %zu trailing bytes", r.len - r.off);
 	}
 	return PVAMSG_OK;
@@ -649,7 +632,7 @@ pvamsg_op_parse(uint8_t command, const uint8_t *p, size_t len, int be,
 	case PVAMSG_GET_FIELD:
 		break;
 	default:
-		return pvamsg_fail(PVAMSG_EINVAL, err, errlen,
+		return pvawire_fail(PVAMSG_EINVAL, err, errlen,
 		    "command 0x%02x is not an operation", command);
 	}
 	op->command = command;
@@ -677,9 +660,9 @@ pvamsg_op_parse(uint8_t command, const uint8_t *p, size_t len, int be,
 bad:
 	memset(op, 0, sizeof(*op));
 	if (toolong)
-		return pvamsg_fail(PVAMSG_ETOOBIG, err, errlen,
+		return pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "GET_FIELD: sub-field over %d bytes", PVAMSG_MAX_SUBFIELD);
-	return pvamsg_fail(PVAMSG_ETRUNC, err, errlen,
+	return pvawire_fail(PVAMSG_ETRUNC, err, errlen,
 	    "command 0x%02x: truncated operation header", command);
 }
 

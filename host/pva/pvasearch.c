@@ -19,27 +19,11 @@
 #define SEARCH_FLAGS_OFF	4
 #define SEARCH_ADDR_OFF		8
 
-static int	pvasearch_fail(int code, char *err, size_t errlen,
-		    const char *fmt, ...)
-		    __attribute__((format(printf, 4, 5)));
 static int	pvasearch_is_zero(const uint8_t *p, size_t n);
 
 static const uint8_t pvasearch_any_v4[PVASEARCH_ADDR_LEN] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0
 };
-
-static int
-pvasearch_fail(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 static int
 pvasearch_is_zero(const uint8_t *p, size_t n)
@@ -82,7 +66,7 @@ pvasearch_parse(const uint8_t *p, size_t len, int be,
 		goto trunc;
 	if (nproto > PVASEARCH_MAX_PROTOCOLS) {
 		memset(req, 0, sizeof(*req));
-		return pvasearch_fail(PVAMSG_ETOOBIG, err, errlen,
+		return pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "SEARCH: %lu protocols, cap %d", (unsigned long)nproto,
 		    PVASEARCH_MAX_PROTOCOLS);
 	}
@@ -100,7 +84,7 @@ pvasearch_parse(const uint8_t *p, size_t len, int be,
 		goto trunc;
 	if (nchan > PVASEARCH_MAX_CHANNELS) {
 		memset(req, 0, sizeof(*req));
-		return pvasearch_fail(PVAMSG_ETOOBIG, err, errlen,
+		return pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "SEARCH: %u names, cap %d", nchan,
 		    PVASEARCH_MAX_CHANNELS);
 	}
@@ -113,7 +97,7 @@ pvasearch_parse(const uint8_t *p, size_t len, int be,
 		    memchr(req->chan[i].name.ptr, '\0',
 		    req->chan[i].name.len) != NULL) {
 			memset(req, 0, sizeof(*req));
-			return pvasearch_fail(PVAMSG_EMALFORMED, err, errlen,
+			return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 			    "SEARCH: a name holds NUL");
 		}
 	}
@@ -122,12 +106,12 @@ pvasearch_parse(const uint8_t *p, size_t len, int be,
 bad:
 	if (toolong) {
 		memset(req, 0, sizeof(*req));
-		return pvasearch_fail(PVAMSG_ETOOBIG, err, errlen,
+		return pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "SEARCH: protocol or name too long");
 	}
 trunc:
 	memset(req, 0, sizeof(*req));
-	return pvasearch_fail(PVAMSG_ETRUNC, err, errlen, "SEARCH: truncated");
+	return pvawire_fail(PVAMSG_ETRUNC, err, errlen, "SEARCH: truncated");
 }
 
 int
@@ -142,10 +126,10 @@ pvasearch_datagram(const uint8_t *d, size_t len, struct pvasearch_dgram *dg,
 	if (d == NULL)
 		len = 0;
 	if (len > PVASEARCH_MAX_DGRAM)
-		return pvasearch_fail(PVAMSG_ETOOBIG, err, errlen,
+		return pvawire_fail(PVAMSG_ETOOBIG, err, errlen,
 		    "datagram of %zu bytes", len);
 	if (len == 0)
-		return pvasearch_fail(PVAMSG_ETRUNC, err, errlen,
+		return pvawire_fail(PVAMSG_ETRUNC, err, errlen,
 		    "empty datagram");
 	while (off < len) {
 		if ((r = pvamsg_header_parse(d + off, len - off, &h, err,
@@ -155,20 +139,20 @@ pvasearch_datagram(const uint8_t *d, size_t len, struct pvasearch_dgram *dg,
 		}
 		if ((h.flags & (PVAMSG_F_CONTROL | PVAMSG_F_SEGMASK)) != 0) {
 			memset(dg, 0, sizeof(*dg));
-			return pvasearch_fail(PVAMSG_EMALFORMED, err, errlen,
+			return pvawire_fail(PVAMSG_EMALFORMED, err, errlen,
 			    "datagram: control or segmented message");
 		}
 		body = off + PVAMSG_HDR_LEN;
 		if (h.size > len - body) {
 			memset(dg, 0, sizeof(*dg));
-			return pvasearch_fail(PVAMSG_ETRUNC, err, errlen,
+			return pvawire_fail(PVAMSG_ETRUNC, err, errlen,
 			    "datagram: command 0x%02x of %lu bytes, %zu left",
 			    h.command, (unsigned long)h.size, len - body);
 		}
 		if (h.command == PVAMSG_ORIGIN_TAG) {
 			if (h.size != PVASEARCH_ADDR_LEN) {
 				memset(dg, 0, sizeof(*dg));
-				return pvasearch_fail(PVAMSG_EMALFORMED, err,
+				return pvawire_fail(PVAMSG_EMALFORMED, err,
 				    errlen, "ORIGIN_TAG of %lu bytes, not 16",
 				    (unsigned long)h.size);
 			}
@@ -206,7 +190,7 @@ pvasearch_respond(const struct pvasearch_req *req,
 		*nfound = 0;
 	if (req == NULL || guid == NULL || serves == NULL || out == NULL ||
 	    req->nchan > PVASEARCH_MAX_CHANNELS)
-		return pvasearch_fail(PVAMSG_EINVAL, err, errlen,
+		return pvawire_fail(PVAMSG_EINVAL, err, errlen,
 		    "pvasearch_respond: bad arguments");
 	if (req->tcp)
 		for (i = 0; i < req->nchan; i++) {
@@ -234,7 +218,7 @@ pvasearch_respond(const struct pvasearch_req *req,
 	for (i = 0; i < n; i++)
 		pvawire_put_u32(out, be, cids[i]);
 	if (pvamsg_end(out, at) != 0)
-		return pvasearch_fail(PVAMSG_ENOMEM, err, errlen,
+		return pvawire_fail(PVAMSG_ENOMEM, err, errlen,
 		    "SEARCH_RESPONSE: out of memory");
 	if (nfound != NULL)
 		*nfound = n;
@@ -253,13 +237,13 @@ pvasearch_forward_build(const uint8_t *msg, size_t msglen,
 	int r;
 
 	if (dest == NULL || src == NULL || out == NULL)
-		return pvasearch_fail(PVAMSG_EINVAL, err, errlen,
+		return pvawire_fail(PVAMSG_EINVAL, err, errlen,
 		    "pvasearch_forward_build: bad arguments");
 	if ((r = pvasearch_datagram(msg, msglen, &dg, err, errlen)) != 0)
 		return r;
 	if (!dg.has_search || dg.has_origin || dg.search != msg ||
 	    dg.search_len != msglen)
-		return pvasearch_fail(PVAMSG_EINVAL, err, errlen,
+		return pvawire_fail(PVAMSG_EINVAL, err, errlen,
 		    "forward: not exactly one SEARCH message");
 	pvamsg_header_build(h, msg[2] & PVAMSG_F_BE, PVAMSG_ORIGIN_TAG,
 	    PVASEARCH_ADDR_LEN);
@@ -268,7 +252,7 @@ pvasearch_forward_build(const uint8_t *msg, size_t msglen,
 	at = out->len;
 	pvamsg_buf_put(out, msg, msglen);
 	if (out->err)
-		return pvasearch_fail(PVAMSG_ENOMEM, err, errlen,
+		return pvawire_fail(PVAMSG_ENOMEM, err, errlen,
 		    "forward: out of memory");
 	/* Parsing succeeded, so the fixed fields are there. */
 	body = out->data + at + PVAMSG_HDR_LEN;

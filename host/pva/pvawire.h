@@ -11,8 +11,10 @@
 #ifndef PVACMS_PVAWIRE_H
 #define PVACMS_PVAWIRE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pvamsg.h"
@@ -143,6 +145,23 @@ pvawire_str(struct pvawire_rd *r, size_t max, struct pvamsg_str *s,
 	s->ptr = (const char *)q;
 	s->len = n;
 	return 0;
+}
+
+/* Fill err (one line) and return code: how every parser fails. */
+static inline int
+pvawire_fail(int code, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static inline int
+pvawire_fail(int code, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
 }
 
 /* Writers: append to b in byte order be; errors latch in b. */

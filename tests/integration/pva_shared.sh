@@ -24,29 +24,16 @@ STATUS_OID=1.3.6.1.4.1.37427.1
 like "$(sed -n 's/^pva_udp=//p' "$ROOT/run/pvacms.listen")" \
     "^127\.0\.0\.1:$PVXS_UDP\$" "the front shares the IOC's UDP port"
 
-# keychain USER USAGE AUTHNJWT_ARGS...: sets KC, ID, PV (padded).
-keychain()
-{
-	local name=$1 usage=$2
-	shift 2
-	make_home "$name"
-	get_token "$name" >"$ROOT/home/$name/token_file"
-	run as_user "$name" authnjwt "$@" --token-file token_file
-	KC=$(keychain_path "$name" "$usage")
-	ID=$(printf '%s\n' "$OUT" | sed -n 's/^Certificate identifier  : //p')
-	PV=$(printf 'CERT:STATUS:%s:%020d' "${ID%%:*}" "$((10#${ID#*:}))")
-	p12_extract "$KC" "$ROOT/run/$name" ||
-	    not_ok "$name: openssl reads the keychain"
-}
+# has_ext USER: USER's certificate carries the status extension.
 has_ext()
 {
 	"$OPENSSL" x509 -in "$ROOT/run/$1.crt" -noout -text | grep -q \
 	    "$STATUS_OID"
 }
 
-keychain softioc server -u server
+pvxs_keychain softioc server -u server
 SRV_KC=$KC SRV_ID=$ID SRV_PV=$PV
-keychain client client
+pvxs_keychain client client
 CLI_KC=$KC
 
 # ---- one UDP port for the IOC and pvacms
@@ -96,7 +83,7 @@ pvxs_stop_ioc
 check "DEFAULT: the extension is in" has_ext client
 stop_pvacms
 start_pvacms --certs-require-subscription NO
-keychain nope client
+pvxs_keychain nope client
 if has_ext nope; then
 	not_ok "NO: certificates carry no extension"
 else
@@ -104,7 +91,7 @@ else
 fi
 stop_pvacms
 start_pvacms --certs-require-subscription YES
-keychain always client --no-status
+pvxs_keychain always client --no-status
 check "YES: the extension even when the request asks for none" has_ext always
 stop_pvacms
 is "$STOP_RC" 0 "pvacms stops cleanly"

@@ -38,23 +38,6 @@ STATUS_OID=1.3.6.1.4.1.37427.1
 # client searches pvacms's (pvacms(8): what agents need).
 pvxs_use_front "$PVA_UDP"
 
-# keychain USER USAGE AUTHNJWT_ARGS...: sets KC, ID, SERIAL, PV (padded).
-keychain()
-{
-	local name=$1 usage=$2
-	shift 2
-	make_home "$name"
-	get_token "$name" >"$ROOT/home/$name/token_file"
-	run as_user "$name" authnjwt "$@" --token-file token_file
-	is "$RC" 0 "$name: authnjwt $* exits 0"
-	KC=$(keychain_path "$name" "$usage")
-	ID=$(printf '%s\n' "$OUT" | sed -n 's/^Certificate identifier  : //p')
-	SERIAL=${ID#*:}
-	PV=$(printf 'CERT:STATUS:%s:%020d' "${ID%%:*}" "$((10#$SERIAL))")
-	p12_extract "$KC" "$ROOT/run/$name" ||
-	    not_ok "$name: openssl reads the keychain"
-}
-
 # status_get NAME: pvxget NAME over plain TCP; sets OUT etc.
 status_get()
 {
@@ -69,13 +52,13 @@ field()
 	    head -n 1
 }
 
-keychain softioc server -u server
+pvxs_keychain softioc server -u server
 SRV_KC=$KC SRV_ID=$ID SRV_SERIAL=$SERIAL SRV_PV=$PV
-keychain client client
+pvxs_keychain client client
 CLI_KC=$KC CLI_ID=$ID CLI_PV=$PV
-keychain client2 client
+pvxs_keychain client2 client
 C2_KC=$KC C2_ID=$ID
-keychain plain client --no-status
+pvxs_keychain plain client --no-status
 PLAIN_ID=$ID
 
 # ---- the status extension, as PVXS reads it
@@ -298,7 +281,7 @@ fi
 # ---- a revoked IOC: a new client does not use TLS to it
 run as_user pvacms pvxcert -R "$SRV_ID"
 is "$RC" 0 "pvxcert -R revokes the IOC's certificate"
-keychain client3 client
+pvxs_keychain client3 client
 PVXS_CLIENT_ENV=()
 pvxs_client client3 "$KC" pvxinfo -v -w 20 "$PFX:calc"
 unlike "$(pvxs_identity "$OUT")" '^# TLS x509' \

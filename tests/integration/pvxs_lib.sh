@@ -136,6 +136,26 @@ pvxs_use_front()
 	done
 }
 
+# pvxs_keychain USER USAGE AUTHNJWT_ARGS...: USER gets a keychain from
+# pvacms with a fresh token (one TAP line: authnjwt exits 0); sets KC (its
+# path), ID (the cert id), SERIAL and PV (the status PV name, serial
+# padded to 20 digits), and $ROOT/run/USER.crt and .key.
+pvxs_keychain()
+{
+	local name=$1 usage=$2
+	shift 2
+	make_home "$name"
+	get_token "$name" >"$ROOT/home/$name/token_file"
+	run as_user "$name" authnjwt "$@" --token-file token_file
+	is "$RC" 0 "$name: authnjwt $* exits 0"
+	KC=$(keychain_path "$name" "$usage")
+	ID=$(printf '%s\n' "$OUT" | sed -n 's/^Certificate identifier  : //p')
+	SERIAL=${ID#*:}
+	PV=$(printf 'CERT:STATUS:%s:%020d' "${ID%%:*}" "$((10#$SERIAL))")
+	p12_extract "$KC" "$ROOT/run/$name" ||
+	    not_ok "$name: openssl reads the keychain"
+}
+
 # pvxs_home NAME: a private XDG base for PVXS process NAME (created
 # empty, so PVXS finds no default keychain there).
 pvxs_home()
