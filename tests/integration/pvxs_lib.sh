@@ -223,21 +223,29 @@ pvxs_stop_ioc()
 	stop_pid "$IOC_PID" TERM
 }
 
-# pvxs_client NAME KEYCHAIN PROGRAM ARGS...: run a PVXS client program
-# as NAME with KEYCHAIN as EPICS_PVA_TLS_KEYCHAIN (empty: none), the
-# loopback settings, and any NAME=VALUE in PVXS_CLIENT_ENV (an array),
-# bounded by RUN_TIMEOUT.  Sets RC, OUT, ERR, MS like run.
+# pvxs_as NAME KEYCHAIN CMD...: run CMD (under run) as PVXS client NAME
+# with KEYCHAIN as EPICS_PVA_TLS_KEYCHAIN (empty: none), the loopback
+# settings, and any NAME=VALUE in PVXS_CLIENT_ENV (an array).
 declare -a PVXS_CLIENT_ENV=()
-pvxs_client()
+pvxs_as()
 {
-	local name=$1 kc=$2 prog=$3 home
-	shift 3
+	local name=$1 kc=$2 home
+	shift 2
 	home=$(pvxs_home "$name")
 	local -a kcenv=()
 	[ -z "$kc" ] || kcenv=(EPICS_PVA_TLS_KEYCHAIN="$kc")
 	run env -C "$home" "${PVXS_ENV[@]}" XDG_CONFIG_HOME="$home/config" \
 	    XDG_DATA_HOME="$home/data" "${kcenv[@]}" "${PVXS_CLIENT_ENV[@]}" \
-	    timeout -k 2 "$RUN_TIMEOUT" "$PVXS_BIN/$prog" "$@"
+	    "$@"
+}
+
+# pvxs_client NAME KEYCHAIN PROGRAM ARGS...: a PVXS client program as
+# pvxs_as runs it, bounded by RUN_TIMEOUT.  Sets RC, OUT, ERR, MS.
+pvxs_client()
+{
+	local name=$1 kc=$2 prog=$3
+	shift 3
+	pvxs_as "$name" "$kc" timeout -k 2 "$RUN_TIMEOUT" "$PVXS_BIN/$prog" "$@"
 }
 
 # pvxs_monitor NAME KEYCHAIN SECS ARGS...: pvxmonitor ARGS for SECS
@@ -245,14 +253,10 @@ pvxs_client()
 # pvxs_client.  RC is 124 when it was stopped by the time limit.
 pvxs_monitor()
 {
-	local name=$1 kc=$2 secs=$3 home
+	local name=$1 kc=$2 secs=$3
 	shift 3
-	home=$(pvxs_home "$name")
-	local -a kcenv=()
-	[ -z "$kc" ] || kcenv=(EPICS_PVA_TLS_KEYCHAIN="$kc")
-	run env -C "$home" "${PVXS_ENV[@]}" XDG_CONFIG_HOME="$home/config" \
-	    XDG_DATA_HOME="$home/data" "${kcenv[@]}" "${PVXS_CLIENT_ENV[@]}" \
-	    timeout -s INT -k 2 "$secs" "$PVXS_BIN/pvxmonitor" "$@"
+	pvxs_as "$name" "$kc" timeout -s INT -k 2 "$secs" \
+	    "$PVXS_BIN/pvxmonitor" "$@"
 }
 
 # pvxs_identity TEXT: the "# ..." server identity line pvxinfo -v prints
