@@ -22,7 +22,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +40,7 @@
 #include "conf.h"
 #include "connguard.h"
 #include "log.h"
+#include "netaddr.h"
 #include "pvaconn.h"
 #include "pvafront_priv.h"
 #include "pvamsg.h"
@@ -89,7 +89,6 @@ struct pva_conn {
 	struct pvamsg_buf out;		/* scratch for one reply */
 };
 
-static void	pvaconn_peer_text(const struct sockaddr *, char *, size_t);
 static void	pvaconn_read(struct bufferevent *, void *);
 static void	pvaconn_event(struct bufferevent *, short, void *);
 static void	pvaconn_evict(void *);
@@ -114,29 +113,6 @@ static struct pva_chan *pvaconn_chan(struct pva_conn *, uint32_t);
 static struct pva_op *pvaconn_find_op(struct pva_conn *, uint32_t);
 static void	pvaconn_drop_op(struct pva_conn *, struct pva_op *);
 
-/* "address:port" of a peer, for log lines. */
-static void
-pvaconn_peer_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)sa;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		port = ntohs(sin->sin_port);
-		snprintf(buf, len, "%s:%d", host, port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		port = ntohs(sin6->sin6_port);
-		snprintf(buf, len, "[%s]:%d", host, port);
-	} else
-		snprintf(buf, len, "?");
-}
-
 void
 pvaconn_accept(struct pva_front *f, evutil_socket_t fd,
     const struct sockaddr *sa)
@@ -151,7 +127,7 @@ pvaconn_accept(struct pva_front *f, evutil_socket_t fd,
 	c->f = f;
 	pvamsg_framer_init(&c->framer, PVACONN_MAX_MSG, PVACONN_MAX_MSG, 0);
 	pvamsg_buf_init(&c->out);
-	pvaconn_peer_text(sa, c->peer, sizeof(c->peer));
+	netaddr_text(sa, c->peer, sizeof(c->peer));
 	c->bev = bufferevent_socket_new(f->app->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {

@@ -35,6 +35,7 @@
 #include "conf.h"
 #include "connguard.h"
 #include "log.h"
+#include "netaddr.h"
 #include "pvaconn.h"
 #include "pvafront.h"
 #include "pvafront_priv.h"
@@ -60,14 +61,15 @@ static void	pvafront_post(evutil_socket_t, short, void *);
 static void	pvafront_describe(const struct sockaddr_in *, uint16_t,
 		    char *, size_t);
 
+/* "addr:port" of sin with the port a socket was bound to. */
 static void
 pvafront_describe(const struct sockaddr_in *sin, uint16_t port, char *buf,
     size_t len)
 {
-	char host[INET_ADDRSTRLEN] = "?";
+	struct sockaddr_in bound = *sin;
 
-	inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-	snprintf(buf, len, "%s:%u", host, (unsigned)port);
+	bound.sin_port = htons(port);
+	netaddr_text((const struct sockaddr *)&bound, buf, len);
 }
 
 /*
@@ -141,7 +143,7 @@ pvafront_watch_udp(struct pva_front *f, int fd, char *err, size_t errlen)
 int
 pvafront_start(struct app *app, char *err, size_t errlen)
 {
-	struct sockaddr_in addrs[PVAFRONT_MAX_INTF], a;
+	struct sockaddr_in addrs[PVAFRONT_MAX_INTF] = { 0 }, a;
 	struct pva_front *f;
 	socklen_t sl;
 	size_t n, i;
@@ -163,7 +165,6 @@ pvafront_start(struct app *app, char *err, size_t errlen)
 	/* conf.c checked the list: 1 to PVAFRONT_MAX_INTF addresses. */
 	n = app->cfg->n_pvas_addrs;
 	for (i = 0; i < n; i++) {
-		memset(&addrs[i], 0, sizeof(addrs[i]));
 		addrs[i].sin_family = AF_INET;
 		addrs[i].sin_addr = app->cfg->pvas_addrs[i];
 	}

@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,6 +25,7 @@
 #include "conf.h"
 #include "connguard.h"
 #include "connguard_http.h"
+#include "netaddr.h"
 #include "request.h"
 #include "router.h"
 #include "server.h"
@@ -41,32 +41,18 @@ struct http_front {
 static struct bufferevent *server_bevcb(struct event_base *, void *);
 static int server_verify_later(int, X509_STORE_CTX *);
 
-/* "addr:port" of a bound socket; IPv6 in brackets. */
+/* "addr:port" of a bound socket (netaddr_text), or "" if unknown. */
 static void
 server_describe(struct evhttp_bound_socket *sock, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
 
 	buf[0] = '\0';
 	if (getsockname(evhttp_bound_socket_get_fd(sock),
 	    (struct sockaddr *)&ss, &sl) != 0)
 		return;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		port = ntohs(sin->sin_port);
-		snprintf(buf, len, "%s:%d", host, port);
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		port = ntohs(sin6->sin6_port);
-		snprintf(buf, len, "[%s]:%d", host, port);
-	}
+	netaddr_text((struct sockaddr *)&ss, buf, len);
 }
 
 static void
