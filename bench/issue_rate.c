@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -103,6 +104,8 @@ static int	 ir_run(struct ir_client *, int, void *(*)(void *), double *);
 static void	 ir_report(const char *, const char *, struct ir_client *, int,
 		    double);
 static void	 ir_free_clients(struct ir_client *, int);
+static double	 ir_cpu_ms(int);
+static void	 ir_report_cpu(struct ir_client *, int, double, double);
 
 static void
 ir_usage(FILE *f)
@@ -112,6 +115,7 @@ ir_usage(FILE *f)
 "                  --token-url URL [--status-base URL] [--clients N]\n"
 "                  [--secs S] [--status-secs S] [--tokens N]\n"
 "                  [--timeout-ms MS] [--usage client|server|ioc]\n"
+"                  [--cpu-pid PID]\n"
 "Measure certificates issued per second by pvacms (POST /v1/certs), then\n"
 "optionally the status rate (GET /v1/certs/{id}/status).\n"
 "  --cms URL          the HTTPS base of pvacms\n"
@@ -124,7 +128,8 @@ ir_usage(FILE *f)
 "  --status-secs S    status window in seconds (default 5)\n"
 "  --tokens N         tokens fetched per client (default 2000)\n"
 "  --timeout-ms MS    bound of each request (default 10000)\n"
-"  --usage U          certificate usage asked for (default client)\n");
+"  --usage U          certificate usage asked for (default client)\n"
+"  --cpu-pid PID      report the CPU time PID (pvacms) spent per certificate\n");
 }
 
 static int
@@ -582,6 +587,49 @@ ir_report(const char *what, const char *unit, struct ir_client *cl, int n,
 		    "up their tokens (raise --tokens or TOKENS)\n", exhausted);
 }
 
+/*
+ * CPU time (user + system, ms) process pid has used, from
+ * /proc/PID/stat; -1 when pid is 0 or unreadable.
+ */
+static double
+ir_cpu_ms(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields 14 and 15, counted after the ")" that ends the name. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%llu %llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) * 1e3 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The server's CPU per certificate issued in the window. */
+static void
+ir_report_cpu(struct ir_client *cl, int n, double cpu_ms, double ms)
+{
+	long ok = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		ok += cl[i].ok;
+	if (ok == 0 || ms <= 0)
+		return;
+	printf("  server CPU: %.3f ms per certificate (%.0f%% of one core)\n",
+	    cpu_ms / (double)ok, 100.0 * cpu_ms / ms);
+}
+
 static void
 ir_free_clients(struct ir_client *cl, int n)
 {
@@ -609,6 +657,7 @@ main(int argc, char *argv[])
 		{ "tokens", required_argument, NULL, 'k' },
 		{ "timeout-ms", required_argument, NULL, 'T' },
 		{ "usage", required_argument, NULL, 'u' },
+		{ "cpu-pid", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -616,7 +665,8 @@ main(int argc, char *argv[])
 	struct ir_conf conf;
 	const char *csr_path[IR_MAX_CLIENTS];
 	char err[256], cert_id[IR_CERTID_MAX], *pem;
-	double ms;
+	double ms, cpu_before, cpu_after;
+	int cpu_pid = 0;
 	int ch, i, v, rc = 1, fetched = 0;
 
 	memset(&conf, 0, sizeof(conf));
@@ -633,6 +683,12 @@ main(int argc, char *argv[])
 		case 't': conf.token_url = optarg; break;
 		case 'b': conf.status_base = optarg; break;
 		case 'u': conf.usage = optarg; break;
+		case 'P':
+			if (ir_parse_int(optarg, 1, 1 << 30, &cpu_pid) != 0) {
+				ir_usage(stderr);
+				return 2;
+			}
+			break;
 		case 'r':
 			if (conf.ncsr == IR_MAX_CLIENTS)
 				goto usage;
@@ -721,9 +777,13 @@ main(int argc, char *argv[])
 	/* The issue window. */
 	for (i = 0; i < conf.clients; i++)
 		ir_deadline(&cl[i].deadline, conf.secs);
+	cpu_before = ir_cpu_ms(cpu_pid);
 	if (ir_run(cl, conf.clients, ir_issue_main, &ms) != 0)
 		goto out_curl;
 	ir_report("issue rate", "certificates", cl, conf.clients, ms);
+	cpu_after = ir_cpu_ms(cpu_pid);
+	if (cpu_before >= 0 && cpu_after >= 0)
+		ir_report_cpu(cl, conf.clients, cpu_after - cpu_before, ms);
 	rc = 0;
 
 	/* The status window, on one of the certificates just issued. */

@@ -11,9 +11,12 @@
 # call per request), local (signature checked in pvacms against the
 # issuer's JWKS, issue #4) or both (default: one run of each, one after
 # the other, each with its own issuer and pvacms).
-# Environment: see bench/lib.sh; MODE (both), CLIENTS (default 4), SECS
-# (10), STATUS_SECS (5), TOKENS per client (2000 remote, 4000 local:
-# local mode goes through them faster).
+# Environment: see bench/lib.sh; MODE (both), CLIENTS (a list, default
+# "1 2 4": one window per count, same pvacms), KEY (ec: P-256 leaf keys,
+# as authnjwt makes; or rsa: RSA-2048), SECS (10), STATUS_SECS (5),
+# TOKENS per client (2000 remote, 4000 local: local mode goes through
+# them faster).  Each window also prints pvacms's CPU time per
+# certificate (user + system, from /proc).
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -36,7 +39,8 @@ remote | local) ;;
 	;;
 esac
 
-CLIENTS=${CLIENTS:-4}
+CLIENTS=${CLIENTS:-1 2 4}
+KEY=${KEY:-ec}
 SECS=${SECS:-10}
 STATUS_SECS=${STATUS_SECS:-5}
 if [ "$MODE" = local ]; then
@@ -58,10 +62,19 @@ else
 	start_pvacms
 fi
 
+case $KEY in
+ec) keyopts=(-algorithm EC -pkeyopt ec_paramgen_curve:P-256) ;;
+rsa) keyopts=(-algorithm RSA -pkeyopt rsa_keygen_bits:2048) ;;
+*) die "KEY must be ec or rsa" ;;
+esac
+max=0
+for n in $CLIENTS; do
+	[ "$n" -gt "$max" ] && max=$n
+done
 declare -a csrs=()
-for i in $(seq "$CLIENTS"); do
-	"$OPENSSL" genpkey -quiet -algorithm RSA \
-	    -pkeyopt rsa_keygen_bits:2048 -out "$ROOT/run/client$i.key" \
+for i in $(seq "$max"); do
+	"$OPENSSL" genpkey -quiet "${keyopts[@]}" \
+	    -out "$ROOT/run/client$i.key" \
 	    2>>"$ROOT/run/openssl.err" || die "openssl genpkey failed"
 	"$OPENSSL" req -new -key "$ROOT/run/client$i.key" -subj "/CN=client" \
 	    -out "$ROOT/run/client$i.csr" 2>>"$ROOT/run/openssl.err" ||
@@ -69,8 +82,11 @@ for i in $(seq "$CLIENTS"); do
 	csrs+=(--csr "$ROOT/run/client$i.csr")
 done
 
-bench_run "$PROG" --cms "$CMS_URL" --cacert "$CA_FILE" \
-    --token-url "$TOKEN_URL" --status-base "$STATUS_URL" \
-    --clients "$CLIENTS" --secs "$SECS" --status-secs "$STATUS_SECS" \
-    --tokens "$TOKENS" --timeout-ms 10000 "${csrs[@]}" ||
-    die "issue_rate could not run"
+echo "leaf keys: $KEY"
+for n in $CLIENTS; do
+	bench_run "$PROG" --cms "$CMS_URL" --cacert "$CA_FILE" \
+	    --token-url "$TOKEN_URL" --status-base "$STATUS_URL" \
+	    --clients "$n" --secs "$SECS" --status-secs "$STATUS_SECS" \
+	    --tokens "$TOKENS" --timeout-ms 10000 --cpu-pid "$PVACMS_PID" \
+	    "${csrs[@]}" || die "issue_rate could not run"
+done

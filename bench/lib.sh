@@ -203,6 +203,7 @@ start_pvacms()
 		    --http-listen 127.0.0.1:0 --listen-info "$li" "$@"
 	) </dev/null >"$ROOT/run/pvacms.log" 2>"$ROOT/run/pvacms.err" &
 	pid=$!
+	PVACMS_PID=$pid
 	BENCH_PIDS+=("$pid")
 	if ! wait_file "$li" "$pid" '^http=' || ! grep -q '^https=' "$li"; then
 		die "pvacms did not start"

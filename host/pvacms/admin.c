@@ -226,12 +226,58 @@ admin_caller(struct app *app, struct evhttp_request *req,
 	return 0;
 }
 
+/* An action on its way through the recorder. */
+struct admin_job {
+	struct app *app;
+	struct evhttp_request *req;
+	struct admin_caller who;
+	enum transition_action ta;
+	uint64_t serial;
+	int to;
+	int64_t not_before, not_after;
+	char cert_id[CERTID_MAX];
+};
+
+/* Loop thread: the change is on disk with its audit line, or not. */
+static void
+admin_changed(void *arg, int result, int from, const char *err)
+{
+	struct admin_job *job = arg;
+	char why[512];
+
+	if (evhttp_request_get_connection(job->req) == NULL) {
+		/* The caller left; the change stands (it is audited). */
+		evhttp_send_reply(job->req, 500, NULL, NULL);
+	} else if (result == 1) {
+		if (job->to == STATE_PENDING)
+			states_due_at(job->not_before);
+		else if (job->to == STATE_VALID)
+			states_due_at(job->not_after);
+		status_reply(job->app, job->req, job->cert_id, job->serial);
+	} else if (result == DB_WRONG_STATE) {
+		transition_refusal(job->ta, job->cert_id, from, why,
+		    sizeof(why));
+		admin_refuse(job->req, &job->who, job->ta, job->cert_id,
+		    HOSTERR_TRANSITION, why);
+	} else if (result == 0) {
+		reply_error(job->req, HOSTERR_NOT_FOUND, "certificate %s is "
+		    "not known", job->cert_id);
+	} else {
+		log_error("cannot change the state of %s: %s", job->cert_id,
+		    err);
+		reply_error(job->req, result, "cannot change the state of "
+		    "%s: %s", job->cert_id, err);
+	}
+	free(job);
+}
+
 void
 admin_handle(struct app *app, struct evhttp_request *req,
     const char *cert_id, uint64_t serial, enum transition_action ta)
 {
 	struct admin_caller who;
 	struct states_actor actor;
+	struct admin_job *job;
 	struct db_cert rec;
 	char why[512];
 	int64_t now = (int64_t)time(NULL);
@@ -275,32 +321,36 @@ admin_handle(struct app *app, struct evhttp_request *req,
 	cur = states_catch_up(app, serial, rec.state, rec.not_before,
 	    rec.not_after, now);
 	to = transition_target(ta, rec.not_before, rec.not_after, now);
+	if ((mask & TRANSITION_BIT(cur)) == 0) {
+		transition_refusal(ta, cert_id, cur, why, sizeof(why));
+		admin_refuse(req, &who, ta, cert_id, HOSTERR_TRANSITION, why);
+		goto out;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		reply_error(req, HOSTERR_NOMEM, "out of memory");
+		goto out;
+	}
+	job->app = app;
+	job->req = req;
+	job->who = who;
+	job->ta = ta;
+	job->serial = serial;
+	job->to = to;
+	job->not_before = rec.not_before;
+	job->not_after = rec.not_after;
+	snprintf(job->cert_id, sizeof(job->cert_id), "%s", cert_id);
 	actor.by = who.cn;
 	actor.by_cert_id = who.cert_id;
 	actor.peer = who.peer;
 	actor.reason = reason;
-	if ((mask & TRANSITION_BIT(cur)) == 0)
-		r = DB_WRONG_STATE;
-	else
-		r = states_change(app, serial, mask, to,
-		    transition_event(ta, to), &actor, &cur, why, sizeof(why));
-	if (r == 1) {
-		if (to == STATE_PENDING)
-			states_due_at(rec.not_before);
-		else if (to == STATE_VALID)
-			states_due_at(rec.not_after);
-		status_reply(app, req, cert_id, serial);
-	} else if (r == DB_WRONG_STATE) {
-		transition_refusal(ta, cert_id, cur, why, sizeof(why));
-		admin_refuse(req, &who, ta, cert_id, HOSTERR_TRANSITION, why);
-	} else if (r == 0)
-		reply_error(req, HOSTERR_NOT_FOUND, "certificate %s is not "
-		    "known", cert_id);
-	else if (db_busy(app->db))
-		reply_error(req, HOSTERR_BUSY, "the certificate database "
-		    "is locked by another process; try again");
-	else
-		reply_error(req, HOSTERR_DB, "cannot change the state of %s",
-		    cert_id);
+	/* A catch-up queued just above is written first (same queue),
+	 * so the guard below sees the state judged here. */
+	if ((r = states_change(app, serial, mask, to, transition_event(ta, to),
+	    &actor, admin_changed, job)) != 0) {
+		free(job);
+		reply_error(req, r, "too many changes waiting to be recorded; "
+		    "retry later");
+	}
+out:
 	db_cert_clear(&rec);
 }

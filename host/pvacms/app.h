@@ -17,6 +17,7 @@ struct ca;
 struct db;
 struct plugin;
 struct worker_pool;
+struct recorder;
 struct connguard;
 struct http_front;
 struct pva_front;
@@ -32,6 +33,8 @@ struct app {
 	struct plugin *plugins[APP_MAX_PLUGINS];
 	size_t nplugins;
 	struct worker_pool *pool;
+	struct recorder *recorder;	/* the one writer of the database */
+	char *ca_pem;		/* the CA certificate, PEM: every answer's chain */
 	char *status_url;	/* base URL put in certificates */
 	char **admins;		/* opt-in administrator CNs, NULL-terminated */
 	int draining;		/* SIGTERM seen: finish, accept nothing new */

@@ -1,16 +1,21 @@
 /*
  * audit.c - append-only JSON-lines audit log.  Lines are built with
  * jansson (so every value is escaped) and written with one write(2) to an
- * O_APPEND descriptor, which keeps lines whole even with other writers.
+ * O_APPEND descriptor under a lock, so lines from the loop thread and the
+ * recorder never interleave.  A write that falls short (ENOSPC) is cut
+ * back with ftruncate to where it began: the next line never lands in
+ * the middle of a torn one.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,8 +25,11 @@
 #include "fsutil.h"
 #include "log.h"
 
+static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
 static int audit_fd = -1;
 static int audit_is_stderr;
+
+static int	audit_append(const char *, size_t, int, char *, size_t);
 
 int
 audit_open(const char *path, char *err, size_t errlen)
@@ -44,31 +52,30 @@ audit_open(const char *path, char *err, size_t errlen)
 void
 audit_close(void)
 {
+	pthread_mutex_lock(&audit_lock);
 	if (audit_fd >= 0 && !audit_is_stderr)
 		close(audit_fd);
 	audit_fd = -1;
+	pthread_mutex_unlock(&audit_lock);
 }
 
-void
-audit_event(const char *event, ...)
+/* Returns a '\n'-terminated line the caller frees, or NULL. */
+char *
+audit_vline(const char *event, va_list ap)
 {
 	json_t *obj, *value;
-	char stamp[32], key[64], *line;
+	char stamp[32], key[64], *text, *line;
 	const char *k, *v;
 	struct tm tm;
 	time_t now = time(NULL);
-	va_list ap;
 	size_t len;
 
-	if (audit_fd < 0)
-		return;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if ((obj = json_object()) == NULL)
-		return;
+		return NULL;
 	json_object_set_new(obj, "time", json_string(stamp));
 	json_object_set_new(obj, "event", json_string(event));
-	va_start(ap, event);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		len = strlen(k);
 		if (len > 0 && k[len - 1] == '#' && len < sizeof(key)) {
@@ -87,14 +94,97 @@ audit_event(const char *event, ...)
 			value = json_string("(invalid utf-8)");
 		json_object_set_new(obj, k, value);
 	}
-	va_end(ap);
-	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(obj);
-	if (line == NULL)
+	if (text == NULL)
+		return NULL;
+	len = strlen(text);
+	if ((line = malloc(len + 2)) != NULL) {
+		memcpy(line, text, len);
+		line[len] = '\n';
+		line[len + 1] = '\0';
+	}
+	free(text);
+	return line;
+}
+
+char *
+audit_line(const char *event, ...)
+{
+	va_list ap;
+	char *line;
+
+	va_start(ap, event);
+	line = audit_vline(event, ap);
+	va_end(ap);
+	return line;
+}
+
+void
+audit_event(const char *event, ...)
+{
+	char err[256], *line;
+	va_list ap;
+
+	if (audit_fd < 0)
 		return;
-	len = strlen(line);
-	line[len] = '\n';	/* json_dumps leaves room: we rewrite the NUL */
-	if (write(audit_fd, line, len + 1) != (ssize_t)(len + 1))
-		log_error("audit log write failed: %s", strerror(errno));
+	va_start(ap, event);
+	line = audit_vline(event, ap);
+	va_end(ap);
+	if (line == NULL) {
+		log_error("audit log: out of memory for a '%s' line", event);
+		return;
+	}
+	if (audit_append(line, strlen(line), 0, err, sizeof(err)) != 0)
+		log_error("%s", err);
 	free(line);
+}
+
+int
+audit_write_durable(const char *lines, size_t len, char *err, size_t errlen)
+{
+	return audit_append(lines, len, 1, err, errlen);
+}
+
+/*
+ * One write of whole lines; on a short write, cut the file back to the
+ * size it had so that no partial line stays.  sync: fdatasync after.
+ */
+static int
+audit_append(const char *lines, size_t len, int sync, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	off_t before = -1;
+	ssize_t n;
+	int rc = 0, saved;
+
+	if (len == 0)
+		return 0;
+	pthread_mutex_lock(&audit_lock);
+	if (audit_fd < 0)
+		goto out;
+	if (!audit_is_stderr && fstat(audit_fd, &st) == 0)
+		before = st.st_size;
+	n = write(audit_fd, lines, len);
+	if (n == (ssize_t)len) {
+		if (sync && !audit_is_stderr && fdatasync(audit_fd) != 0) {
+			snprintf(err, errlen, "audit log: fdatasync: %s",
+			    strerror(errno));
+			rc = -1;
+		}
+		goto out;
+	}
+	saved = n < 0 ? errno : ENOSPC;
+	if (n > 0 && before >= 0 && ftruncate(audit_fd, before) != 0)
+		snprintf(err, errlen, "audit log write failed (%s) and the "
+		    "partial line could not be removed: %s", strerror(saved),
+		    strerror(errno));
+	else
+		snprintf(err, errlen, "audit log write failed: %s",
+		    strerror(saved));
+	rc = -1;
+out:
+	pthread_mutex_unlock(&audit_lock);
+	return rc;
 }

@@ -1,11 +1,18 @@
 /*
  * audit.h - the audit trail: one JSON object per line for every decision
  * (issued, denied, state changes).  It names who and which token (sub,
- * iss, jti) but never holds a token or key.  Loop thread only.
+ * iss, jti) but never holds a token or key.
+ *
+ * Lines are whole or absent: each write(2) carries whole lines, and a
+ * short write (a full disk) is cut back off the file.  The lines of
+ * stored decisions go through audit_write_durable, which the recorder
+ * calls before it commits their rows (recorder.h): a row never survives
+ * without its line.  Safe from any thread.
  */
 #ifndef PVACMS_AUDIT_H
 #define PVACMS_AUDIT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Open path for appending (mode 0600, parents 0700); "-" means stderr. */
@@ -16,7 +23,23 @@ void audit_close(void);
  * Write one event.  The variadic part is key, value pairs of C strings
  * terminated by NULL; a NULL or empty value is skipped.  Keys ending in
  * "#" take an int64 value instead (pass a long long), the '#' dropped.
+ * Not synced: for events no stored change depends on (denials).
  */
 void audit_event(const char *event, ...);
+
+/*
+ * The line audit_event would write, '\n'-terminated, for a later
+ * audit_write_durable.  Caller frees with free(); NULL when out of memory.
+ */
+char *audit_line(const char *event, ...);
+char *audit_vline(const char *event, va_list ap);
+
+/*
+ * Append len bytes of whole lines and fdatasync them.  0, or -1 with err
+ * set and nothing of these lines left in the file.  With no audit log
+ * open (the offline tools) it succeeds.
+ */
+int audit_write_durable(const char *lines, size_t len, char *err,
+    size_t errlen);
 
 #endif

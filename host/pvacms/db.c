@@ -3,9 +3,11 @@
  * CA signed, keyed by its serial (a uint64 stored bit-for-bit as int64),
  * and its state.  The rules of the state machine live in transition.c;
  * here is the guarded change of one row and the queries the time-driven
- * sweep (states.c) needs.  WAL journal,
- * prepared statements kept for the life of the handle, every change in
- * one BEGIN IMMEDIATE transaction, every integer bound as 64 bits.
+ * sweep (states.c) needs.  WAL journal with synchronous=FULL (a commit
+ * returns once the WAL is fsynced: a power cut loses no certificate a
+ * client was given), prepared statements kept for the life of the handle,
+ * every change in a BEGIN IMMEDIATE transaction (one per call, or one per
+ * batch of the recorder's), every integer bound as 64 bits.
  */
 #include "config.h"
 
@@ -22,6 +24,7 @@
 #include "db.h"
 #include "fsutil.h"
 #include "hosterr.h"
+#include "log.h"
 
 #define DB_SCHEMA_VERSION	3	/* 2: revocation_reason, 3: admin */
 #define DB_BUSY_MS		5000
@@ -126,9 +129,6 @@ static void	db_seterr(struct db *db, char *err, size_t errlen,
 static sqlite3_int64 db_s2i(uint64_t serial);
 static uint64_t	db_i2s(sqlite3_int64 v);
 static int	db_run(struct db *db, enum db_stmt which);
-static int	db_begin(struct db *db, char *err, size_t errlen);
-static int	db_commit(struct db *db, char *err, size_t errlen);
-static void	db_rollback(struct db *db);
 static int	db_migrate(struct db *db, char *err, size_t errlen);
 static int	db_create_file(const char *path, int *created, char *err,
 		    size_t errlen);
@@ -179,7 +179,7 @@ db_run(struct db *db, enum db_stmt which)
 	return r == SQLITE_DONE ? 0 : -1;
 }
 
-static int
+int
 db_begin(struct db *db, char *err, size_t errlen)
 {
 	if (db_run(db, ST_BEGIN) != 0) {
@@ -189,7 +189,7 @@ db_begin(struct db *db, char *err, size_t errlen)
 	return 0;
 }
 
-static int
+int
 db_commit(struct db *db, char *err, size_t errlen)
 {
 	if (db_run(db, ST_COMMIT) != 0) {
@@ -200,11 +200,17 @@ db_commit(struct db *db, char *err, size_t errlen)
 	return 0;
 }
 
-static void
+void
 db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		(void)db_run(db, ST_ROLLBACK);
+}
+
+int
+db_in_transaction(struct db *db)
+{
+	return !sqlite3_get_autocommit(db->h);
 }
 
 /* Create the file 0600 when missing, so no other mode is ever seen. */
@@ -290,7 +296,7 @@ db_open(const char *path, int *created, char *err, size_t errlen)
 {
 	static const char pragmas[] =
 	    "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON;";
 	struct db *db;
 	char *msg = NULL;
@@ -397,6 +403,21 @@ db_bind_text(sqlite3_stmt *st, int col, const char *s, size_t max)
 int
 db_insert(struct db *db, const struct db_cert *c, char *err, size_t errlen)
 {
+	int r;
+
+	if (db_begin(db, err, errlen) != 0)
+		return -1;
+	if ((r = db_insert_row(db, c, err, errlen)) != 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, err, errlen);
+}
+
+int
+db_insert_row(struct db *db, const struct db_cert *c, char *err,
+    size_t errlen)
+{
 	sqlite3_stmt *st = db->st[ST_INSERT];
 	size_t pemlen = c->pem != NULL ? strnlen(c->pem, DB_PEM_MAX) : 0;
 	int r;
@@ -412,8 +433,6 @@ db_insert(struct db *db, const struct db_cert *c, char *err, size_t errlen)
 		    DB_PEM_MAX);
 		return -1;
 	}
-	if (db_begin(db, err, errlen) != 0)
-		return -1;
 	if (sqlite3_bind_int64(st, 1, db_s2i(c->serial)) != SQLITE_OK ||
 	    db_bind_text(st, 2, c->issuer_id, sizeof(c->issuer_id)) != 0 ||
 	    db_bind_text(st, 3, c->skid, sizeof(c->skid)) != 0 ||
@@ -437,24 +456,27 @@ db_insert(struct db *db, const struct db_cert *c, char *err, size_t errlen)
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		snprintf(err, errlen, "cannot bind certificate fields");
-		db_rollback(db);
 		return -1;
 	}
 	r = sqlite3_step(st);
 	if (r != SQLITE_DONE) {
-		if ((r & 0xff) == SQLITE_CONSTRAINT)
+		/* A constraint failure undoes this statement only; the
+		 * transaction goes on (a batch keeps its other rows). */
+		if ((r & 0xff) == SQLITE_CONSTRAINT) {
 			snprintf(err, errlen, "serial %llu already recorded",
 			    (unsigned long long)c->serial);
-		else
+			r = DB_DUPLICATE;
+		} else {
 			db_seterr(db, err, errlen, "cannot insert certificate");
+			r = -1;
+		}
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
-		db_rollback(db);
-		return -1;
+		return r;
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	return db_commit(db, err, errlen);
+	return 0;
 }
 
 int
@@ -538,6 +560,23 @@ int
 db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
     int64_t now, int reason, int *cur_out, char *err, size_t errlen)
 {
+	int r;
+
+	if (db_begin(db, err, errlen) != 0)
+		return -1;
+	r = db_change_row(db, serial, from_mask, to, now, reason, cur_out,
+	    err, errlen);
+	if (r != 1) {
+		db_rollback(db);
+		return r;
+	}
+	return db_commit(db, err, errlen) == 0 ? 1 : -1;
+}
+
+int
+db_change_row(struct db *db, uint64_t serial, int from_mask, int to,
+    int64_t now, int reason, int *cur_out, char *err, size_t errlen)
+{
 	sqlite3_stmt *st;
 	int r, cur;
 
@@ -546,8 +585,6 @@ db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
 		return -1;
 	}
 	/* Read and write under one write lock: the check cannot go stale. */
-	if (db_begin(db, err, errlen) != 0)
-		return -1;
 	st = db->st[ST_STATE];
 	sqlite3_bind_int64(st, 1, db_s2i(serial));
 	r = sqlite3_step(st);
@@ -555,19 +592,17 @@ db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (r == SQLITE_DONE) {
-		db_rollback(db);
 		snprintf(err, errlen, "no certificate with serial %llu",
 		    (unsigned long long)serial);
 		return 0;
 	}
 	if (r != SQLITE_ROW) {
 		db_seterr(db, err, errlen, "cannot read certificate state");
-		goto fail;
+		return -1;
 	}
 	if (cur_out != NULL)
 		*cur_out = cur;
 	if (cur < 0 || cur > STATE_REVOKED || (from_mask & (1 << cur)) == 0) {
-		db_rollback(db);
 		snprintf(err, errlen, "certificate is %s", cert_state_name(cur));
 		return DB_WRONG_STATE;
 	}
@@ -582,12 +617,9 @@ db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		db_seterr(db, err, errlen, "cannot change certificate state");
-		goto fail;
+		return -1;
 	}
-	return db_commit(db, err, errlen) == 0 ? 1 : -1;
-fail:
-	db_rollback(db);
-	return -1;
+	return 1;
 }
 
 int
@@ -667,6 +699,69 @@ db_find_token(struct db *db, const char *token_id, uint64_t *serial,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc;
+}
+
+int
+db_quick_check(struct db *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	int r, rc = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA quick_check(1)", -1, &st,
+	    NULL) != SQLITE_OK) {
+		db_seterr(db, err, errlen, "cannot check the database");
+		return -1;
+	}
+	r = sqlite3_step(st);
+	t = r == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+	if (t != NULL && strcmp((const char *)t, "ok") == 0)
+		rc = 0;
+	else if (t != NULL)
+		snprintf(err, errlen, "%s", (const char *)t);
+	else
+		db_seterr(db, err, errlen, "cannot check the database");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_has_rows(struct db *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc = -1;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT EXISTS (SELECT 1 FROM certs)",
+	    -1, &st, NULL) != SQLITE_OK) {
+		db_seterr(db, err, errlen, "cannot count certificates");
+		return -1;
+	}
+	if ((r = sqlite3_step(st)) == SQLITE_ROW)
+		rc = sqlite3_column_int(st, 0) != 0;
+	else
+		db_seterr(db, err, errlen, "cannot count certificates");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* SQLite's error log callback: one line per error or notice. */
+static void
+db_log_cb(void *arg, int code, const char *msg)
+{
+	int primary = code & 0xff;
+
+	(void)arg;
+	if (primary == SQLITE_NOTICE || primary == SQLITE_WARNING)
+		log_info("sqlite: %s", msg);
+	else if (primary != SQLITE_BUSY && primary != SQLITE_LOCKED &&
+	    primary != SQLITE_SCHEMA && primary != SQLITE_CONSTRAINT)
+		log_error("sqlite error %d: %s", code, msg);
+}
+
+void
+db_log_errors(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_LOG, db_log_cb, NULL);
 }
 
 void

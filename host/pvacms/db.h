@@ -1,7 +1,9 @@
 /*
  * db.h - the certificate record in SQLite: one row per certificate this
- * CA signed, keyed by serial, with its state.  WAL mode; every change is
- * one transaction.  Used from the event-loop thread only.
+ * CA signed, keyed by serial, with its state.  WAL mode, synchronous=FULL;
+ * every change is in a transaction.  A handle belongs to one thread: the
+ * event loop reads through its own, the recorder (recorder.h) writes
+ * through another.
  */
 #ifndef PVACMS_DB_H
 #define PVACMS_DB_H
@@ -55,6 +57,26 @@ int db_error(struct db *db);
 int db_insert(struct db *db, const struct db_cert *cert, char *err,
     size_t errlen);
 
+/*
+ * A batch of changes in one transaction (the recorder's group commit):
+ * db_begin takes the write lock (BEGIN IMMEDIATE, waiting up to the busy
+ * time); db_commit makes it durable (synchronous=FULL) or rolls back and
+ * returns -1; db_rollback undoes an open transaction.  0 or -1, err set.
+ */
+int db_begin(struct db *db, char *err, size_t errlen);
+int db_commit(struct db *db, char *err, size_t errlen);
+void db_rollback(struct db *db);
+
+/* 1 while a transaction is open (SQLite may end one on an I/O error). */
+int db_in_transaction(struct db *db);
+
+/* db_insert_row: the serial is taken; nothing written, the batch goes on. */
+#define DB_DUPLICATE	(-3)
+
+/* Inside db_begin/db_commit: insert one row.  0, DB_DUPLICATE or -1. */
+int db_insert_row(struct db *db, const struct db_cert *cert, char *err,
+    size_t errlen);
+
 /* 1 if no row has this serial, 0 if one has, -1 on error. */
 int db_serial_free(struct db *db, uint64_t serial);
 
@@ -74,6 +96,10 @@ int db_get(struct db *db, uint64_t serial, struct db_cert *out, char *err,
  * every failure.
  */
 int db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
+    int64_t now, int reason, int *cur, char *err, size_t errlen);
+
+/* The same inside db_begin/db_commit (the caller commits or rolls back). */
+int db_change_row(struct db *db, uint64_t serial, int from_mask, int to,
     int64_t now, int reason, int *cur, char *err, size_t errlen);
 
 /* A certificate the clock must move (its stored state and window). */
@@ -104,6 +130,21 @@ int db_next_due(struct db *db, int64_t *when, char *err, size_t errlen);
  */
 int db_find_token(struct db *db, const char *token_id, uint64_t *serial,
     char *err, size_t errlen);
+
+/*
+ * PRAGMA quick_check: 0 when SQLite finds nothing wrong, else -1 with
+ * err holding its first finding.
+ */
+int db_quick_check(struct db *db, char *err, size_t errlen);
+
+/* 1 if any certificate is recorded, 0 if none, -1 on error. */
+int db_has_rows(struct db *db, char *err, size_t errlen);
+
+/*
+ * Send every SQLite error (and notice, e.g. a WAL recovered at open) to
+ * the diagnostic log.  Call once, before any other db_ function.
+ */
+void db_log_errors(void);
 
 void db_cert_clear(struct db_cert *cert);
 

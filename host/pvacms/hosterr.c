@@ -34,6 +34,8 @@ static const struct {
 	[-HOSTERR_DB] = { 500, "database_error", "database error" },
 	[-HOSTERR_BUSY] = { 503, "busy", "busy; try again" },
 	[-HOSTERR_STOPPING] = { 503, "stopping", "shutting down" },
+	[-HOSTERR_AUDIT] = { 500, "audit_error",
+	    "cannot write the audit log" },
 };
 
 static int

@@ -25,9 +25,10 @@ enum hosterr {
 	HOSTERR_CRYPTO = -12,		/* OpenSSL failed (signing, keys) */
 	HOSTERR_DB = -13,		/* the database failed */
 	HOSTERR_BUSY = -14,		/* locked or full: retry later */
-	HOSTERR_STOPPING = -15		/* shutting down */
+	HOSTERR_STOPPING = -15,		/* shutting down */
+	HOSTERR_AUDIT = -16		/* the audit line could not be written */
 };
-#define HOSTERR_LAST	HOSTERR_STOPPING
+#define HOSTERR_LAST	HOSTERR_AUDIT
 
 /* The HTTP status of code (500 for anything unknown). */
 int hosterr_status(int code);

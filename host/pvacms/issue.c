@@ -1,10 +1,15 @@
 /*
  * issue.c - the certificate request pipeline.
  *
- *   loop thread:   parse JSON, check usage and CSR (proof of possession)
- *   worker thread: the plugin's verify(), which may call a validator
- *   loop thread:   host policy on the identity, sign (ca.c), record
- *                  (db.c), audit, reply
+ *   loop thread:   parse the JSON body, queue the job
+ *   worker thread: check the CSR (proof of possession), the plugin's
+ *                  verify() (which may call a validator), host policy on
+ *                  the identity, sign (ca.c), build the row, its audit
+ *                  line and the answer
+ *   recorder:      the row and its audit line on disk, in a group commit
+ *                  with whatever else arrived together (recorder.h)
+ *   loop thread:   the answer, which therefore never leaves before its
+ *                  certificate is durable
  *
  * Whatever the plugin returns, the host re-checks the subject and the
  * validity window; a plugin can only name an identity, never widen what
@@ -41,40 +46,68 @@
 #include "plugin.h"
 #include "policy.h"
 #include "record.h"
+#include "recorder.h"
 #include "reply.h"
 #include "request.h"
 #include "states.h"
 #include "transition.h"
 #include "worker.h"
 
+/*
+ * A request that waited this long for a worker is refused with 503 busy
+ * (Retry-After) instead of being started: whatever it would still need
+ * (a validator call of up to its timeout, the commit) would end after
+ * the client (authnjwt waits 30 s) has given up.
+ */
+#define ISSUE_QUEUE_MAX_SECS	10
+#define ISSUE_RETRY_AFTER	"2"
+
 struct issue_job {
 	struct app *app;
 	struct evhttp_request *req;
 	const struct pvacms_authn_plugin *api;
+	char *csr;			/* owned PEM */
+	size_t csr_len;
 	char *credential;		/* owned; wiped before free */
 	size_t credential_len;
 	EVP_PKEY *pubkey;		/* owned */
 	char spki_sha256[65];
 	int usage;			/* enum cert_usage: requestable */
 	int no_status;			/* the request asks for no status PV */
+	int64_t arrived;
 	char peer[64];
 	struct pvacms_authn_request areq;
 	struct pvacms_authn_result result;
+
+	/* A refusal decided on the worker (hosterr, or a policy refusal
+	 * with its own status and code); answered on the loop thread. */
+	int refuse_hosterr;
+	int refuse_status;
+	const char *refuse_code;
+	char refuse_reason[PVACMS_REASON_MAX + 64];
+
+	/* A signed certificate on its way to the recorder. */
+	struct db_cert rec;
+	char cert_id[CERTID_MAX];
+	char *line;			/* its "issued" audit line */
+	char *answer;			/* its 201 JSON body */
+	struct recorder_item item;
 };
 
-static void	issue_work(void *);
+static int	issue_work(void *);
 static void	issue_done(void *);
+static void	issue_recorded(struct recorder_item *, void *);
 static void	issue_free(struct issue_job *);
-static void	issue_sign(struct issue_job *);
+static int	issue_sign(struct issue_job *);
 static int	issue_wants_status(const struct app *, int);
-static int	issue_serial_free(void *, uint64_t);
 static int	issue_token_id(const struct issue_job *, char *, size_t);
 static void	issue_replayed(struct issue_job *, uint64_t);
 static void	issue_deny(struct issue_job *, int, const char *,
 		    const char *);
 static void	issue_refuse(struct issue_job *, int, const char *);
-static void	issue_answer(struct issue_job *, int, const struct db_cert *,
+static char	*issue_answer_text(const struct app *, const struct db_cert *,
 		    int);
+static int	issue_client_left(struct issue_job *);
 
 static void
 issue_free(struct issue_job *job)
@@ -85,7 +118,11 @@ issue_free(struct issue_job *job)
 		OPENSSL_cleanse(job->credential, job->credential_len);
 		free(job->credential);
 	}
+	free(job->csr);
 	EVP_PKEY_free(job->pubkey);
+	db_cert_clear(&job->rec);
+	free(job->line);
+	free(job->answer);
 	free(job);
 }
 
@@ -128,45 +165,66 @@ issue_handle(struct app *app, struct evhttp_request *req)
 	job->usage = creq.usage;
 	job->no_status = creq.no_status;
 	job->api = plugin_api(app->plugins[creq.type_index]);
-	if ((job->pubkey = csr_check(creq.csr, creq.csr_len,
-	    job->spki_sha256, err, sizeof(err))) == NULL) {
-		reply_error(req, HOSTERR_MALFORMED, "%s", err);
-		goto out;
-	}
-	/* The job takes the token over; issue_free wipes it. */
+	job->arrived = (int64_t)time(NULL);
+	/* The job takes the CSR and the token over; issue_free wipes it. */
+	job->csr = creq.csr;
+	job->csr_len = creq.csr_len;
+	creq.csr = NULL;
 	job->credential = creq.token;
 	job->credential_len = creq.token_len;
 	creq.token = NULL;
 	creq.token_len = 0;
 	reply_peer(req, job->peer, sizeof(job->peer));
+	if (worker_submit(app->pool, issue_work, issue_done, job) != 0) {
+		reply_error(req, HOSTERR_BUSY, "too many requests in "
+		    "progress; retry later");
+		goto out;
+	}
+	job = NULL;	/* issue_done or issue_recorded owns it now */
+out:
+	issue_free(job);
+	request_clear(&creq);
+}
+
+/*
+ * Worker thread: everything a request costs before it is written.
+ * WORKER_HANDED_ON once the job is with the recorder (issue_recorded
+ * answers), else WORKER_DONE (issue_done answers).
+ */
+static int
+issue_work(void *arg)
+{
+	struct issue_job *job = arg;
+	struct pvacms_authn_result *r = &job->result;
+	char err[256];
+
+	memset(r, 0, sizeof(*r));
+	r->verdict = PVACMS_ERROR;
+	if ((int64_t)time(NULL) - job->arrived >= ISSUE_QUEUE_MAX_SECS) {
+		job->refuse_hosterr = HOSTERR_BUSY;
+		snprintf(job->refuse_reason, sizeof(job->refuse_reason),
+		    "pvacms is overloaded: the request waited %d s for a "
+		    "worker; retry later", ISSUE_QUEUE_MAX_SECS);
+		return WORKER_DONE;
+	}
+	if ((job->pubkey = csr_check(job->csr, job->csr_len,
+	    job->spki_sha256, err, sizeof(err))) == NULL) {
+		job->refuse_hosterr = HOSTERR_MALFORMED;
+		snprintf(job->refuse_reason, sizeof(job->refuse_reason),
+		    "%s", err);
+		return WORKER_DONE;
+	}
 	job->areq.type = job->api->name;
 	job->areq.usage = job->usage;
 	job->areq.credential = job->credential;
 	job->areq.credential_len = job->credential_len;
 	job->areq.pubkey_sha256 = job->spki_sha256;
 	job->areq.now = (int64_t)time(NULL);
-	if (worker_submit(app->pool, issue_work, issue_done, job) != 0) {
-		reply_error(req, HOSTERR_BUSY, "too many requests in "
-		    "progress; retry later");
-		goto out;
-	}
-	job = NULL;	/* issue_done owns it now */
-out:
-	issue_free(job);
-	request_clear(&creq);
-}
-
-/* Worker thread: only the plugin runs here. */
-static void
-issue_work(void *arg)
-{
-	struct issue_job *job = arg;
-	struct pvacms_authn_result *r = &job->result;
-
-	memset(r, 0, sizeof(*r));
-	r->verdict = PVACMS_ERROR;
 	job->api->verify(&job->areq, r);
 	plugin_result_clean(job->api, r);
+	if (r->verdict != PVACMS_ALLOW)
+		return WORKER_DONE;
+	return issue_sign(job);
 }
 
 /*
@@ -188,7 +246,27 @@ issue_denial_status(const struct pvacms_authn_result *r)
 	return r->verdict == PVACMS_DENY ? 401 : 502;
 }
 
-/* Loop thread: the plugin has spoken. */
+/*
+ * The client left while its request was worked on: nothing can be
+ * answered, and sending a reply frees the request.  1 if so.
+ */
+static int
+issue_client_left(struct issue_job *job)
+{
+	if (evhttp_request_get_connection(job->req) != NULL)
+		return 0;
+	evhttp_send_reply(job->req, 500, NULL, NULL);
+	return 1;
+}
+
+static void
+issue_retry_after(struct issue_job *job, const char *secs)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(job->req),
+	    "Retry-After", secs);
+}
+
+/* Loop thread: a job the worker did not hand on; it is a refusal. */
 static void
 issue_done(void *arg)
 {
@@ -196,16 +274,18 @@ issue_done(void *arg)
 	struct pvacms_authn_result *r = &job->result;
 	int status;
 
-	if (evhttp_request_get_connection(job->req) == NULL) {
-		/* The client left; sign nothing.  This frees the request. */
+	if (issue_client_left(job)) {
 		audit_event("abandoned", "usage", cert_usage_name(job->usage),
 		    "sub", r->sub, "iss", r->iss, "jti", r->jti, "peer",
 		    job->peer, NULL);
-		evhttp_send_reply(job->req, 500, NULL, NULL);
-		issue_free(job);
-		return;
-	}
-	if (r->verdict != PVACMS_ALLOW) {
+	} else if (job->refuse_hosterr != 0) {
+		if (job->refuse_hosterr == HOSTERR_BUSY)
+			issue_retry_after(job, ISSUE_RETRY_AFTER);
+		issue_refuse(job, job->refuse_hosterr, job->refuse_reason);
+	} else if (job->refuse_code != NULL) {
+		issue_deny(job, job->refuse_status, job->refuse_code,
+		    job->refuse_reason);
+	} else {
 		if (r->code[0] == '\0')
 			snprintf(r->code, sizeof(r->code), "%s",
 			    r->verdict == PVACMS_DENY ? "denied" : "internal");
@@ -220,12 +300,10 @@ issue_done(void *arg)
 			char ra[16];
 
 			snprintf(ra, sizeof(ra), "%d", r->retry_after);
-			evhttp_add_header(evhttp_request_get_output_headers(
-			    job->req), "Retry-After", ra);
+			issue_retry_after(job, ra);
 		}
 		issue_deny(job, status, r->code, r->reason);
-	} else
-		issue_sign(job);
+	}
 	issue_free(job);
 }
 
@@ -269,15 +347,6 @@ issue_wants_status(const struct app *app, int no_status)
 	return strcasecmp(policy, "YES") == 0 || !no_status;
 }
 
-/* For ca_sign_leaf: 1 free, 0 taken, a HOSTERR_* code when unknown. */
-static int
-issue_serial_free(void *arg, uint64_t serial)
-{
-	int r = db_serial_free(arg, serial);
-
-	return r < 0 ? db_error(arg) : r;
-}
-
 /*
  * The replay key of a credential: the issuer-scoped jti when the
  * authenticator reported one, else the SHA-256 of the credential itself.
@@ -318,31 +387,30 @@ issue_token_id(const struct issue_job *job, char *out, size_t outlen)
 }
 
 /*
- * Answer with the certificate of row rec in state `state`: 201 for a
- * new one, 200 for one sent again.
+ * The JSON body that hands out row rec in state `state`.  Returns text
+ * the caller frees with free(), or NULL when out of memory.
  */
-static void
-issue_answer(struct issue_job *job, int status, const struct db_cert *rec,
+static char *
+issue_answer_text(const struct app *app, const struct db_cert *rec,
     int state)
 {
 	char cert_id[CERTID_MAX], serial_text[24];
-	char *chain_pem;
+	json_t *body;
+	char *text;
 
-	if ((chain_pem = record_pem(ca_cert(job->app->ca))) == NULL) {
-		reply_error(job->req, HOSTERR_NOMEM, "out of memory");
-		return;
-	}
 	certid_format(rec->issuer_id, rec->serial, cert_id, sizeof(cert_id));
 	snprintf(serial_text, sizeof(serial_text), "%llu",
 	    (unsigned long long)rec->serial);
-	reply_json(job->req, status, json_pack(
-	    "{s:s,s:s,s:s,s:I,s:I,s:s,s:s}",
+	body = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s}",
 	    "cert_id", cert_id, "serial", serial_text,
 	    "state", cert_state_name(state),
 	    "not_before", (json_int_t)rec->not_before,
 	    "not_after", (json_int_t)rec->not_after,
-	    "certificate", rec->pem, "chain", chain_pem));
-	free(chain_pem);
+	    "certificate", rec->pem, "chain", app->ca_pem);
+	text = body != NULL ? json_dumps(body, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER) : NULL;
+	json_decref(body);
+	return text;
 }
 
 /*
@@ -356,7 +424,7 @@ issue_replayed(struct issue_job *job, uint64_t serial)
 	struct app *app = job->app;
 	struct pvacms_authn_result *r = &job->result;
 	struct db_cert rec;
-	char err[256], reason[300], cert_id[CERTID_MAX];
+	char err[256], reason[300], cert_id[CERTID_MAX], *text;
 	int found, state;
 
 	if ((found = db_get(app->db, serial, &rec, err, sizeof(err))) != 1) {
@@ -388,98 +456,151 @@ issue_replayed(struct issue_job *job, uint64_t serial)
 	    NULL);
 	log_info("retry: certificate %s sent again for CN=%s", cert_id,
 	    rec.cn);
-	issue_answer(job, 200, &rec, state);
+	if ((text = issue_answer_text(app, &rec, state)) == NULL)
+		reply_error(job->req, HOSTERR_NOMEM, "out of memory");
+	else
+		reply_json_text(job->req, 200, text);
+	free(text);
 out:
 	db_cert_clear(&rec);
 }
 
-/* Host policy, then sign, record, audit and answer. */
-static void
+/* Worker thread: a refusal the loop thread will answer. */
+static int
+issue_refuse_later(struct issue_job *job, int hosterr, const char *reason)
+{
+	job->refuse_hosterr = hosterr;
+	snprintf(job->refuse_reason, sizeof(job->refuse_reason), "%s",
+	    reason);
+	return WORKER_DONE;
+}
+
+/*
+ * Worker thread: host policy, sign, and build the row, its audit line and
+ * the answer; then hand all of it to the recorder.  Returns
+ * WORKER_HANDED_ON, or WORKER_DONE with a refusal set.
+ */
+static int
 issue_sign(struct issue_job *job)
 {
 	struct app *app = job->app;
 	struct pvacms_authn_result *r = &job->result;
 	struct policy_refusal refusal;
 	struct ca_subject subject;
-	struct db_cert rec;
+	struct db_cert *rec = &job->rec;
 	X509 *cert = NULL;
-	char err[256], cert_id[CERTID_MAX], token_id[80];
-	int64_t now = (int64_t)time(NULL);
-	uint64_t used_serial;
-	int state, used, code;
+	char err[256];
+	int64_t now = (int64_t)time(NULL), not_before;
+	int state, code;
 
-	memset(&rec, 0, sizeof(rec));
 	if (policy_check_identity(r, now, &refusal) != 0) {
-		issue_deny(job, refusal.http_status, refusal.code,
+		job->refuse_status = refusal.http_status;
+		job->refuse_code = refusal.code;
+		snprintf(job->refuse_reason, sizeof(job->refuse_reason), "%s",
 		    refusal.reason);
-		return;
+		return WORKER_DONE;
 	}
-	if (issue_token_id(job, token_id, sizeof(token_id)) != 0) {
-		issue_refuse(job, HOSTERR_CRYPTO, "cannot hash the credential");
-		return;
-	}
-	used = db_find_token(app->db, token_id, &used_serial, err,
-	    sizeof(err));
-	if (used < 0) {
-		log_error("replay check failed: %s", err);
-		issue_refuse(job, db_error(app->db), "cannot check whether "
-		    "the credential was used before");
-		return;
-	}
-	if (used == 1) {
-		issue_replayed(job, used_serial);
-		return;
-	}
+	if (issue_token_id(job, rec->token_id, sizeof(rec->token_id)) != 0)
+		return issue_refuse_later(job, HOSTERR_CRYPTO,
+		    "cannot hash the credential");
+	/* A token accepted now gives a certificate valid now: an nbf a
+	 * little ahead of this clock (within the plugin's leeway) must not
+	 * make a certificate that is PENDING for that moment. */
+	not_before = r->not_before > 0 && r->not_before < now ?
+	    r->not_before : now;
 	subject.cn = r->cn;
 	subject.o = r->o;
 	subject.ou = r->ou;
 	subject.c = r->c;
 	subject.status_pv = issue_wants_status(app, job->no_status);
+	/* The serial is checked for use where it is written (a collision
+	 * of 63 random bits fails that one row, recorder.c). */
 	if ((code = ca_sign_leaf(app->ca, job->pubkey, &subject, job->usage,
-	    r->not_before > 0 ? r->not_before : now, r->not_after,
-	    issue_serial_free, app->db, &cert, err, sizeof(err))) != 0) {
+	    not_before, r->not_after, NULL, NULL, &cert, err,
+	    sizeof(err))) != 0) {
 		if (code != HOSTERR_POLICY)
 			log_error("cannot sign a %s certificate for CN=%s: %s",
 			    cert_usage_name(job->usage), r->cn, err);
-		issue_refuse(job, code, err);
-		return;
+		return issue_refuse_later(job, code, err);
 	}
-	/* The state follows the window actually signed (clamped). */
-	if ((code = record_build(&rec, cert, job->usage, STATE_VALID,
-	    r->admin, now, err, sizeof(err))) != 0) {
-		issue_refuse(job, code, err);
-		goto out;
+	{
+		char token_id[sizeof(rec->token_id)];
+
+		/* record_build clears the row: keep the token id over it. */
+		memcpy(token_id, rec->token_id, sizeof(token_id));
+		code = record_build(rec, cert, job->usage, STATE_VALID,
+		    r->admin, now, err, sizeof(err));
+		memcpy(rec->token_id, token_id, sizeof(token_id));
 	}
+	X509_free(cert);
+	if (code != 0)
+		return issue_refuse_later(job, code, err);
 	state = r->approval ? STATE_PENDING_APPROVAL :
-	    rec.not_before > now ? STATE_PENDING : STATE_VALID;
-	rec.state = state;
-	snprintf(rec.pubkey_sha256, sizeof(rec.pubkey_sha256), "%s",
-	    job->spki_sha256);
-	snprintf(rec.token_id, sizeof(rec.token_id), "%s", token_id);
-	certid_format(rec.issuer_id, rec.serial, cert_id, sizeof(cert_id));
-	if (db_insert(app->db, &rec, err, sizeof(err)) != 0) {
+	    rec->not_before > now ? STATE_PENDING : STATE_VALID;
+	rec->state = state;
+	memcpy(rec->pubkey_sha256, job->spki_sha256,
+	    sizeof(rec->pubkey_sha256));
+	certid_format(rec->issuer_id, rec->serial, job->cert_id,
+	    sizeof(job->cert_id));
+	job->line = audit_line("issued", "cert_id", job->cert_id, "state",
+	    cert_state_name(state), "usage", cert_usage_name(job->usage),
+	    "admin", rec->admin ? "true" : NULL, "sub", r->sub, "iss", r->iss,
+	    "jti", r->jti, "cn", r->cn, "o", r->o, "ou", r->ou, "c", r->c,
+	    "not_before#", (long long)rec->not_before, "not_after#",
+	    (long long)rec->not_after, "peer", job->peer, NULL);
+	job->answer = issue_answer_text(app, rec, state);
+	if (job->line == NULL || job->answer == NULL)
+		return issue_refuse_later(job, HOSTERR_NOMEM,
+		    "out of memory");
+	job->item.kind = RECORDER_INSERT;
+	job->item.row = rec;
+	job->item.line = job->line;
+	job->item.done = issue_recorded;
+	job->item.arg = job;
+	if (recorder_submit(app->recorder, &job->item) != 0)
+		return issue_refuse_later(job, HOSTERR_BUSY, "too many "
+		    "certificates waiting to be recorded; retry later");
+	return WORKER_HANDED_ON;
+}
+
+/* Loop thread: the recorder has written the row and its line, or not. */
+static void
+issue_recorded(struct recorder_item *item, void *arg)
+{
+	struct issue_job *job = arg;
+	const struct db_cert *rec = &job->rec;
+
+	switch (item->outcome) {
+	case RECORDER_DONE:
+		/* The sweep may be armed for later than this one's first
+		 * change. */
+		states_due_at(rec->state == STATE_PENDING ? rec->not_before :
+		    rec->not_after);
+		log_info("issued %s%s certificate %s for CN=%s",
+		    rec->admin ? "administrator " : "",
+		    cert_usage_name(job->usage), job->cert_id, rec->cn);
+		if (issue_client_left(job))
+			log_info("certificate %s: the client left before its "
+			    "answer; the same token and key get it again",
+			    job->cert_id);
+		else
+			reply_json_text(job->req, 201, job->answer);
+		break;
+	case RECORDER_REPLAY:
+		if (!issue_client_left(job))
+			issue_replayed(job, item->used_serial);
+		break;
+	default:
 		/* Never handed out: a certificate without a record would
 		 * have no status and could not be revoked. */
-		log_error("cannot record certificate %s: %s", cert_id, err);
-		issue_refuse(job, db_error(app->db), db_busy(app->db) ?
-		    "the certificate database is locked by another process; "
-		    "try again" : "cannot record the certificate");
-		goto out;
+		log_error("cannot record certificate %s: %s", job->cert_id,
+		    item->err);
+		if (!issue_client_left(job)) {
+			if (item->hosterr == HOSTERR_BUSY)
+				issue_retry_after(job, ISSUE_RETRY_AFTER);
+			issue_refuse(job, item->hosterr, item->err);
+		}
+		break;
 	}
-	/* The sweep may be armed for later than this one's first change. */
-	states_due_at(state == STATE_PENDING ? rec.not_before :
-	    rec.not_after);
-	audit_event("issued", "cert_id", cert_id, "state",
-	    cert_state_name(state), "usage", cert_usage_name(job->usage),
-	    "admin", rec.admin ? "true" : NULL, "sub", r->sub, "iss", r->iss,
-	    "jti", r->jti, "cn", r->cn, "o", r->o, "ou", r->ou, "c", r->c,
-	    "not_before#", (long long)rec.not_before, "not_after#",
-	    (long long)rec.not_after, "peer", job->peer, NULL);
-	log_info("issued %s%s certificate %s for CN=%s",
-	    rec.admin ? "administrator " : "", cert_usage_name(job->usage),
-	    cert_id, r->cn);
-	issue_answer(job, 201, &rec, state);
-out:
-	db_cert_clear(&rec);
-	X509_free(cert);
+	issue_free(job);
 }

@@ -36,7 +36,9 @@
 #include "plugin.h"
 #include "pvafront.h"
 #include "record.h"
+#include "recorder.h"
 #include "server.h"
+#include "startcheck.h"
 #include "states.h"
 #include "timefmt.h"
 #include "worker.h"
@@ -105,7 +107,9 @@ main_drain_check(evutil_socket_t fd, short what, void *arg)
 {
 	static int waited;
 
-	if (worker_pending(app.pool) == 0 || ++waited > DRAIN_LIMIT_SECS * 10)
+	if ((worker_pending(app.pool) == 0 &&
+	    recorder_pending(app.recorder) == 0) ||
+	    ++waited > DRAIN_LIMIT_SECS * 10)
 		event_base_loopexit(app.base, NULL);
 }
 
@@ -285,9 +289,15 @@ main_open_ca(struct config *cfg, char **hostnames, struct main_secrets *sec,
     EVP_PKEY **tls_key, X509 **tls_cert, char *err, size_t errlen)
 {
 	struct ca_bootstrap_config bc;
+	struct startcheck seen;
 	int created = 0;
 
+	/* A new CA only into an empty state; a lost piece stops the start. */
+	if (startcheck_files(cfg, &seen, err, errlen) != 0)
+		return -1;
 	if ((app.db = db_open(cfg->db_path, &created, err, errlen)) == NULL)
+		return -1;
+	if (startcheck_db(cfg, &seen, app.db, err, errlen) != 0)
 		return -1;
 	if (created)
 		printf("Certificate DB created  : %s\n", cfg->db_path);
@@ -374,6 +384,14 @@ main_run(struct config *cfg)
 		goto fail;
 	if (audit_open(cfg->audit_log, err, sizeof(err)) != 0)
 		goto fail;
+	if ((app.ca_pem = record_pem(ca_cert(app.ca))) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	/* The one writer while serving: group commit off the loop. */
+	if ((app.recorder = recorder_new(app.base, cfg->db_path, err,
+	    sizeof(err))) == NULL)
+		goto fail;
 	if (server_start(&app, tls_key, tls_cert, err, sizeof(err)) != 0)
 		goto fail;
 	if (cfg->pva_on && pvafront_start(&app, err, sizeof(err)) != 0)
@@ -397,10 +415,10 @@ main_run(struct config *cfg)
 	 * pvacms was stopped (with the patient lock wait of startup). */
 	if (states_start(&app, err, sizeof(err)) != 0)
 		goto fail;
-	/* From here on every write runs on the event loop: another process
-	 * holding the write lock (pvacms --admin-keychain-new, an operator's
-	 * sqlite3 shell) may delay one request by this much, then that
-	 * request fails and a due state change waits for the next sweep. */
+	/* From here on the loop's connection only reads (every write goes
+	 * through the recorder's thread); a read in WAL mode does not wait
+	 * for another process's write lock, so this bounds the rare cases
+	 * that do (recovery, a checkpoint in progress). */
 	db_set_busy_ms(app.db, MAIN_LOOP_DB_BUSY_MS);
 	if (cfg->listen_info != NULL &&
 	    main_write_listen_info(cfg->listen_info, err, sizeof(err)) != 0)
@@ -417,6 +435,10 @@ fail:
 	log_error("%s", err);
 out:
 	worker_pool_free(app.pool);
+	recorder_free(app.recorder);
+	app.recorder = NULL;
+	free(app.ca_pem);
+	app.ca_pem = NULL;
 	server_free(&app);
 	pvafront_free(&app);
 	connguard_free(app.guard);
@@ -617,6 +639,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_set_verbose(cfg.verbose);
+	db_log_errors();
 	if (cfg.dry_run)
 		rc = main_dry_run(&cfg);
 	else if (cfg.admin_new != NULL)

@@ -23,12 +23,20 @@ static void	reply_verror(struct evhttp_request *req, int status,
 void
 reply_json(struct evhttp_request *req, int status, json_t *body)
 {
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	struct evbuffer *buf = evbuffer_new();
 	char *text = body ? json_dumps(body, JSON_COMPACT |
 	    JSON_PRESERVE_ORDER) : NULL;
 
 	json_decref(body);
+	reply_json_text(req, status, text);
+	free(text);
+}
+
+void
+reply_json_text(struct evhttp_request *req, int status, const char *text)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = evbuffer_new();
+
 	evhttp_add_header(out, "Content-Type", "application/json");
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	if (buf != NULL && text != NULL) {
@@ -38,7 +46,6 @@ reply_json(struct evhttp_request *req, int status, json_t *body)
 	evhttp_send_reply(req, status, NULL, buf);
 	if (buf != NULL)
 		evbuffer_free(buf);
-	free(text);
 }
 
 static void

@@ -16,6 +16,10 @@ struct evhttp_request;
 /* Answer with a JSON body (stolen: it is decref'ed here). */
 void reply_json(struct evhttp_request *req, int status, json_t *body);
 
+/* The same for a body already serialized (borrowed; a newline is added). */
+void reply_json_text(struct evhttp_request *req, int status,
+    const char *text);
+
 /*
  * Answer {"error":{"code":..,"message":..}} with the HTTP status and
  * machine code of hosterr code (hosterr.h); the message is formatted.

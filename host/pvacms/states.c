@@ -1,8 +1,8 @@
 /*
  * states.c - every change of a certificate's state goes through
- * states_change(): one guarded UPDATE in its own transaction (the row
- * must still be in a state the change may start from), then one audit
- * line naming who did it.  Administrators and holders (admin.c) and the
+ * states_change(): one guarded UPDATE (the row must still be in a state
+ * the change may start from) and one audit line naming who did it,
+ * written by the recorder in a group commit.  Administrators and holders (admin.c) and the
  * clock (the sweep below) use it alike.
  *
  * The sweep runs on a one-shot timer that it re-arms each time for the
@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,7 +27,9 @@
 #include "ca.h"
 #include "certid.h"
 #include "db.h"
+#include "hosterr.h"
 #include "log.h"
+#include "recorder.h"
 #include "states.h"
 #include "transition.h"
 
@@ -35,6 +38,10 @@
 static struct event *states_ev;
 static int64_t states_next_at;	/* when the armed sweep fires, 0: unarmed */
 static struct db_due states_due[STATES_BATCH];
+
+/* The batch of the sweep in hand. */
+static int states_sweep_outstanding, states_sweep_changed;
+static int states_sweep_failed, states_sweep_more;
 
 static states_observer_fn *states_observer;
 static void *states_observer_arg;
@@ -45,63 +52,117 @@ static const struct states_actor states_clock = { "pvacms", NULL, NULL,
 static void	states_sweep(evutil_socket_t fd, short what, void *arg);
 static void	states_arm(int64_t wait, int64_t now);
 
+/* One queued change: the recorder's item and what its line names. */
+struct states_job {
+	struct recorder_item item;
+	struct app *app;
+	const char *event;
+	char by[256], by_cert_id[CERTID_MAX], peer[64];
+	states_done_fn *done;
+	void *arg;
+};
+
+/* Recorder thread: the audit line of a change just made. */
+static char *
+states_line(const struct recorder_item *item, void *arg)
+{
+	const struct states_job *job = arg;
+	char cert_id[CERTID_MAX], serial_text[24];
+
+	certid_format(ca_issuer_id(job->app->ca), item->serial, cert_id,
+	    sizeof(cert_id));
+	snprintf(serial_text, sizeof(serial_text), "%llu",
+	    (unsigned long long)item->serial);
+	return audit_line(job->event, "cert_id", cert_id, "serial",
+	    serial_text, "cn", item->cn, "from", cert_state_name(item->from),
+	    "to", cert_state_name(item->to), "reason",
+	    item->to == STATE_REVOKED ? transition_reason_name(item->reason) :
+	    NULL, "by", job->by, "by_cert_id", job->by_cert_id, "peer",
+	    job->peer[0] != '\0' ? job->peer : NULL, NULL);
+}
+
+/* Loop thread: the change is on disk with its line, or not. */
+static void
+states_changed(struct recorder_item *item, void *arg)
+{
+	struct states_job *job = arg;
+	char cert_id[CERTID_MAX];
+	int r;
+
+	switch (item->outcome) {
+	case RECORDER_DONE:
+		r = 1;
+		certid_format(ca_issuer_id(job->app->ca), item->serial,
+		    cert_id, sizeof(cert_id));
+		log_info("certificate %s (CN=%s): %s -> %s by %s", cert_id,
+		    item->cn, cert_state_name(item->from),
+		    cert_state_name(item->to), job->by);
+		if (states_observer != NULL)
+			states_observer(states_observer_arg, item->serial);
+		break;
+	case RECORDER_MISSING:
+		r = 0;
+		break;
+	case RECORDER_WRONG_STATE:
+		r = DB_WRONG_STATE;
+		break;
+	default:
+		r = item->hosterr;
+		break;
+	}
+	if (job->done != NULL)
+		job->done(job->arg, r, item->from, item->err);
+	free(job);
+}
+
 int
 states_change(struct app *app, uint64_t serial, int from_mask, int to,
-    const char *event, const struct states_actor *actor, int *cur,
-    char *err, size_t errlen)
+    const char *event, const struct states_actor *actor,
+    states_done_fn *done, void *arg)
 {
-	struct db_cert rec;
-	char cert_id[CERTID_MAX], serial_text[24];
-	int64_t now = (int64_t)time(NULL);
-	int from = STATE_UNKNOWN, r;
+	struct states_job *job;
 
-	/* The CN is for the audit line only; it never changes. */
-	if ((r = db_get(app->db, serial, &rec, err, errlen)) != 1)
-		return r;
-	r = db_change_state(app->db, serial, from_mask, to, now,
-	    actor->reason, &from, err, errlen);
-	if (cur != NULL)
-		*cur = from;
-	if (r == 1) {
-		certid_format(ca_issuer_id(app->ca), serial, cert_id,
-		    sizeof(cert_id));
-		snprintf(serial_text, sizeof(serial_text), "%llu",
-		    (unsigned long long)serial);
-		audit_event(event, "cert_id", cert_id, "serial", serial_text,
-		    "cn", rec.cn, "from", cert_state_name(from), "to",
-		    cert_state_name(to), "reason", to == STATE_REVOKED ?
-		    transition_reason_name(actor->reason) : NULL, "by",
-		    actor->by, "by_cert_id", actor->by_cert_id, "peer",
-		    actor->peer, NULL);
-		log_info("certificate %s (CN=%s): %s -> %s by %s", cert_id,
-		    rec.cn, cert_state_name(from), cert_state_name(to), actor->by);
-		if (states_observer != NULL)
-			states_observer(states_observer_arg, serial);
+	if ((job = calloc(1, sizeof(*job))) == NULL)
+		return HOSTERR_NOMEM;
+	job->app = app;
+	job->event = event;
+	snprintf(job->by, sizeof(job->by), "%s", actor->by ? actor->by : "");
+	snprintf(job->by_cert_id, sizeof(job->by_cert_id), "%s",
+	    actor->by_cert_id ? actor->by_cert_id : "");
+	snprintf(job->peer, sizeof(job->peer), "%s",
+	    actor->peer ? actor->peer : "");
+	job->done = done;
+	job->arg = arg;
+	job->item.kind = RECORDER_CHANGE;
+	job->item.serial = serial;
+	job->item.from_mask = from_mask;
+	job->item.to = to;
+	job->item.reason = actor->reason;
+	job->item.now = (int64_t)time(NULL);
+	job->item.change_line = states_line;
+	job->item.done = states_changed;
+	job->item.arg = job;
+	if (recorder_submit(app->recorder, &job->item) != 0) {
+		free(job);
+		return HOSTERR_BUSY;
 	}
-	db_cert_clear(&rec);
-	return r;
+	return 0;
 }
 
 int
 states_catch_up(struct app *app, uint64_t serial, int stored,
     int64_t not_before, int64_t not_after, int64_t now)
 {
-	char err[256];
-	int to, cur = stored, r;
+	int to;
 
 	to = transition_by_time(stored, not_before, not_after, now);
-	if (to == stored)
-		return stored;
-	r = states_change(app, serial, TRANSITION_BIT(stored), to,
-	    transition_event(TRANSITION_TIME, to), &states_clock, &cur, err,
-	    sizeof(err));
-	if (r == 1)
-		return to;
-	if (r == DB_WRONG_STATE)
-		return cur;
-	/* Not written (the sweep will retry), but judged as it is now:
-	 * an expired certificate must not pass for VALID. */
-	log_error("cannot apply a due state change: %s", err);
+	/* Judged as it is now either way: an expired certificate must
+	 * not pass for VALID while its row waits for the write (or for
+	 * the next sweep, when the recorder is full). */
+	if (to != stored)
+		(void)states_change(app, serial, TRANSITION_BIT(stored), to,
+		    transition_event(TRANSITION_TIME, to), &states_clock,
+		    NULL, NULL);
 	return to;
 }
 
@@ -120,19 +181,61 @@ states_arm(int64_t wait, int64_t now)
 	states_next_at = now + wait;
 }
 
+/* Loop thread: one row of the sweep's batch is written (or not). */
+static void
+states_swept(void *arg, int result, int from, const char *err)
+{
+	struct app *app = arg;
+	int64_t now = (int64_t)time(NULL), when = 0;
+	char why[256];
+	int have;
+
+	(void)from;
+	if (result == 1)
+		states_sweep_changed++;
+	else if (result < 0 && result != DB_WRONG_STATE) {
+		if (!states_sweep_failed)
+			log_error("state sweep: %s; retrying later", err);
+		states_sweep_failed = 1;
+	}
+	if (--states_sweep_outstanding > 0)
+		return;
+	if (states_sweep_changed > 0)
+		log_debug("state sweep: %d certificate(s) changed state",
+		    states_sweep_changed);
+	have = db_next_due(app->db, &when, why, sizeof(why));
+	if (have < 0)
+		log_error("state sweep: %s", why);
+	states_arm(transition_next_sweep(have == 1, when, now,
+	    states_sweep_more && !states_sweep_failed), now);
+}
+
+/*
+ * The timer: read what is due (one indexed query on the loop's
+ * connection, at most STATES_BATCH rows) and queue those changes to the
+ * recorder, which writes them in group commits off the loop; the last
+ * one written arms the next tick.
+ */
 static void
 states_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct app *app = arg;
 	char err[256];
 	int64_t now = (int64_t)time(NULL), when = 0;
-	int n, i, r, to, more, have, changed = 0, failed = 0;
+	int n, i, to, have;
 
 	(void)fd;
 	(void)what;
+	if (states_sweep_outstanding > 0)
+		return;		/* the batch in hand re-arms when written */
+	states_next_at = 0;
 	n = db_due(app->db, now, states_due, STATES_BATCH, err, sizeof(err));
 	if (n < 0)
 		log_error("state sweep failed: %s", err);
+	states_sweep_changed = 0;
+	states_sweep_failed = 0;
+	states_sweep_more = n == STATES_BATCH;
+	/* Count first: a refused submit completes nothing. */
 	for (i = 0; i < n; i++) {
 		const struct db_due *d = &states_due[i];
 
@@ -140,28 +243,22 @@ states_sweep(evutil_socket_t fd, short what, void *arg)
 		    d->not_after, now);
 		if (to == d->state)
 			continue;
-		r = states_change(app, d->serial, TRANSITION_BIT(d->state),
+		states_sweep_outstanding++;
+		if (states_change(app, d->serial, TRANSITION_BIT(d->state),
 		    to, transition_event(TRANSITION_TIME, to), &states_clock,
-		    NULL, err, sizeof(err));
-		if (r == 1)
-			changed++;
-		else if (r < 0 && r != DB_WRONG_STATE) {
-			/* Likely a lock held elsewhere: one failure per tick,
-			 * not one wait per due row; the next tick retries. */
-			log_error("state sweep: serial %llu: %s; retrying "
-			    "later", (unsigned long long)d->serial, err);
-			failed = 1;
+		    states_swept, app) != 0) {
+			states_sweep_outstanding--;
+			states_sweep_failed = 1;
 			break;
 		}
 	}
-	if (changed > 0)
-		log_debug("state sweep: %d certificate(s) changed state",
-		    changed);
-	more = n == STATES_BATCH && !failed;
+	if (states_sweep_outstanding > 0)
+		return;
 	have = db_next_due(app->db, &when, err, sizeof(err));
 	if (have < 0)
 		log_error("state sweep: %s", err);
-	states_arm(transition_next_sweep(have == 1, when, now, more), now);
+	states_arm(transition_next_sweep(have == 1, when, now,
+	    states_sweep_more && !states_sweep_failed), now);
 }
 
 int

@@ -1,7 +1,7 @@
 /*
  * states.h - changing a certificate's state: one guarded transaction and
  * one audit line per change, whoever asks (an administrator, a holder,
- * or the clock).  Also the timer that applies the time-driven changes
+ * or the clock), written by the recorder (recorder.h).  Also the timer that applies the time-driven changes
  * (PENDING -> VALID at notBefore, live -> EXPIRED at notAfter) without
  * waiting for a request.  Event-loop thread only.
  */
@@ -22,21 +22,29 @@ struct states_actor {
 };
 
 /*
- * Move serial to state `to` if its stored state is in from_mask
- * (TRANSITION_BIT set), in one transaction, then write one audit line
- * (event, cert_id, cn, from, to, by ...).  Returns 1 changed, 0 no such
- * certificate, DB_WRONG_STATE with *cur set (cur may be NULL), -1 with
- * err set.
+ * What came of a change, on the loop thread: result 1 changed, 0 no such
+ * certificate, DB_WRONG_STATE (from: the state it is in), or a negative
+ * HOSTERR_* code with err set (nothing written).
  */
-int states_change(struct app *app, uint64_t serial, int from_mask, int to,
-    const char *event, const struct states_actor *actor, int *cur,
-    char *err, size_t errlen);
+typedef void states_done_fn(void *arg, int result, int from,
+    const char *err);
 
 /*
- * Apply the changes the clock owes one stored row (e.g. a VALID row past
- * notAfter the sweep has not reached yet), so that what an action sees
- * and what the database says agree.  Returns the state the row is in
- * afterwards; on a database error the stored state, with an error logged.
+ * Move serial to state `to` if its stored state is in from_mask
+ * (TRANSITION_BIT set): queued to the recorder, which changes the row and
+ * writes one audit line (event, cert_id, cn, from, to, by ...) in one
+ * group commit; then done(arg, ...) runs (done may be NULL).  event must
+ * be a static string; actor is copied.  0 queued, or HOSTERR_BUSY when
+ * the recorder refuses (done will not run).
+ */
+int states_change(struct app *app, uint64_t serial, int from_mask, int to,
+    const char *event, const struct states_actor *actor,
+    states_done_fn *done, void *arg);
+
+/*
+ * The state a stored row is really in at now (e.g. a VALID row past
+ * notAfter that the sweep has not reached yet).  When it differs from
+ * the stored one the change is queued, so that the database catches up.
  */
 int states_catch_up(struct app *app, uint64_t serial, int stored,
     int64_t not_before, int64_t not_after, int64_t now);

@@ -17,7 +17,8 @@
 #include "worker.h"
 
 struct job {
-	worker_fn work, done;
+	worker_work_fn work;
+	worker_fn done;
 	void *arg;
 	struct job *next;
 };
@@ -58,7 +59,13 @@ worker_main(void *arg)
 		pool->queued--;
 		pthread_mutex_unlock(&pool->lock);
 
-		job->work(job->arg);
+		if (job->work(job->arg) == WORKER_HANDED_ON) {
+			pthread_mutex_lock(&pool->lock);
+			pool->pending--;
+			pthread_mutex_unlock(&pool->lock);
+			free(job);
+			continue;
+		}
 
 		pthread_mutex_lock(&pool->lock);
 		job->next = pool->finished;
@@ -131,7 +138,7 @@ worker_pool_new(struct event_base *base, int nthreads, size_t max_queued,
 }
 
 int
-worker_submit(struct worker_pool *pool, worker_fn work, worker_fn done,
+worker_submit(struct worker_pool *pool, worker_work_fn work, worker_fn done,
     void *arg)
 {
 	struct job *job;

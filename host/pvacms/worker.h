@@ -1,9 +1,10 @@
 /*
- * worker.h - a small pool of threads for work that may block (plugin
- * verification, which may call a slow validator).  Each job runs `work`
- * on a worker thread and then `done` back on the event-loop thread, so
- * the loop itself never waits and everything after verification (signing,
- * the database, the reply) stays single-threaded.
+ * worker.h - a small pool of threads for the work of a request that
+ * costs CPU or may block: checking the CSR, the plugin's verification
+ * (which may call a slow validator), signing.  Each job runs `work` on a
+ * worker thread and then, unless work handed the job on (to the
+ * recorder, recorder.h), `done` back on the event-loop thread, so the
+ * loop itself never waits.
  */
 #ifndef PVACMS_WORKER_H
 #define PVACMS_WORKER_H
@@ -14,6 +15,11 @@ struct event_base;
 struct worker_pool;
 
 typedef void (*worker_fn)(void *arg);
+
+/* WORKER_DONE: run done(arg) on the loop; WORKER_HANDED_ON: do not. */
+#define WORKER_DONE		0
+#define WORKER_HANDED_ON	1
+typedef int (*worker_work_fn)(void *arg);
 
 /*
  * Start nthreads workers whose completions run on base.  max_queued bounds
@@ -28,8 +34,8 @@ struct worker_pool *worker_pool_new(struct event_base *base, int nthreads,
  * stopping (the caller answers 503).  arg is owned by the caller and must
  * live until done(arg) has run.
  */
-int worker_submit(struct worker_pool *pool, worker_fn work, worker_fn done,
-    void *arg);
+int worker_submit(struct worker_pool *pool, worker_work_fn work,
+    worker_fn done, void *arg);
 
 /* Jobs queued or running whose done() has not run yet. */
 size_t worker_pending(const struct worker_pool *pool);

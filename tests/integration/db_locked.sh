@@ -28,11 +28,12 @@ SHORT_NA=$(printf '%s' "$BODY" | sed -n 's/.*"not_after" *: *\([0-9]*\).*/\1/p')
 issue_client bob
 BOB=$ID
 
-# Hold the write lock for 8 s, from another process.
+# Hold the write lock for 14 s, from another process: long enough for
+# the recorder's own wait (2 s) to run out on each write below.
 {
 	echo "BEGIN IMMEDIATE;"
 	echo "SELECT 'locked';"
-	sleep 8
+	sleep 14
 	echo "COMMIT;"
 } | sqlite3 "$DB" >"$ROOT/run/lock.out" 2>&1 &
 LOCK_PID=$!

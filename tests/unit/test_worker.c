@@ -22,17 +22,19 @@ static pthread_t loop_thread;
 static int done_count, done_on_loop = 1, timer_fired;
 static struct event_base *base;
 
-static void
+static int
 blocking_work(void *arg)
 {
 	/* Waits for the loop's timer: a blocked loop would never post it. */
 	sem_wait(&release);
+	return WORKER_DONE;
 }
 
-static void
+static int
 quick_work(void *arg)
 {
 	(void)arg;
+	return WORKER_DONE;
 }
 
 static void

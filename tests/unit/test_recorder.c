@@ -1,0 +1,278 @@
+/*
+ * test_recorder.c - the recorder's group commit (recorder.c) and the
+ * audit log's whole-or-absent lines (audit.c), on a real SQLite file:
+ *
+ * - done() runs on the loop thread only once the row is committed: a
+ *   second connection already sees it (no answer before its commit);
+ * - a batch writes every row and exactly the audit lines of what it
+ *   did; a token already on record is a replay, not a second row;
+ * - a state change is guarded and audited with its CN;
+ * - an audit log that cannot be written (/dev/full) fails the items and
+ *   leaves no row behind (no decision without its line);
+ * - a write cut short by RLIMIT_FSIZE (a full disk) leaves no torn line.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <sqlite3.h>
+
+#include "audit.h"
+#include "db.h"
+#include "hosterr.h"
+#include "recorder.h"
+#include "tap.h"
+
+#define NITEMS 40
+
+/* The test cannot go on: say why on the TAP stream and stop. */
+static void
+bail_out(const char *why)
+{
+	printf("Bail out! %s\n", why);
+	exit(1);
+}
+
+static struct event_base *base;
+static pthread_t loop_thread;
+static const char *db_path;
+static int done_count, want_done, all_on_loop = 1, all_visible = 1;
+
+/* How many rows a fresh connection sees with this serial. */
+static int
+rows_with(uint64_t serial)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	sqlite3_int64 v;
+	int n = -1;
+
+	memcpy(&v, &serial, sizeof(v));
+	if (sqlite3_open_v2(db_path, &h, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM certs WHERE "
+	    "serial = ?1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, v);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return n;
+}
+
+static void
+on_done(struct recorder_item *item, void *arg)
+{
+	(void)arg;
+	if (!pthread_equal(pthread_self(), loop_thread))
+		all_on_loop = 0;
+	if (item->outcome == RECORDER_DONE && item->kind == RECORDER_INSERT &&
+	    rows_with(item->row->serial) != 1)
+		all_visible = 0;
+	if (++done_count == want_done)
+		event_base_loopexit(base, NULL);
+}
+
+static char *
+change_line(const struct recorder_item *item, void *arg)
+{
+	char buf[512];
+
+	(void)arg;
+	snprintf(buf, sizeof(buf), "{\"event\":\"revoked\",\"cn\":\"%s\"}\n",
+	    item->cn);
+	return strdup(buf);
+}
+
+static void
+mkrow(struct db_cert *c, uint64_t serial, const char *token_id)
+{
+	memset(c, 0, sizeof(*c));
+	c->serial = serial;
+	snprintf(c->issuer_id, sizeof(c->issuer_id), "0badcafe");
+	snprintf(c->cn, sizeof(c->cn), "cn%llu", (unsigned long long)serial);
+	c->usage = USAGE_CLIENT;
+	c->not_before = 1000;
+	c->not_after = 2000000000;
+	c->state = STATE_VALID;
+	c->status_date = 1000;
+	snprintf(c->token_id, sizeof(c->token_id), "%s", token_id);
+}
+
+/* Run the loop until want more done() calls (with a deadline). */
+static void
+run_until(int more)
+{
+	struct timeval limit = { 10, 0 };
+
+	want_done = done_count + more;
+	event_base_loopexit(base, &limit);
+	event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+}
+
+static int
+count_lines(const char *path, const char *needle)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (needle == NULL || strstr(line, needle) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+static off_t
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+int
+main(void)
+{
+	static struct db_cert rows[NITEMS + 2];
+	static struct recorder_item items[NITEMS + 3];
+	char tmpl[] = "/tmp/test_recorder.XXXXXX", path[300], audit[300];
+	char err[256], line[NITEMS][128], tok[32];
+	struct recorder *rec;
+	struct rlimit lim, old;
+	struct db *db;
+	off_t size;
+	int i, ok_all, created;
+
+	tap_plan(17);
+	alarm(60);
+	evthread_use_pthreads();
+	loop_thread = pthread_self();
+	if (mkdtemp(tmpl) == NULL)
+		bail_out("mkdtemp");
+	snprintf(path, sizeof(path), "%s/certs.db", tmpl);
+	snprintf(audit, sizeof(audit), "%s/audit.log", tmpl);
+	db_path = path;
+	if ((db = db_open(path, &created, err, sizeof(err))) == NULL)
+		bail_out(err);
+	db_close(db);
+	if (audit_open(audit, err, sizeof(err)) != 0)
+		bail_out(err);
+	base = event_base_new();
+	rec = recorder_new(base, path, err, sizeof(err));
+	ok(rec != NULL, "the recorder starts");
+	if (rec == NULL)
+		bail_out(err);
+
+	/* A burst: submitted together, committed in batches. */
+	for (i = 0; i < NITEMS; i++) {
+		snprintf(tok, sizeof(tok), "j:%d", i);
+		mkrow(&rows[i], 100 + (uint64_t)i, tok);
+		snprintf(line[i], sizeof(line[i]),
+		    "{\"event\":\"issued\",\"n\":%d}\n", i);
+		items[i].kind = RECORDER_INSERT;
+		items[i].row = &rows[i];
+		items[i].line = line[i];
+		items[i].done = on_done;
+		if (recorder_submit(rec, &items[i]) != 0)
+			bail_out("submit refused");
+	}
+	run_until(NITEMS);
+	is_int(done_count, NITEMS, "every item of the burst is done");
+	ok(all_on_loop, "done() runs on the loop thread");
+	ok(all_visible, "each row is committed before its done() runs");
+	for (ok_all = 1, i = 0; i < NITEMS; i++)
+		ok_all = ok_all && items[i].outcome == RECORDER_DONE;
+	ok(ok_all, "every row was inserted");
+	is_int(count_lines(audit, "\"issued\""), NITEMS,
+	    "one audit line per row, no more");
+
+	/* The same token again: a replay, answered with the first row. */
+	mkrow(&rows[NITEMS], 999, "j:7");
+	items[NITEMS].kind = RECORDER_INSERT;
+	items[NITEMS].row = &rows[NITEMS];
+	items[NITEMS].line = "{\"event\":\"issued\",\"n\":\"again\"}\n";
+	items[NITEMS].done = on_done;
+	recorder_submit(rec, &items[NITEMS]);
+	run_until(1);
+	ok(items[NITEMS].outcome == RECORDER_REPLAY &&
+	    items[NITEMS].used_serial == 107, "a used token is a replay of "
+	    "its first certificate");
+	is_int(rows_with(999), 0, "and makes no second row");
+	is_int(count_lines(audit, "again"), 0, "nor an issued line");
+
+	/* A guarded state change, audited with the row's CN. */
+	items[NITEMS + 1].kind = RECORDER_CHANGE;
+	items[NITEMS + 1].serial = 105;
+	items[NITEMS + 1].from_mask = 1 << STATE_VALID;
+	items[NITEMS + 1].to = STATE_REVOKED;
+	items[NITEMS + 1].now = 1500;
+	items[NITEMS + 1].change_line = change_line;
+	items[NITEMS + 1].done = on_done;
+	recorder_submit(rec, &items[NITEMS + 1]);
+	run_until(1);
+	ok(items[NITEMS + 1].outcome == RECORDER_DONE &&
+	    items[NITEMS + 1].from == STATE_VALID, "a VALID row is revoked");
+	is_int(count_lines(audit, "\"cn\":\"cn105\""), 1,
+	    "the change's line names the certificate");
+
+	/* The audit log cannot take the line: nothing is recorded. */
+	audit_close();
+	if (audit_open("/dev/full", err, sizeof(err)) != 0)
+		bail_out(err);
+	mkrow(&rows[NITEMS + 1], 5000, "j:full");
+	items[NITEMS + 2].kind = RECORDER_INSERT;
+	items[NITEMS + 2].row = &rows[NITEMS + 1];
+	items[NITEMS + 2].line = "{\"event\":\"issued\",\"n\":\"full\"}\n";
+	items[NITEMS + 2].done = on_done;
+	recorder_submit(rec, &items[NITEMS + 2]);
+	run_until(1);
+	ok(items[NITEMS + 2].outcome == RECORDER_FAILED &&
+	    items[NITEMS + 2].hosterr == HOSTERR_AUDIT,
+	    "an unwritable audit log fails the item (audit_error)");
+	is_int(rows_with(5000), 0, "and its row is not in the database");
+	audit_close();
+	recorder_free(rec);
+
+	/* A write cut short (the file size limit stands in for a full
+	 * disk): the partial line is cut back off. */
+	if (audit_open(audit, err, sizeof(err)) != 0)
+		bail_out(err);
+	size = file_size(audit);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)size + 10;
+	setrlimit(RLIMIT_FSIZE, &lim);
+	ok(audit_write_durable("{\"event\":\"torn\",\"pad\":"
+	    "\"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n", 52, err, sizeof(err)) != 0,
+	    "a short write is reported");
+	setrlimit(RLIMIT_FSIZE, &old);
+	is_int((int)(file_size(audit) - size), 0,
+	    "and leaves nothing of the line in the file");
+	audit_event("after", "k", "v", NULL);
+	is_int(count_lines(audit, "\"event\":\"after\""), 1,
+	    "the next line is whole");
+	ok(count_lines(audit, "torn") == 0, "no torn line anywhere");
+	audit_close();
+
+	event_base_free(base);
+	snprintf(path, sizeof(path), "rm -rf '%s'", tmpl);
+	if (system(path) != 0)
+		printf("# could not remove %s\n", tmpl);
+	return tap_done();
+}
