@@ -41,6 +41,10 @@ static int	ca_add_ext(X509 *cert, X509V3_CTX *ctx, int nid,
 static int	ca_add_aia(X509 *cert, const char *url);
 static int	ca_add_status_pv(X509 *cert, const char *pv);
 static int	ca_set_time(ASN1_TIME *at, int64_t t);
+static int	ca_copy_spki(X509_PUBKEY *dst, const X509_PUBKEY *src);
+static int	ca_sign(struct ca *, EVP_PKEY *, const X509_PUBKEY *,
+		    const struct ca_subject *, int, int64_t, int64_t,
+		    ca_serial_free_cb, void *, X509 **, char *, size_t);
 static int	ca_serial(ca_serial_free_cb cb, void *arg, uint64_t *out,
 		    char *err, size_t errlen);
 
@@ -270,6 +274,39 @@ ca_set_time(ASN1_TIME *at, int64_t t)
 }
 
 /*
+ * Copy a SubjectPublicKeyInfo field by field (algorithm with its
+ * parameters, key bits) into dst.  X509_set_pubkey would instead
+ * re-encode an EVP_PKEY through OpenSSL 3's generic encoder, the
+ * costliest step of signing a request's key.  0 or -1.
+ */
+static int
+ca_copy_spki(X509_PUBKEY *dst, const X509_PUBKEY *src)
+{
+	const unsigned char *bits;
+	X509_ALGOR *src_alg, *dst_alg;
+	ASN1_OBJECT *obj = NULL;
+	unsigned char *copy = NULL;
+	int nbits;
+
+	if (dst == NULL || src == NULL ||
+	    !X509_PUBKEY_get0_param(NULL, &bits, &nbits, &src_alg, src) ||
+	    (obj = OBJ_dup(src_alg->algorithm)) == NULL ||
+	    (copy = OPENSSL_memdup(bits, nbits > 0 ? (size_t)nbits : 1)) ==
+	    NULL || !X509_PUBKEY_set0_param(dst, obj, V_ASN1_UNDEF, NULL,
+	    copy, nbits)) {
+		ASN1_OBJECT_free(obj);
+		OPENSSL_free(copy);
+		return -1;
+	}
+	/* set0_param took the bits; the parameters, of whatever type,
+	 * come with the algorithm. */
+	if (!X509_PUBKEY_get0_param(NULL, NULL, NULL, &dst_alg, dst) ||
+	    !X509_ALGOR_copy(dst_alg, src_alg))
+		return -1;
+	return 0;
+}
+
+/*
  * Build and sign one certificate from spec: 0 with *out set (caller
  * frees with X509_free), HOSTERR_POLICY for a subject the host will not
  * sign, or HOSTERR_CRYPTO; err set on failure.
@@ -296,7 +333,8 @@ ca_make_cert(const struct ca_certspec *spec, X509 **out, char *err,
 	    !X509_set_subject_name(cert, name) ||
 	    !X509_set_issuer_name(cert, spec->issuer != NULL ?
 	    X509_get_subject_name(spec->issuer) : name) ||
-	    !X509_set_pubkey(cert, spec->pubkey) ||
+	    (spec->pubkey != NULL ? !X509_set_pubkey(cert, spec->pubkey) :
+	    ca_copy_spki(X509_get_X509_PUBKEY(cert), spec->spki) != 0) ||
 	    ca_set_time(X509_getm_notBefore(cert), spec->not_before) != 0 ||
 	    ca_set_time(X509_getm_notAfter(cert), spec->not_after) != 0) {
 		ca_seterr(err, errlen, "cannot build certificate");
@@ -413,6 +451,37 @@ ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey, const struct ca_subject *subject,
     ca_serial_free_cb is_serial_free, void *serial_arg, X509 **out,
     char *err, size_t errlen)
 {
+	if (pubkey == NULL) {
+		*out = NULL;
+		snprintf(err, errlen, "no public key or subject");
+		return HOSTERR_INTERNAL;
+	}
+	return ca_sign(ca, pubkey, NULL, subject, usage, not_before,
+	    not_after, is_serial_free, serial_arg, out, err, errlen);
+}
+
+int
+ca_sign_spki(struct ca *ca, const X509_PUBKEY *spki,
+    const struct ca_subject *subject, int usage, int64_t not_before,
+    int64_t not_after, ca_serial_free_cb is_serial_free, void *serial_arg,
+    X509 **out, char *err, size_t errlen)
+{
+	if (spki == NULL) {
+		*out = NULL;
+		snprintf(err, errlen, "no public key or subject");
+		return HOSTERR_INTERNAL;
+	}
+	return ca_sign(ca, NULL, spki, subject, usage, not_before, not_after,
+	    is_serial_free, serial_arg, out, err, errlen);
+}
+
+/* ca_sign_leaf and ca_sign_spki: exactly one of pubkey and spki. */
+static int
+ca_sign(struct ca *ca, EVP_PKEY *pubkey, const X509_PUBKEY *spki,
+    const struct ca_subject *subject, int usage, int64_t not_before,
+    int64_t not_after, ca_serial_free_cb is_serial_free, void *serial_arg,
+    X509 **out, char *err, size_t errlen)
+{
 	struct ca_certspec spec;
 	char pv[CERTID_STATUS_PV_MAX];
 	int r;
@@ -435,7 +504,7 @@ ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey, const struct ca_subject *subject,
 		    "for requests", cert_usage_name(usage));
 		return HOSTERR_POLICY;
 	}
-	if (pubkey == NULL || subject == NULL) {
+	if (subject == NULL) {
 		snprintf(err, errlen, "no public key or subject");
 		return HOSTERR_INTERNAL;
 	}
@@ -448,6 +517,7 @@ ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey, const struct ca_subject *subject,
 	    errlen)) != 0)
 		return r;
 	spec.pubkey = pubkey;
+	spec.spki = spki;
 	spec.subject = subject;
 	spec.issuer = ca->cert;
 	spec.signkey = ca->key;

@@ -80,6 +80,19 @@ int ca_sign_leaf(struct ca *ca, EVP_PKEY *pubkey,
     X509 **out, char *err, size_t errlen);
 
 /*
+ * The same for a request's SubjectPublicKeyInfo (csr.h), copied into the
+ * certificate as it is: the request path, which never has to decode and
+ * re-encode the key.  Safe to call from several threads at once.  The
+ * certificate returned is meant to be encoded (PEM, DER): it carries the
+ * key's encoding only, so X509_get0_pubkey on it gives NULL; parse its
+ * encoding for that.
+ */
+int ca_sign_spki(struct ca *ca, const X509_PUBKEY *spki,
+    const struct ca_subject *subject, int usage, int64_t not_before,
+    int64_t not_after, ca_serial_free_cb is_serial_free, void *serial_arg,
+    X509 **out, char *err, size_t errlen);
+
+/*
  * Sign bs with the CA key (SHA-256, the CA certificate included) and wrap
  * it in a successful OCSPResponse.  Returns its DER, which the caller
  * frees with OPENSSL_free, or NULL with err set.

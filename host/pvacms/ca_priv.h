@@ -32,7 +32,9 @@ struct ca_ext {
 
 /* What to put in a new certificate besides the key and the name. */
 struct ca_certspec {
-	EVP_PKEY *pubkey;		/* subject key */
+	EVP_PKEY *pubkey;		/* subject key, or NULL when: */
+	const X509_PUBKEY *spki;	/* ... its SubjectPublicKeyInfo, copied
+					 * as it is (no key re-encoding) */
 	const struct ca_subject *subject;
 	X509 *issuer;			/* NULL: self-signed */
 	EVP_PKEY *signkey;

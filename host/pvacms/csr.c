@@ -1,103 +1,279 @@
 /*
  * csr.c - checking a PEM PKCS#10 request: parse, key policy, signature
  * (proof of possession) and the SPKI hash.  See csr.h.
+ *
+ * Why not d2i_X509_REQ: OpenSSL 3.0 decodes the request's public key as
+ * it parses, through a decoder context it builds afresh for every key
+ * (OSSL_DECODER_CTX_new_for_pkey walks every provider's decoders under
+ * their locks), which cost more than the signature check and the CA's
+ * signature together.  The request is read here with OpenSSL's own ASN.1
+ * templates for the same structure (RFC 2986 §4), the key decoded once
+ * by a decoder context each thread keeps, and the key's encoding handed
+ * to the CA as it came (ca_sign_spki).
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/asn1t.h>
 #include <openssl/bio.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "csr.h"
 
+/* SubjectPublicKeyInfo, kept as it came: no key decoded on parse. */
+typedef struct {
+	X509_ALGOR *algor;
+	ASN1_BIT_STRING *key;
+} CSR_SPKI;
+
+ASN1_SEQUENCE(CSR_SPKI) = {
+	ASN1_SIMPLE(CSR_SPKI, algor, X509_ALGOR),
+	ASN1_SIMPLE(CSR_SPKI, key, ASN1_BIT_STRING)
+} static_ASN1_SEQUENCE_END(CSR_SPKI)
+
+/* CertificationRequestInfo, with its encoding kept for the signature. */
+typedef struct {
+	ASN1_ENCODING enc;
+	ASN1_INTEGER *version;
+	X509_NAME *subject;
+	CSR_SPKI *spki;
+	STACK_OF(X509_ATTRIBUTE) *attributes;
+} CSR_INFO;
+
+ASN1_SEQUENCE_enc(CSR_INFO, enc, NULL) = {
+	ASN1_SIMPLE(CSR_INFO, version, ASN1_INTEGER),
+	ASN1_SIMPLE(CSR_INFO, subject, X509_NAME),
+	ASN1_SIMPLE(CSR_INFO, spki, CSR_SPKI),
+	ASN1_IMP_SET_OF_OPT(CSR_INFO, attributes, X509_ATTRIBUTE, 0)
+} static_ASN1_SEQUENCE_END_ref(CSR_INFO, CSR_INFO)
+
+/* CertificationRequest. */
+typedef struct {
+	CSR_INFO *info;
+	X509_ALGOR *sig_alg;
+	ASN1_BIT_STRING *signature;
+} CSR;
+
+ASN1_SEQUENCE(CSR) = {
+	ASN1_SIMPLE(CSR, info, CSR_INFO),
+	ASN1_SIMPLE(CSR, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(CSR, signature, ASN1_BIT_STRING)
+} static_ASN1_SEQUENCE_END(CSR)
+
+/* A thread's decoder of DER SubjectPublicKeyInfo, built once. */
+struct csr_decoder {
+	OSSL_DECODER_CTX *ctx;
+	EVP_PKEY *out;		/* where ctx puts each key it decodes */
+};
+
+static pthread_key_t csr_decoder_key;
+static pthread_once_t csr_decoder_once = PTHREAD_ONCE_INIT;
+static int csr_decoder_key_ok;
+
+static void	csr_decoder_free(void *);
+static void	csr_decoder_init(void);
+static EVP_PKEY	*csr_decode_spki(const unsigned char *, size_t);
+static int	csr_key_policy(EVP_PKEY *, char *, size_t);
+static X509_PUBKEY *csr_pubkey(const CSR_SPKI *);
+
+static void
+csr_decoder_free(void *arg)
+{
+	struct csr_decoder *d = arg;
+
+	if (d == NULL)
+		return;
+	OSSL_DECODER_CTX_free(d->ctx);
+	EVP_PKEY_free(d->out);
+	free(d);
+}
+
+static void
+csr_decoder_init(void)
+{
+	csr_decoder_key_ok = pthread_key_create(&csr_decoder_key,
+	    csr_decoder_free) == 0;
+}
+
 /*
- * Returns the CSR's public key (caller frees with EVP_PKEY_free) or NULL
- * with err set.
+ * The key of a DER SubjectPublicKeyInfo, or NULL.  Caller frees with
+ * EVP_PKEY_free.  Uses (and on first use builds) this thread's decoder.
  */
-EVP_PKEY *
+static EVP_PKEY *
+csr_decode_spki(const unsigned char *der, size_t len)
+{
+	struct csr_decoder *d;
+	EVP_PKEY *pk;
+
+	if (pthread_once(&csr_decoder_once, csr_decoder_init) != 0 ||
+	    !csr_decoder_key_ok)
+		return NULL;
+	if ((d = pthread_getspecific(csr_decoder_key)) == NULL) {
+		if ((d = calloc(1, sizeof(*d))) == NULL)
+			return NULL;
+		d->ctx = OSSL_DECODER_CTX_new_for_pkey(&d->out, "DER",
+		    "SubjectPublicKeyInfo", NULL, EVP_PKEY_PUBLIC_KEY, NULL,
+		    NULL);
+		if (d->ctx == NULL ||
+		    pthread_setspecific(csr_decoder_key, d) != 0) {
+			csr_decoder_free(d);
+			return NULL;
+		}
+	}
+	d->out = NULL;
+	if (!OSSL_DECODER_from_data(d->ctx, &der, &len)) {
+		EVP_PKEY_free(d->out);
+		d->out = NULL;
+		return NULL;
+	}
+	pk = d->out;
+	d->out = NULL;
+	return pk;
+}
+
+/* The kinds of key pvacms certifies.  0, or -1 with err set. */
+static int
+csr_key_policy(EVP_PKEY *pk, char *err, size_t errlen)
+{
+	const char *type;
+	char gname[64];
+	int bits = EVP_PKEY_get_bits(pk);
+
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+		if (bits >= 2048 && bits <= 8192)
+			return 0;
+		snprintf(err, errlen, "unsupported key RSA-%d (need RSA "
+		    "2048..8192 bits or EC P-256/P-384)", bits);
+		return -1;
+	case EVP_PKEY_EC:
+		if (!EVP_PKEY_get_group_name(pk, gname, sizeof(gname), NULL))
+			snprintf(gname, sizeof(gname), "unknown curve");
+		if (strcmp(gname, "prime256v1") == 0 ||
+		    strcmp(gname, "P-256") == 0 ||
+		    strcmp(gname, "secp384r1") == 0 ||
+		    strcmp(gname, "P-384") == 0)
+			return 0;
+		snprintf(err, errlen, "unsupported key EC %s (need RSA "
+		    "2048..8192 bits or EC P-256/P-384)", gname);
+		return -1;
+	default:
+		type = EVP_PKEY_get0_type_name(pk);
+		snprintf(err, errlen, "unsupported key type %s (need RSA "
+		    "2048..8192 bits or EC P-256/P-384)",
+		    type != NULL ? type : "unknown");
+		return -1;
+	}
+}
+
+/*
+ * An X509_PUBKEY holding a copy of spki's fields (no key decoded in it).
+ * Caller frees with X509_PUBKEY_free; NULL when out of memory.
+ */
+static X509_PUBKEY *
+csr_pubkey(const CSR_SPKI *spki)
+{
+	X509_PUBKEY *pub = X509_PUBKEY_new();
+	X509_ALGOR *alg = NULL;
+	ASN1_OBJECT *obj = NULL;
+	unsigned char *bits = NULL;
+	int n = ASN1_STRING_length(spki->key);
+
+	/* The key bits go in with set0_param, the algorithm with its
+	 * parameters (whatever their type) with X509_ALGOR_copy. */
+	if (pub == NULL || (obj = OBJ_dup(spki->algor->algorithm)) == NULL ||
+	    (bits = OPENSSL_memdup(ASN1_STRING_get0_data(spki->key),
+	    n > 0 ? (size_t)n : 1)) == NULL ||
+	    !X509_PUBKEY_set0_param(pub, obj, V_ASN1_UNDEF, NULL, bits, n)) {
+		ASN1_OBJECT_free(obj);
+		OPENSSL_free(bits);
+		X509_PUBKEY_free(pub);
+		return NULL;
+	}
+	if (!X509_PUBKEY_get0_param(NULL, NULL, NULL, &alg, pub) ||
+	    !X509_ALGOR_copy(alg, spki->algor)) {
+		X509_PUBKEY_free(pub);
+		return NULL;
+	}
+	return pub;
+}
+
+/*
+ * Returns the request's SubjectPublicKeyInfo (caller frees with
+ * X509_PUBKEY_free) or NULL with err set.
+ */
+X509_PUBKEY *
 csr_check(const char *pem, size_t len, char spki_sha256[65], char *err,
     size_t errlen)
 {
+	static const char hex[] = "0123456789abcdef";
 	BIO *bio = NULL;
-	X509_REQ *req = NULL;
-	EVP_PKEY *pk, *ret = NULL;
-	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
+	CSR *req = NULL;
+	EVP_PKEY *pk = NULL;
+	X509_PUBKEY *ret = NULL;
+	unsigned char *der = NULL, *spki_der = NULL, md[EVP_MAX_MD_SIZE];
+	const unsigned char *p;
 	unsigned int mdlen = 0, i;
-	const char *group;
-	char gname[64];
-	int derlen, bits;
+	long derlen = 0;
+	int spki_len;
 
 	spki_sha256[0] = '\0';
 	if (len > CSR_MAX) {
 		snprintf(err, errlen, "CSR larger than %d bytes", CSR_MAX);
 		return NULL;
 	}
+	p = NULL;
 	if (pem == NULL || len == 0 ||
 	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL)) == NULL) {
-		ERR_clear_error();
+	    !PEM_bytes_read_bio(&der, &derlen, NULL, PEM_STRING_X509_REQ,
+	    bio, NULL, NULL) ||
+	    (p = der, req = (CSR *)ASN1_item_d2i(NULL, &p, derlen,
+	    ASN1_ITEM_rptr(CSR))) == NULL) {
 		snprintf(err, errlen, "malformed CSR: not a PEM certificate "
 		    "request");
 		goto out;
 	}
-	if ((pk = X509_REQ_get0_pubkey(req)) == NULL) {
-		ERR_clear_error();
+	if ((spki_len = ASN1_item_i2d((ASN1_VALUE *)req->info->spki,
+	    &spki_der, ASN1_ITEM_rptr(CSR_SPKI))) <= 0 ||
+	    (pk = csr_decode_spki(spki_der, (size_t)spki_len)) == NULL) {
 		snprintf(err, errlen, "malformed CSR: unreadable public key");
 		goto out;
 	}
-	bits = EVP_PKEY_get_bits(pk);
-	switch (EVP_PKEY_get_base_id(pk)) {
-	case EVP_PKEY_RSA:
-		if (bits < 2048 || bits > 8192) {
-			snprintf(err, errlen, "unsupported key RSA-%d (need "
-			    "RSA 2048..8192 bits or EC P-256/P-384)", bits);
-			goto out;
-		}
-		break;
-	case EVP_PKEY_EC:
-		if (!EVP_PKEY_get_group_name(pk, gname, sizeof(gname), NULL))
-			snprintf(gname, sizeof(gname), "unknown curve");
-		if (strcmp(gname, "prime256v1") != 0 &&
-		    strcmp(gname, "P-256") != 0 &&
-		    strcmp(gname, "secp384r1") != 0 &&
-		    strcmp(gname, "P-384") != 0) {
-			snprintf(err, errlen, "unsupported key EC %s (need "
-			    "RSA 2048..8192 bits or EC P-256/P-384)", gname);
-			goto out;
-		}
-		break;
-	default:
-		group = EVP_PKEY_get0_type_name(pk);
-		snprintf(err, errlen, "unsupported key type %s (need RSA "
-		    "2048..8192 bits or EC P-256/P-384)",
-		    group != NULL ? group : "unknown");
+	if (csr_key_policy(pk, err, errlen) != 0)
 		goto out;
-	}
-	if (X509_REQ_verify(req, pk) != 1) {
-		ERR_clear_error();
+	if (ASN1_item_verify(ASN1_ITEM_rptr(CSR_INFO), req->sig_alg,
+	    req->signature, req->info, pk) != 1) {
 		snprintf(err, errlen, "CSR signature does not verify");
 		goto out;
 	}
-	if ((derlen = i2d_PUBKEY(pk, &der)) <= 0 ||
-	    !EVP_Digest(der, (size_t)derlen, md, &mdlen, EVP_sha256(), NULL)) {
+	if (!EVP_Digest(spki_der, (size_t)spki_len, md, &mdlen,
+	    EVP_sha256(), NULL) || mdlen != 32) {
 		snprintf(err, errlen, "cannot hash the public key");
 		goto out;
 	}
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(spki_sha256 + 2 * i, 3, "%02x", md[i]);
-	if (!EVP_PKEY_up_ref(pk)) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
+	for (i = 0; i < mdlen; i++) {
+		spki_sha256[2 * i] = hex[md[i] >> 4];
+		spki_sha256[2 * i + 1] = hex[md[i] & 0xf];
 	}
-	ret = pk;
+	spki_sha256[2 * mdlen] = '\0';
+	if ((ret = csr_pubkey(req->info->spki)) == NULL)
+		snprintf(err, errlen, "out of memory");
 out:
 	ERR_clear_error();
+	EVP_PKEY_free(pk);
+	OPENSSL_free(spki_der);
 	OPENSSL_free(der);
-	X509_REQ_free(req);
+	ASN1_item_free((ASN1_VALUE *)req, ASN1_ITEM_rptr(CSR));
 	BIO_free(bio);
+	if (ret == NULL)
+		spki_sha256[0] = '\0';
 	return ret;
 }

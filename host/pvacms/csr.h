@@ -9,18 +9,21 @@
 
 #include <stddef.h>
 
-#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #define CSR_MAX	16384	/* bytes of PEM accepted */
 
 /*
  * Parse and check a PEM CSR (at most CSR_MAX bytes): signature valid
  * (proof of possession), key RSA 2048..8192 or EC P-256/P-384.  Returns
- * the public key (caller frees with EVP_PKEY_free) or NULL with err set.
- * Also writes the hex SHA-256 of the DER SubjectPublicKeyInfo into
- * spki_sha256 (65 bytes, the replay rules' key id).
+ * the request's SubjectPublicKeyInfo, for ca_sign_spki (caller frees with
+ * X509_PUBKEY_free; it holds the key's encoding only, so X509_PUBKEY_get0
+ * on it gives NULL) or NULL with err set.  Also
+ * writes the hex SHA-256 of the DER SubjectPublicKeyInfo, as the request
+ * carries it, into spki_sha256 (65 bytes, the replay rules' key id).
+ * Safe to call from several threads at once.
  */
-EVP_PKEY *csr_check(const char *pem, size_t len, char spki_sha256[65],
+X509_PUBKEY *csr_check(const char *pem, size_t len, char spki_sha256[65],
     char *err, size_t errlen);
 
 #endif

@@ -70,7 +70,7 @@ struct issue_job {
 	size_t csr_len;
 	char *credential;		/* owned; wiped before free */
 	size_t credential_len;
-	EVP_PKEY *pubkey;		/* owned */
+	X509_PUBKEY *spki;		/* owned: the key to certify */
 	char spki_sha256[65];
 	int usage;			/* enum cert_usage: requestable */
 	int no_status;			/* the request asks for no status PV */
@@ -119,7 +119,7 @@ issue_free(struct issue_job *job)
 		free(job->credential);
 	}
 	free(job->csr);
-	EVP_PKEY_free(job->pubkey);
+	X509_PUBKEY_free(job->spki);
 	db_cert_clear(&job->rec);
 	free(job->line);
 	free(job->answer);
@@ -207,7 +207,7 @@ issue_work(void *arg)
 		    "worker; retry later", ISSUE_QUEUE_MAX_SECS);
 		return WORKER_DONE;
 	}
-	if ((job->pubkey = csr_check(job->csr, job->csr_len,
+	if ((job->spki = csr_check(job->csr, job->csr_len,
 	    job->spki_sha256, err, sizeof(err))) == NULL) {
 		job->refuse_hosterr = HOSTERR_MALFORMED;
 		snprintf(job->refuse_reason, sizeof(job->refuse_reason),
@@ -515,7 +515,7 @@ issue_sign(struct issue_job *job)
 	subject.status_pv = issue_wants_status(app, job->no_status);
 	/* The serial is checked for use where it is written (a collision
 	 * of 63 random bits fails that one row, recorder.c). */
-	if ((code = ca_sign_leaf(app->ca, job->pubkey, &subject, job->usage,
+	if ((code = ca_sign_spki(app->ca, job->spki, &subject, job->usage,
 	    not_before, r->not_after, NULL, NULL, &cert, err,
 	    sizeof(err))) != 0) {
 		if (code != HOSTERR_POLICY)

@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include "ca.h"
@@ -173,12 +174,14 @@ main(void)
 	struct keychain kc;
 	struct ca *ca;
 	EVP_PKEY *tk = NULL, *rsa, *rsa1k, *other, *pub;
+	X509_PUBKEY *csr = NULL;
+	struct ca_subject subj_spki = { "spkiuser", NULL, NULL, NULL, 0 };
 	X509 *tc = NULL, *leaf;
 	uint64_t serial;
 	int64_t nb, na, now = (int64_t)time(NULL), t;
 	int calls, i;
 
-	tap_plan(70);
+	tap_plan(73);
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -325,10 +328,34 @@ main(void)
 	rsa1k = EVP_RSA_gen(1024);
 	other = EVP_EC_gen("P-256");
 	pem = make_csr(rsa, rsa);
-	pub = csr_check(pem, strlen(pem), spki, err, sizeof(err));
-	ok(pub != NULL, "RSA-2048 CSR accepted (%s)", pub ? "ok" : err);
+	csr = csr_check(pem, strlen(pem), spki, err, sizeof(err));
+	ok(csr != NULL, "RSA-2048 CSR accepted (%s)", csr ? "ok" : err);
 	is_int((long long)strlen(spki), 64, "spki sha256 is 64 hex");
-	ok(pub != NULL && EVP_PKEY_eq(pub, rsa) == 1, "CSR key returned");
+	{
+		/* The key returned is the request's, encoded as it was. */
+		unsigned char *a = NULL, *b = NULL;
+		int na2 = csr != NULL ? i2d_X509_PUBKEY(csr, &a) : -1;
+		int nb2 = i2d_PUBKEY(rsa, &b);
+
+		ok(na2 > 0 && na2 == nb2 && memcmp(a, b, (size_t)na2) == 0,
+		    "CSR key returned");
+		OPENSSL_free(a);
+		OPENSSL_free(b);
+	}
+	pub = EVP_PKEY_dup(rsa);
+	{
+		/* The replay key id is the same as when it was hashed from
+		 * the re-encoded key (rows recorded by older versions). */
+		unsigned char *der = NULL, md[32];
+		char hex[65];
+		int n = i2d_PUBKEY(rsa, &der), k;
+
+		SHA256(der, (size_t)n, md);
+		for (k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", md[k]);
+		is_str(spki, hex, "spki sha256 is the SHA-256 of the DER SPKI");
+		OPENSSL_free(der);
+	}
 	free(pem);
 	ok(csr_check("garbage", 7, spki, err, sizeof(err)) == NULL &&
 	    strstr(err, "malformed CSR") != NULL, "garbage refused (%s)",
@@ -344,11 +371,42 @@ main(void)
 	free(pem);
 	pem = make_csr(other, other);
 	{
-		EVP_PKEY *ep = csr_check(pem, strlen(pem), spki, err,
+		X509_PUBKEY *ec = csr_check(pem, strlen(pem), spki, err,
 		    sizeof(err));
 
-		ok(ep != NULL, "EC P-256 CSR accepted");
-		EVP_PKEY_free(ep);
+		ok(ec != NULL, "EC P-256 CSR accepted");
+		if (ec != NULL) {
+			X509 *fromspki = NULL;
+
+			int rc = ca_sign_spki(ca, ec,
+			    &subj_spki, USAGE_CLIENT, now - 10, now + 3600,
+			    NULL, NULL, &fromspki, err, sizeof(err));
+
+			X509 *parsed = NULL;
+			unsigned char *der = NULL;
+			const unsigned char *p;
+			int n;
+
+			/* As a client reads it: from its encoding. */
+			if (rc == 0 && (n = i2d_X509(fromspki, &der)) > 0) {
+				p = der;
+				parsed = d2i_X509(NULL, &p, n);
+			}
+			ok(parsed != NULL && EVP_PKEY_eq(
+			    X509_get0_pubkey(parsed), other) == 1,
+			    "signed from the request's SPKI: the same key (%s)",
+			    rc == 0 ? "signed" : err);
+			X509_free(parsed);
+			OPENSSL_free(der);
+			ok(fromspki != NULL && X509_verify(fromspki,
+			    X509_get0_pubkey(ca_cert(ca))) == 1,
+			    "and the CA's signature verifies");
+			X509_free(fromspki);
+		} else {
+			ok(0, "signed from the request's SPKI");
+			ok(0, "and the CA's signature verifies");
+		}
+		X509_PUBKEY_free(ec);
 	}
 	ok(csr_check(pem, 20000, spki, err, sizeof(err)) == NULL &&
 	    strcmp(err, "CSR larger than 16384 bytes") == 0, "size cap");
@@ -528,6 +586,7 @@ main(void)
 		X509_STORE_free(store);
 	}
 
+	X509_PUBKEY_free(csr);
 	EVP_PKEY_free(pub);
 	EVP_PKEY_free(rsa);
 	EVP_PKEY_free(rsa1k);
