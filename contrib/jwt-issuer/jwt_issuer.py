@@ -354,6 +354,11 @@ def make_app(cfg, ring):
             log.info("verify: request received, sleeping %g s "
                      "(--slow-verify)", cfg.slow_verify)
             time.sleep(cfg.slow_verify)
+        if cfg.verify_answer:
+            # Test knob: a broken validator, answering whatever the file
+            # holds whatever the token.
+            with open(cfg.verify_answer, "rb") as f:
+                return Response(f.read(), mimetype="text/plain")
         token = token_from_request()
         if not token:
             return jsonify(valid=False, error="missing 'token'"), 400
@@ -462,6 +467,9 @@ def parse_args(argv):
     p.add_argument("--slow-verify", type=float, default=0.0,
                    metavar="SECS",
                    help="test knob: sleep SECS before answering verify")
+    p.add_argument("--verify-answer", metavar="FILE",
+                   help="test knob: answer every verify with FILE's bytes "
+                        "(a broken validator)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="log warnings only")
     args = p.parse_args(argv)

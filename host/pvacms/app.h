@@ -3,12 +3,14 @@
  * configuration, the event loop, the CA, the record, the plugins, the
  * worker pool and the administrators, and one pointer per front that
  * feeds requests into them.  The HTTP(S) front (server.c) is one; the
- * PVAccess front will sit beside it and use the same pipeline.  Only
- * main.c fills it; everything runs on the event-loop thread.
+ * PVAccess front sits beside it and uses the same pipeline.  Only main.c
+ * fills it.  Handlers run on the event-loop thread; the worker threads
+ * read the configuration, the CA and the plugins, and `stopped`.
  */
 #ifndef PVACMS_APP_H
 #define PVACMS_APP_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct config;
@@ -38,6 +40,9 @@ struct app {
 	char *status_url;	/* base URL put in certificates */
 	char **admins;		/* opt-in administrator CNs, NULL-terminated */
 	int draining;		/* SIGTERM seen: finish, accept nothing new */
+	atomic_int stopped;	/* the loop has stopped: a worker's result
+				 * could no longer be answered, so it must
+				 * not be recorded either */
 	struct connguard *guard;	/* connection caps and deadlines, for
 					 * every front's connections */
 

@@ -129,6 +129,8 @@ static void	db_seterr(struct db *db, char *err, size_t errlen,
 static sqlite3_int64 db_s2i(uint64_t serial);
 static uint64_t	db_i2s(sqlite3_int64 v);
 static int	db_run(struct db *db, enum db_stmt which);
+static void	db_explain(const char *path, const char *what, char *err,
+		    size_t errlen);
 static int	db_migrate(struct db *db, char *err, size_t errlen);
 static int	db_create_file(const char *path, int *created, char *err,
 		    size_t errlen);
@@ -211,6 +213,38 @@ int
 db_in_transaction(struct db *db)
 {
 	return !sqlite3_get_autocommit(db->h);
+}
+
+/*
+ * "path: what SQLite said", and why when the cause is on disk: SQLite's
+ * "unable to open database file" is all it says when the directory will
+ * not take the -wal and -shm files WAL mode needs beside the database.
+ */
+static void
+db_explain(const char *path, const char *what, char *err, size_t errlen)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else {
+		n = (size_t)(slash - path);
+		if (n == 0)
+			n = 1;
+		snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
+	}
+	if (access(path, R_OK | W_OK) != 0)
+		snprintf(err, errlen, "%s: %s (the file is not readable and "
+		    "writable by this user: %s)", path, what, strerror(errno));
+	else if (access(dir, W_OK | X_OK) != 0)
+		snprintf(err, errlen, "%s: %s (the directory %s is not "
+		    "writable by this user: %s; SQLite must create %s-wal and "
+		    "%s-shm there)", path, what, dir, strerror(errno), path,
+		    path);
+	else
+		snprintf(err, errlen, "%s: %s", path, what);
 }
 
 /* Create the file 0600 when missing, so no other mode is ever seen. */
@@ -316,14 +350,14 @@ db_open(const char *path, int *created, char *err, size_t errlen)
 	}
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, db->h != NULL ?
-		    sqlite3_errmsg(db->h) : "cannot open");
+		db_explain(path, db->h != NULL ? sqlite3_errmsg(db->h) :
+		    "cannot open", err, errlen);
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->h, DB_BUSY_MS);
 	if (sqlite3_exec(db->h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-		    msg != NULL ? msg : sqlite3_errmsg(db->h));
+		db_explain(path, msg != NULL ? msg : sqlite3_errmsg(db->h),
+		    err, errlen);
 		sqlite3_free(msg);
 		goto fail;
 	}

@@ -75,6 +75,7 @@ struct issue_job {
 	int usage;			/* enum cert_usage: requestable */
 	int no_status;			/* the request asks for no status PV */
 	int64_t arrived;
+	int ran;			/* issue_work started (not cancelled) */
 	char peer[64];
 	struct pvacms_authn_request areq;
 	struct pvacms_authn_result result;
@@ -198,6 +199,7 @@ issue_work(void *arg)
 	struct pvacms_authn_result *r = &job->result;
 	char err[256];
 
+	job->ran = 1;
 	memset(r, 0, sizeof(*r));
 	r->verdict = PVACMS_ERROR;
 	if ((int64_t)time(NULL) - job->arrived >= ISSUE_QUEUE_MAX_SECS) {
@@ -278,6 +280,11 @@ issue_done(void *arg)
 		audit_event("abandoned", "usage", cert_usage_name(job->usage),
 		    "sub", r->sub, "iss", r->iss, "jti", r->jti, "peer",
 		    job->peer, NULL);
+	} else if (!job->ran) {
+		/* Shutting down: taken off the queue before it started. */
+		issue_retry_after(job, ISSUE_RETRY_AFTER);
+		issue_refuse(job, HOSTERR_STOPPING, "pvacms is shutting down; "
+		    "retry in a moment");
 	} else if (job->refuse_hosterr != 0) {
 		if (job->refuse_hosterr == HOSTERR_BUSY)
 			issue_retry_after(job, ISSUE_RETRY_AFTER);
@@ -552,6 +559,9 @@ issue_sign(struct issue_job *job)
 	if (job->line == NULL || job->answer == NULL)
 		return issue_refuse_later(job, HOSTERR_NOMEM,
 		    "out of memory");
+	if (atomic_load(&app->stopped))
+		return issue_refuse_later(job, HOSTERR_STOPPING, "pvacms is "
+		    "shutting down; retry in a moment");
 	job->item.kind = RECORDER_INSERT;
 	job->item.row = rec;
 	job->item.line = job->line;

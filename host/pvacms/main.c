@@ -43,7 +43,15 @@
 #include "timefmt.h"
 #include "worker.h"
 
-#define DRAIN_LIMIT_SECS 30	/* SIGTERM: longest wait for requests */
+/*
+ * SIGTERM: requests still waiting for a worker after DRAIN_GRACE_SECS are
+ * refused (503 stopping); after DRAIN_LIMIT_SECS pvacms exits whatever is
+ * left, once the validator calls in progress return (each bounded by its
+ * plugin's timeout, 5 s by default): well inside systemd's
+ * TimeoutStopSec=30 of contrib/systemd/pvacms.service.
+ */
+#define DRAIN_GRACE_SECS 10
+#define DRAIN_LIMIT_SECS 20
 #define MAIN_LOOP_DB_BUSY_MS 200 /* serving: longest wait for a DB lock */
 
 /* Keychain passwords, read once; cleared and freed by main_forget. */
@@ -102,15 +110,31 @@ main_record(void *arg, X509 *cert, int usage, int state)
 	return r;
 }
 
+/* Every 100 ms while draining: done, or time to refuse, or to go. */
 static void
 main_drain_check(evutil_socket_t fd, short what, void *arg)
 {
-	static int waited;
+	static int ticks;
 
+	(void)fd;
+	(void)what;
+	(void)arg;
+	ticks++;
+	if (ticks == DRAIN_GRACE_SECS * 10 && worker_pending(app.pool) > 0) {
+		log_info("draining: refusing the requests that have not "
+		    "started (503 stopping)");
+		worker_cancel_queued(app.pool);
+	}
 	if ((worker_pending(app.pool) == 0 &&
 	    recorder_pending(app.recorder) == 0) ||
-	    ++waited > DRAIN_LIMIT_SECS * 10)
+	    ticks > DRAIN_LIMIT_SECS * 10) {
+		if (ticks > DRAIN_LIMIT_SECS * 10)
+			log_error("draining: %zu request(s) still in progress "
+			    "after %d s; exiting", worker_pending(app.pool),
+			    DRAIN_LIMIT_SECS);
+		atomic_store(&app.stopped, 1);
 		event_base_loopexit(app.base, NULL);
+	}
 }
 
 static void

@@ -118,6 +118,7 @@ recorder_main(void *arg)
 	struct recorder *rec = arg;
 	struct recorder_item *batch, *last;
 	size_t n;
+	int stopping;
 
 	for (;;) {
 		pthread_mutex_lock(&rec->lock);
@@ -135,8 +136,13 @@ recorder_main(void *arg)
 			rec->tail = NULL;
 		last->next = NULL;
 		rec->queued -= n;
+		stopping = rec->stopping;
 		pthread_mutex_unlock(&rec->lock);
 
+		/* Stopping: what is queued is written if it can be at once;
+		 * a lock held elsewhere must not hold up the exit. */
+		if (stopping)
+			db_set_busy_ms(rec->db, 0);
 		recorder_batch(rec, batch);
 
 		pthread_mutex_lock(&rec->lock);

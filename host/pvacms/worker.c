@@ -166,6 +166,26 @@ worker_submit(struct worker_pool *pool, worker_work_fn work, worker_fn done,
 	return 0;
 }
 
+void
+worker_cancel_queued(struct worker_pool *pool)
+{
+	struct job *job, *next;
+	int any = 0;
+
+	pthread_mutex_lock(&pool->lock);
+	for (job = pool->queue_head; job != NULL; job = next) {
+		next = job->next;
+		job->next = pool->finished;
+		pool->finished = job;
+		any = 1;
+	}
+	pool->queue_head = pool->queue_tail = NULL;
+	pool->queued = 0;
+	pthread_mutex_unlock(&pool->lock);
+	if (any)
+		event_active(pool->done_ev, EV_READ, 0);
+}
+
 size_t
 worker_pending(const struct worker_pool *pool)
 {

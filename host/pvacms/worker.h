@@ -37,6 +37,13 @@ struct worker_pool *worker_pool_new(struct event_base *base, int nthreads,
 int worker_submit(struct worker_pool *pool, worker_work_fn work,
     worker_fn done, void *arg);
 
+/*
+ * Take every job still waiting for a thread out of the queue and hand it
+ * to its done() without running work() (the job must tell by itself that
+ * it never ran).  For shutting down: nothing new starts.  Any thread.
+ */
+void worker_cancel_queued(struct worker_pool *pool);
+
 /* Jobs queued or running whose done() has not run yet. */
 size_t worker_pending(const struct worker_pool *pool);
 

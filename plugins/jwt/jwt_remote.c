@@ -190,7 +190,7 @@ int
 jwt_remote_judge(const struct jwt_config *cfg, long status, const char *body,
     size_t len, char *err, size_t errlen)
 {
-	char why[PVACMS_REASON_MAX];
+	char why[PVACMS_REASON_MAX], value[40];
 
 	if (status >= 500 || status <= 0) {
 		snprintf(err, errlen, "validator error: HTTP %ld", status);
@@ -215,10 +215,18 @@ jwt_remote_judge(const struct jwt_config *cfg, long status, const char *body,
 	}
 	if (body == NULL)
 		len = 0;
-	if (jwt_pattern_valid(cfg->response_format, body != NULL ? body : "",
-	    len, why, sizeof(why)))
+	/* An answer the pattern cannot read is the validator's fault (or
+	 * the site's configuration), not the token's: 502, not 401. */
+	if (jwt_pattern_extract(cfg->response_format, body != NULL ? body :
+	    "", len, value, sizeof(value), why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "validator error: its answer does not "
+		    "match the response pattern: %s", why);
+		return JWT_VALIDATOR_ERROR;
+	}
+	if (jwt_pattern_truthy(value))
 		return JWT_OK;
-	snprintf(err, errlen, "validator rejected the token: %s", why);
+	snprintf(err, errlen, "validator rejected the token: validator "
+	    "answered '%s'", value);
 	return JWT_REJECTED;
 }
 
@@ -254,6 +262,13 @@ jwt_remote_redact(char *msg, const char *token, size_t toklen, int cut_query)
 	probe[n] = '\0';
 	if ((hit = strstr(msg, probe)) != NULL)
 		snprintf(hit, strlen(hit) + 1, "...");
+}
+
+/* The host's fetch stopped reading an answer over the cap. */
+static int
+jwt_remote_too_large(const char *msg)
+{
+	return strstr(msg, "larger than") != NULL;
 }
 
 static int
@@ -317,7 +332,11 @@ jwt_remote_fetch(const struct pvacms_host_services *svc,
 		memset(resp, 0, sizeof(*resp));
 		why[sizeof(why) - 1] = '\0';
 		jwt_remote_redact(why, token, toklen, 1);
-		if (jwt_remote_timeout(why)) {
+		if (jwt_remote_too_large(why)) {
+			/* It answered, with too much: not unreachable. */
+			snprintf(err, errlen, "validator error: %s", why);
+			rc = JWT_VALIDATOR_ERROR;
+		} else if (jwt_remote_timeout(why)) {
 			snprintf(err, errlen, "validator timed out: %s", why);
 			rc = JWT_TIMEOUT;
 		} else {

@@ -25,9 +25,7 @@ for i in $(seq 300); do
 	get_token "crash$i" || bail_out "no token from the issuer"
 	echo
 done >"$ROOT/run/tokens"
-"$OPENSSL" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$ROOT/run/crash.key" -subj /CN=x -out "$ROOT/run/crash.csr" \
-    2>/dev/null || bail_out "cannot make a CSR"
+ec_csr crash || bail_out "cannot make a CSR"
 
 "$PYTHON3" "$(dirname "$0")/crash_clients.py" "$CMS_URL" "$CA_FILE" \
     "$ROOT/run/tokens" "$ROOT/run/crash.csr" "$ROOT/run/received" &

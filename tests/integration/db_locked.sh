@@ -17,9 +17,16 @@ command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
 setup_root
 start_issuer
 start_pvacms
-plan 17
+plan 18
 DB=$ROOT/home/pvacms/.local/share/pva/1.4/certs.db
 ADMIN=$ROOT/home/pvacms/.config/pva/1.4/admin.p12
+
+# Twenty certificate requests, made ready before the lock.
+ec_csr pile || bail_out "cannot make a CSR"
+for i in $(seq 20); do
+	cert_body "$ROOT/run/pile.csr" "$(get_token "pile$i")" \
+	    >"$ROOT/run/pile$i.body"
+done
 
 post_token "$(get_token shorty '&exp_secs=3')"
 is "$CODE" 201 "a 3-second certificate is issued"
@@ -49,6 +56,27 @@ CODE=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
 is "$CODE" 200 "while locked: the status JSON answers"
 is "$(status_of "$SHORT")" EXPIRED \
     "while locked: a certificate past notAfter is reported EXPIRED"
+# Certificate requests pile up behind the lock while status requests
+# come in: the writes wait (on the recorder's thread), the reads must not.
+declare -a PILE=() BURST=()
+for i in $(seq 20); do
+	curl -s -o /dev/null --max-time 30 --cacert "$CA_FILE" \
+	    -H 'Content-Type: application/json' \
+	    --data-binary @"$ROOT/run/pile$i.body" "$CMS_URL/v1/certs" &
+	PILE+=("$!")
+done
+sleep 0.5
+for i in $(seq 40); do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 3 \
+	    "$STATUS_URL/v1/certs/$BOB/status" >"$ROOT/run/burst.$i" &
+	BURST+=("$!")
+done
+for p in "${BURST[@]}"; do
+	wait "$p"
+done
+cat "$ROOT"/run/burst.* >"$ROOT/run/burst.codes"
+is "$(grep -c '^200$' "$ROOT/run/burst.codes")" 40 \
+    "while locked: 40 status requests among 20 certificate requests all answer"
 p12_extract "$(keychain_path bob client)" "$ROOT/run/bob" ||
     bail_out "cannot read bob's keychain"
 OUT=$(timeout 5 "$OPENSSL" ocsp -issuer "$CA_FILE" -CAfile "$CA_FILE" \
@@ -63,6 +91,9 @@ is "$(audit_line expired "$SHORT")" "" "no expiry is recorded while locked"
 
 wait "$LOCK_PID"
 is "$?" 0 "the lock holder commits"
+for p in "${PILE[@]}"; do
+	wait "$p"
+done
 untrack "$LOCK_PID"
 if wait_audit expired "$SHORT"; then
 	ok "after the lock, the sweep records the expiry on its own"
@@ -73,7 +104,7 @@ post_token "$(get_token carl)"
 is "$CODE" 201 "after the lock, a certificate request succeeds"
 admin_post "$ADMIN" "$BOB" revoke
 is "$CODE $STATE" "200 REVOKED" "after the lock, the admin action succeeds"
-is "$(grep -c '"event":"issued"' "$AUDIT_LOG")" 3 \
+is "$(grep '"event":"issued"' "$AUDIT_LOG" | grep -vc '"sub":"pile')" 3 \
     "the refused request left no issued line (3: shorty, bob, carl)"
 like "$(cat "$PVACMS_ERR")" 'retrying later|cannot apply|cannot record' \
     "pvacms logged the failed write"

@@ -613,6 +613,25 @@ print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 # post_token TOKEN [USAGE]: POST /v1/certs with TOKEN and a throwaway CSR
 # (made once per test root); sets CODE (HTTP status), BODY and ECODE
 # (the JSON error code, empty on success).
+# cert_body CSR_FILE TOKEN [USAGE]: the JSON body of POST /v1/certs.
+cert_body()
+{
+	"$PYTHON3" - "$1" "$2" "${3:-client}" <<'EOF_PY'
+import json, sys
+print(json.dumps({"type": "jwt", "usage": sys.argv[3],
+                  "csr": open(sys.argv[1]).read(),
+                  "data": {"token": sys.argv[2]}}))
+EOF_PY
+}
+
+# ec_csr NAME: a P-256 key and CSR, $ROOT/run/NAME.key and NAME.csr.
+ec_csr()
+{
+	"$OPENSSL" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -keyout "$ROOT/run/$1.key" -subj /CN=x \
+	    -out "$ROOT/run/$1.csr" 2>/dev/null
+}
+
 post_token()
 {
 	local csr=$ROOT/run/post.csr
@@ -621,13 +640,7 @@ post_token()
 		    -keyout "$ROOT/run/post.key" -subj /CN=x -out "$csr" \
 		    2>/dev/null || return 1
 	fi
-	"$PYTHON3" - "$csr" "$1" "${2:-client}" \
-	    >"$ROOT/run/post.body" <<'EOF_PY'
-import json, sys
-print(json.dumps({"type": "jwt", "usage": sys.argv[3],
-                  "csr": open(sys.argv[1]).read(),
-                  "data": {"token": sys.argv[2]}}))
-EOF_PY
+	cert_body "$csr" "$1" "${2:-client}" >"$ROOT/run/post.body"
 	CODE=$(curl -s --max-time "$RUN_TIMEOUT" --cacert "$CA_FILE" \
 	    -o "$ROOT/run/post.answer" -w '%{http_code}' \
 	    -H 'Content-Type: application/json' \

@@ -82,8 +82,30 @@ check "a damaged database: pvacms exits 1" test "$RC" -eq 1
 like "$ERR" 'certs.db is damaged .*restore it from a backup' \
     "the message says the database is damaged"
 
-# ---- everything restored: the old certificate is still good
+# ---- a state directory pvacms may not write to
 cp -p "$ROOT/run/certs.db.good" "$DB"
+rm -f "$DB-wal" "$DB-shm"
+# As root, only the immutable flag stops a write; otherwise the mode does.
+if [ "$(id -u)" = 0 ]; then
+	lock_dir() { chattr +i "$DATA"; }
+	unlock_dir() { chattr -i "$DATA"; }
+else
+	lock_dir() { chmod 0500 "$DATA"; }
+	unlock_dir() { chmod 0700 "$DATA"; }
+fi
+if lock_dir 2>/dev/null; then
+	start_refused
+	unlock_dir
+	check "a read-only state directory: pvacms exits 1" test "$RC" -eq 1
+	like "$ERR" "the directory .*pva/1.4 is not writable by this user" \
+	    "the message says the directory is not writable, not just \
+'unable to open'"
+else
+	ok "# SKIP cannot make the state directory read-only here"
+	ok "# SKIP cannot make the state directory read-only here"
+fi
+
+# ---- everything restored: the old certificate is still good
 start_pvacms
 is "$(status_of "$BOB")" VALID "restored: bob's certificate is VALID"
 stop_pvacms TERM

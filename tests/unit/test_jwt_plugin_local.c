@@ -163,9 +163,10 @@ main(void)
 	run(tok, 0, &res);
 	ok(res.verdict == PVACMS_ALLOW && fk.calls == 1,
 	    "both accept: allowed after one validator call");
-	fk.body = FK_FALSE_BODY;
+	fk.body = "false";	/* the default pattern: the whole body */
 	run(tok, 0, &res);
-	ok(res.verdict == PVACMS_DENY, "validator says no: denied");
+	ok(res.verdict == PVACMS_DENY, "validator says no: denied (%s)",
+	    res.reason);
 	is_str(res.code, "validator_rejected", "code validator_rejected");
 	fk.calls = 0;
 	fk.body = "true";

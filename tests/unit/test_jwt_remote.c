@@ -79,14 +79,18 @@ main(void)
 	is_str(err, "validator rejected the token: validator answered"
 	    " 'false'", "rejection reason");
 	fk.body = "{\"valid\":false,\"claims\":{\"a\":1,\"valid\":true}}";
-	is_int(call(cfg, tok, NULL, err, sizeof(err)), JWT_REJECTED,
-	    "nested valid:true does not count");
+	is_int(call(cfg, tok, NULL, err, sizeof(err)), JWT_VALIDATOR_ERROR,
+	    "nested valid:true does not count (an ambiguous answer)");
+	/* An answer the pattern cannot read is the validator's failure,
+	 * 502 validator_error, not the token's (pvacms(8)). */
 	fk.body = "<html>ok</html>";
-	is_int(call(cfg, tok, NULL, err, sizeof(err)), JWT_REJECTED,
-	    "HTML does not match");
+	is_int(call(cfg, tok, NULL, err, sizeof(err)), JWT_VALIDATOR_ERROR,
+	    "HTML does not match: validator error");
+	ok(strncmp(err, "validator error: its answer does not match the "
+	    "response pattern", 55) == 0, "and says so (%s)", err);
 	fk.body = "";
-	is_int(call(cfg, tok, NULL, err, sizeof(err)), JWT_REJECTED,
-	    "empty answer");
+	is_int(call(cfg, tok, NULL, err, sizeof(err)), JWT_VALIDATOR_ERROR,
+	    "empty answer: validator error");
 
 	/* Status codes with the pattern. */
 	fk.body = FK_SEED_BODY;
