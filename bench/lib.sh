@@ -188,6 +188,7 @@ start_pvacms()
 {
 	local home=$ROOT/home/pvacms li=$ROOT/run/pvacms.listen pid v
 	mkdir -p "$home/.config" "$home/.local/share"
+	rm -f "$li"	# a second start must not read the first one's ports
 	(
 		cd "$home" || exit 1
 		export HOME=$home XDG_CONFIG_HOME=$home/.config \

@@ -27,6 +27,7 @@
 #include <openssl/x509.h>
 
 #include "csr.h"
+#include "sha256.h"
 
 /* SubjectPublicKeyInfo, kept as it came: no key decoded on parse. */
 typedef struct {
@@ -214,14 +215,12 @@ X509_PUBKEY *
 csr_check(const char *pem, size_t len, char spki_sha256[65], char *err,
     size_t errlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	BIO *bio = NULL;
 	CSR *req = NULL;
 	EVP_PKEY *pk = NULL;
 	X509_PUBKEY *ret = NULL;
-	unsigned char *der = NULL, *spki_der = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned char *der = NULL, *spki_der = NULL;
 	const unsigned char *p;
-	unsigned int mdlen = 0, i;
 	long derlen = 0;
 	int spki_len;
 
@@ -254,16 +253,15 @@ csr_check(const char *pem, size_t len, char spki_sha256[65], char *err,
 		snprintf(err, errlen, "CSR signature does not verify");
 		goto out;
 	}
-	if (!EVP_Digest(spki_der, (size_t)spki_len, md, &mdlen,
-	    EVP_sha256(), NULL) || mdlen != 32) {
-		snprintf(err, errlen, "cannot hash the public key");
-		goto out;
+	{
+		const void *part = spki_der;
+		size_t part_len = (size_t)spki_len;
+
+		if (sha256_hex(&part, &part_len, 1, spki_sha256) != 0) {
+			snprintf(err, errlen, "cannot hash the public key");
+			goto out;
+		}
 	}
-	for (i = 0; i < mdlen; i++) {
-		spki_sha256[2 * i] = hex[md[i] >> 4];
-		spki_sha256[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	spki_sha256[2 * mdlen] = '\0';
 	if ((ret = csr_pubkey(req->info->spki)) == NULL)
 		snprintf(err, errlen, "out of memory");
 out:

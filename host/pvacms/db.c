@@ -751,8 +751,14 @@ db_quick_check(struct db *db, char *err, size_t errlen)
 	t = r == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
 	if (t != NULL && strcmp((const char *)t, "ok") == 0)
 		rc = 0;
-	else if (t != NULL)
+	else if (t != NULL) {
+		char *nl;
+
+		/* One line: SQLite's finding spans several. */
 		snprintf(err, errlen, "%s", (const char *)t);
+		while ((nl = strchr(err, '\n')) != NULL)
+			*nl = ' ';
+	}
 	else
 		db_seterr(db, err, errlen, "cannot check the database");
 	sqlite3_finalize(st);

@@ -48,6 +48,7 @@
 #include "record.h"
 #include "recorder.h"
 #include "reply.h"
+#include "sha256.h"
 #include "request.h"
 #include "states.h"
 #include "transition.h"
@@ -362,35 +363,28 @@ issue_wants_status(const struct app *app, int no_status)
 static int
 issue_token_id(const struct issue_job *job, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	const struct pvacms_authn_result *r = &job->result;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok;
+	const void *parts[3];
+	size_t lens[3], n;
 
-	if (ctx == NULL)
+	if (outlen < 2 + 65)
 		return -1;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
-	if (r->jti[0] != '\0')
-		ok = ok && EVP_DigestUpdate(ctx, r->iss, strlen(r->iss)) == 1 &&
-		    EVP_DigestUpdate(ctx, "\n", 1) == 1 &&
-		    EVP_DigestUpdate(ctx, r->jti, strlen(r->jti)) == 1;
-	else
-		ok = ok && EVP_DigestUpdate(ctx, job->credential,
-		    job->credential_len) == 1;
-	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
-	EVP_MD_CTX_free(ctx);
-	if (!ok || outlen < 3 + 2 * (size_t)mdlen)
-		return -1;
+	if (r->jti[0] != '\0') {
+		parts[0] = r->iss;
+		lens[0] = strlen(r->iss);
+		parts[1] = "\n";
+		lens[1] = 1;
+		parts[2] = r->jti;
+		lens[2] = strlen(r->jti);
+		n = 3;
+	} else {
+		parts[0] = job->credential;
+		lens[0] = job->credential_len;
+		n = 1;
+	}
 	out[0] = r->jti[0] != '\0' ? 'j' : 't';
 	out[1] = ':';
-	for (i = 0; i < mdlen; i++) {
-		out[2 + 2 * i] = hex[md[i] >> 4];
-		out[3 + 2 * i] = hex[md[i] & 0xf];
-	}
-	out[2 + 2 * mdlen] = '\0';
-	return 0;
+	return sha256_hex(parts, lens, n, out + 2);
 }
 
 /*

@@ -61,6 +61,9 @@ struct main_secrets {
 
 static struct app app;
 static struct event *drain_ev, *sig_term_ev, *sig_int_ev, *sig_hup_ev;
+static int main_check_later;		/* the database is checked after start */
+static struct startcheck_bg *main_check_bg;
+static int main_exit_code;		/* of a service that stopped itself */
 
 static char **
 main_split(const char *text)
@@ -137,10 +140,11 @@ main_drain_check(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void	main_drain(void);
+
 static void
 main_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct timeval tick = { 0, 100000 };
 	char err[512];
 	size_t i;
 
@@ -160,12 +164,33 @@ main_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	log_info("%s: finishing requests in flight, then exiting",
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	main_drain();
+}
+
+/* Stop accepting and drain (main_drain_check), once. */
+static void
+main_drain(void)
+{
+	struct timeval tick = { 0, 100000 };
+
+	if (app.draining)
+		return;
 	app.draining = 1;
 	server_stop_accepting(&app);
 	pvafront_stop_accepting(&app);
 	drain_ev = event_new(app.base, -1, EV_PERSIST, main_drain_check, NULL);
 	if (drain_ev == NULL || event_add(drain_ev, &tick) != 0)
 		event_base_loopexit(app.base, NULL);
+}
+
+/* The database checked after start is damaged: stop, exit 1. */
+static void
+main_db_damaged(void *arg, const char *why)
+{
+	(void)arg;
+	log_error("%s; stopping", why);
+	main_exit_code = 1;
+	main_drain();
 }
 
 static int
@@ -321,7 +346,8 @@ main_open_ca(struct config *cfg, char **hostnames, struct main_secrets *sec,
 		return -1;
 	if ((app.db = db_open(cfg->db_path, &created, err, errlen)) == NULL)
 		return -1;
-	if (startcheck_db(cfg, &seen, app.db, err, errlen) != 0)
+	if (startcheck_db(cfg, &seen, app.db, &main_check_later, err,
+	    errlen) != 0)
 		return -1;
 	if (created)
 		printf("Certificate DB created  : %s\n", cfg->db_path);
@@ -450,14 +476,25 @@ main_run(struct config *cfg)
 	log_info("HTTPS listening on %s", server_bound(&app, 1));
 	log_info("HTTP status listening on %s", server_bound(&app, 0));
 	log_info("[%s] service running", ca_issuer_id(app.ca));
+	if (main_check_later) {
+		log_info("checking the certificate database (PRAGMA "
+		    "quick_check) while serving: it is larger than %lld MB",
+		    STARTCHECK_SYNC_MAX / (1024 * 1024));
+		if ((main_check_bg = startcheck_bg_start(app.base,
+		    cfg->db_path, main_db_damaged, NULL, err,
+		    sizeof(err))) == NULL)
+			goto fail;
+	}
 
 	event_base_dispatch(app.base);
 	log_info("[%s] service exiting", ca_issuer_id(app.ca));
-	rc = 0;
+	rc = main_exit_code;
 	goto out;
 fail:
 	log_error("%s", err);
 out:
+	startcheck_bg_free(main_check_bg);
+	main_check_bg = NULL;
 	worker_pool_free(app.pool);
 	recorder_free(app.recorder);
 	app.recorder = NULL;

@@ -5,9 +5,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <event2/event.h>
 
 #include "conf.h"
 #include "db.h"
@@ -46,12 +50,13 @@ startcheck_files(const struct config *cfg, struct startcheck *seen,
 
 int
 startcheck_db(const struct config *cfg, const struct startcheck *seen,
-    struct db *db, char *err, size_t errlen)
+    struct db *db, int *check_later, char *err, size_t errlen)
 {
 	char why[512];
 	int rows;
 
-	if (db_quick_check(db, why, sizeof(why)) != 0) {
+	*check_later = seen->db_size > STARTCHECK_SYNC_MAX;
+	if (!*check_later && db_quick_check(db, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "the certificate database %s is damaged "
 		    "(%s); restore it from a backup", cfg->db_path, why);
 		return -1;
@@ -72,4 +77,88 @@ startcheck_db(const struct config *cfg, const struct startcheck *seen,
 	    "database and keychains aside first", cfg->ca_keychain,
 	    cfg->db_path);
 	return -1;
+}
+
+/* A check in the background: its thread, its verdict, its event. */
+struct startcheck_bg {
+	char *db_path;
+	pthread_t thread;
+	int started;
+	int damaged;		/* set by the thread before it posts */
+	char why[1024];
+	struct event *done_ev;
+	startcheck_damaged_fn *on_damage;
+	void *arg;
+};
+
+static void *
+startcheck_bg_main(void *arg)
+{
+	struct startcheck_bg *bg = arg;
+	struct db *db;
+	char why[256];
+
+	if ((db = db_open(bg->db_path, NULL, why, sizeof(why))) == NULL ||
+	    db_quick_check(db, why, sizeof(why)) != 0) {
+		snprintf(bg->why, sizeof(bg->why), "the certificate database "
+		    "%.512s is damaged (%s); restore it from a backup",
+		    bg->db_path, why);
+		bg->damaged = 1;
+	}
+	db_close(db);
+	event_active(bg->done_ev, EV_READ, 0);
+	return NULL;
+}
+
+/* Loop thread: the verdict. */
+static void
+startcheck_bg_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct startcheck_bg *bg = arg;
+
+	(void)fd;
+	(void)what;
+	if (bg->damaged)
+		bg->on_damage(bg->arg, bg->why);
+}
+
+struct startcheck_bg *
+startcheck_bg_start(struct event_base *base, const char *db_path,
+    startcheck_damaged_fn *damaged, void *arg, char *err, size_t errlen)
+{
+	struct startcheck_bg *bg;
+	int r;
+
+	if ((bg = calloc(1, sizeof(*bg))) == NULL ||
+	    (bg->db_path = strdup(db_path)) == NULL ||
+	    (bg->done_ev = event_new(base, -1, 0, startcheck_bg_done,
+	    bg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		startcheck_bg_free(bg);
+		return NULL;
+	}
+	bg->on_damage = damaged;
+	bg->arg = arg;
+	if ((r = pthread_create(&bg->thread, NULL, startcheck_bg_main,
+	    bg)) != 0) {
+		snprintf(err, errlen, "cannot start the database check: %s",
+		    strerror(r));
+		startcheck_bg_free(bg);
+		return NULL;
+	}
+	bg->started = 1;
+	return bg;
+}
+
+void
+startcheck_bg_free(struct startcheck_bg *bg)
+{
+	if (bg == NULL)
+		return;
+	if (bg->started)
+		pthread_join(bg->thread, NULL);
+	if (bg->done_ev != NULL)
+		event_free(bg->done_ev);
+	free(bg->db_path);
+	free(bg);
 }

@@ -41,7 +41,7 @@ for t in $FUZZ_TARGETS; do
 	token)	src="plugins/jwt/jwt_token.c" ;;
 	pattern) src="plugins/jwt/jwt_pattern.c" ;;
 	request) src="host/pvacms/request.c host/common/cert.c" ;;
-	csr)	src="host/pvacms/csr.c" ;;
+	csr)	src="host/pvacms/csr.c host/common/sha256.c" ;;
 	pvdata)	src="host/pva/pvdata.c host/pva/pvtype.c host/pva/pvvalue.c" ;;
 	pvamsg)	src="host/pva/pvamsg.c host/pva/pvasearch.c" ;;
 	*)	echo "make fuzz: unknown target $t" >&2; exit 1 ;;
