@@ -33,6 +33,7 @@
 
 #include "connguard.h"
 #include "connguard_http.h"
+#include "httperr.h"
 
 #define CH_MAX_LISTENERS 4
 #define CH_IO_TIMEOUT_MIN 30	/* evhttp's own inactivity timeout */
@@ -179,6 +180,11 @@ ch_bevcb(struct event_base *base, void *arg)
 
 	bev = l->make_bev != NULL ? l->make_bev(base, l->make_arg) :
 	    bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	/* evhttp's own error pages leave as JSON, like every answer. */
+	if (bev != NULL && httperr_watch(bev) != 0) {
+		bufferevent_free(bev);
+		return NULL;
+	}
 	if (bev == NULL || (c = calloc(1, sizeof(*c))) == NULL)
 		return bev;
 	c->hub = h;
