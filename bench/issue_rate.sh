@@ -16,7 +16,7 @@
 # as authnjwt makes; or rsa: RSA-2048), SECS (10), STATUS_SECS (5),
 # TOKENS per client (2000 remote, 4000 local: local mode goes through
 # them faster).  Each window also prints pvacms's CPU time per
-# certificate (user + system, from /proc).
+# certificate (user + system, from /proc), and the clients' own.
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
