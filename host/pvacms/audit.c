@@ -6,7 +6,7 @@
  * back with ftruncate to where it began: the next line never lands in
  * the middle of a torn one.
  */
-#include "config.h"
+#include "config.h"	/* _GNU_SOURCE: memmem, memrchr */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +41,8 @@ audit_open(const char *path, char *err, size_t errlen)
 	}
 	if (fs_mkdir_parents(path, err, errlen) != 0)
 		return -1;
-	audit_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	/* Read as well: a start may restore lines (audit_restore). */
+	audit_fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (audit_fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -141,9 +142,111 @@ audit_event(const char *event, ...)
 }
 
 int
-audit_write_durable(const char *lines, size_t len, char *err, size_t errlen)
+audit_write(const char *lines, size_t len, char *err, size_t errlen)
 {
-	return audit_append(lines, len, 1, err, errlen);
+	return audit_append(lines, len, 0, err, errlen);
+}
+
+int
+audit_sync(char *err, size_t errlen)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&audit_lock);
+	if (audit_fd >= 0 && !audit_is_stderr && fdatasync(audit_fd) != 0) {
+		snprintf(err, errlen, "audit log: fdatasync: %s",
+		    strerror(errno));
+		rc = -1;
+	}
+	pthread_mutex_unlock(&audit_lock);
+	return rc;
+}
+
+/*
+ * The last len bytes of the file (at most; *got says how many), read
+ * into a buffer the caller frees.  NULL on error.
+ */
+static char *
+audit_read_tail(off_t size, size_t want, size_t *got)
+{
+	size_t n = (off_t)want < size ? want : (size_t)size;
+	char *buf = malloc(n + 1);
+
+	if (buf == NULL || pread(audit_fd, buf, n, size - (off_t)n) !=
+	    (ssize_t)n) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*got = n;
+	return buf;
+}
+
+int
+audit_restore(const char *const *lines, size_t n, size_t *restored,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	char *tail = NULL, *missing = NULL, *nl;
+	size_t total = 0, got = 0, i, len, mlen = 0;
+	int rc = -1;
+
+	*restored = 0;
+	pthread_mutex_lock(&audit_lock);
+	if (audit_fd < 0 || audit_is_stderr || n == 0) {
+		rc = 0;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		total += strlen(lines[i]);
+	if (fstat(audit_fd, &st) != 0 ||
+	    (tail = audit_read_tail(st.st_size, 2 * total + 65536,
+	    &got)) == NULL) {
+		snprintf(err, errlen, "audit log: cannot read its end: %s",
+		    strerror(errno));
+		goto out;
+	}
+	/* A torn last line: cut back to the last whole one. */
+	if (got > 0 && tail[got - 1] != '\n') {
+		nl = memrchr(tail, '\n', got);
+		len = nl != NULL ? (size_t)(nl - tail) + 1 : 0;
+		if (nl == NULL && (off_t)got < st.st_size) {
+			snprintf(err, errlen, "audit log: its last %zu bytes "
+			    "hold no whole line", got);
+			goto out;
+		}
+		if (ftruncate(audit_fd, st.st_size - (off_t)(got - len)) !=
+		    0) {
+			snprintf(err, errlen, "audit log: cannot cut a torn "
+			    "line: %s", strerror(errno));
+			goto out;
+		}
+		got = len;
+		tail[got] = '\0';
+	}
+	if ((missing = malloc(total + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* Lines carry their time, cert_id and states: one found in the
+	 * file's end is that line. */
+	for (i = 0; i < n; i++) {
+		if (memmem(tail, got, lines[i], strlen(lines[i])) != NULL)
+			continue;
+		memcpy(missing + mlen, lines[i], strlen(lines[i]));
+		mlen += strlen(lines[i]);
+		(*restored)++;
+	}
+	pthread_mutex_unlock(&audit_lock);
+	rc = mlen == 0 ? 0 : audit_append(missing, mlen, 1, err, errlen);
+	free(tail);
+	free(missing);
+	return rc;
+out:
+	pthread_mutex_unlock(&audit_lock);
+	free(tail);
+	free(missing);
+	return rc;
 }
 
 /*

@@ -32,7 +32,8 @@
 
 enum db_stmt {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_INSERT, ST_EXISTS, ST_GET,
-	ST_STATE, ST_SET_STATE, ST_DUE, ST_NEXT_DUE, ST_TOKEN, ST_COUNT
+	ST_STATE, ST_SET_STATE, ST_DUE, ST_NEXT_DUE, ST_TOKEN, ST_TAIL_ADD,
+	ST_TAIL_TRIM, ST_TAIL_LIST, ST_COUNT
 };
 
 static const char *const db_sql[ST_COUNT] = {
@@ -65,6 +66,9 @@ static const char *const db_sql[ST_COUNT] = {
 	    "UNION ALL SELECT MIN(not_after) FROM certs WHERE state = 2 "
 	    "UNION ALL SELECT MIN(not_after) FROM certs WHERE state = 3 "
 	    "UNION ALL SELECT MIN(not_after) FROM certs WHERE state = 4)",
+	[ST_TAIL_ADD] = "INSERT INTO audit_tail (line) VALUES (?1)",
+	[ST_TAIL_TRIM] = "DELETE FROM audit_tail WHERE seq <= ?1",
+	[ST_TAIL_LIST] = "SELECT seq, line FROM audit_tail ORDER BY seq",
 	[ST_TOKEN] = "SELECT serial FROM certs WHERE token_id = ?1 "
 	    "ORDER BY not_before DESC LIMIT 1",
 };
@@ -117,7 +121,13 @@ static const char db_indexes[] =
 	"CREATE INDEX IF NOT EXISTS idx_certs_state_nb "
 	"ON certs(state, not_before);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_state_na "
-	"ON certs(state, not_after);";
+	"ON certs(state, not_after);"
+	/* The audit lines not yet known to be on disk in the audit log
+	 * (recorder.h); a table older pvacms versions simply ignore.
+	 * AUTOINCREMENT: a seq is never reused, even once the table was
+	 * emptied, so "up to seq" always means the same lines. */
+	"CREATE TABLE IF NOT EXISTS audit_tail ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT, line TEXT NOT NULL);";
 
 struct db {
 	sqlite3 *h;
@@ -732,6 +742,69 @@ db_find_token(struct db *db, const char *token_id, uint64_t *serial,
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int
+db_tail_add(struct db *db, const char *line, size_t len, int64_t *seq,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = db->st[ST_TAIL_ADD];
+	int r;
+
+	if (sqlite3_bind_text(st, 1, line, (int)len, SQLITE_STATIC) !=
+	    SQLITE_OK) {
+		db_seterr(db, err, errlen, "cannot bind audit line");
+		return -1;
+	}
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (r != SQLITE_DONE) {
+		db_seterr(db, err, errlen, "cannot keep the audit line");
+		return -1;
+	}
+	*seq = sqlite3_last_insert_rowid(db->h);
+	return 0;
+}
+
+int
+db_tail_trim(struct db *db, int64_t upto, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = db->st[ST_TAIL_TRIM];
+
+	if (sqlite3_bind_int64(st, 1, upto) != SQLITE_OK ||
+	    db_run(db, ST_TAIL_TRIM) != 0) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		db_seterr(db, err, errlen, "cannot trim the audit tail");
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_tail_list(struct db *db, db_tail_fn *fn, void *arg, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = db->st[ST_TAIL_LIST];
+	const unsigned char *line;
+	int r, rc = 0;
+
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		line = sqlite3_column_text(st, 1);
+		if (line != NULL && fn(arg, sqlite3_column_int64(st, 0),
+		    (const char *)line) != 0) {
+			rc = -1;
+			snprintf(err, errlen, "cannot restore the audit tail");
+			break;
+		}
+	}
+	if (rc == 0 && r != SQLITE_DONE) {
+		db_seterr(db, err, errlen, "cannot read the audit tail");
+		rc = -1;
+	}
+	sqlite3_reset(st);
 	return rc;
 }
 

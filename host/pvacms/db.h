@@ -132,6 +132,21 @@ int db_find_token(struct db *db, const char *token_id, uint64_t *serial,
     char *err, size_t errlen);
 
 /*
+ * The audit tail (recorder.h): audit lines kept in the database, in the
+ * transaction of the change they describe, until the audit log file is
+ * known to hold them on disk.  db_tail_add (inside db_begin/db_commit)
+ * keeps one line of len bytes and sets *seq; db_tail_trim forgets those
+ * up to seq upto; db_tail_list calls fn(arg, seq, line) for each, oldest
+ * first, stopping when fn returns non-zero.  0 or -1 with err set.
+ */
+int db_tail_add(struct db *db, const char *line, size_t len, int64_t *seq,
+    char *err, size_t errlen);
+int db_tail_trim(struct db *db, int64_t upto, char *err, size_t errlen);
+typedef int db_tail_fn(void *arg, int64_t seq, const char *line);
+int db_tail_list(struct db *db, db_tail_fn *fn, void *arg, char *err,
+    size_t errlen);
+
+/*
  * PRAGMA quick_check: 0 when SQLite finds nothing wrong, else -1 with
  * err holding its first finding.
  */

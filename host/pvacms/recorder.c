@@ -8,9 +8,11 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -22,6 +24,7 @@
 
 #define RECORDER_MAX_QUEUED	4096	/* items waiting, beyond: 503 */
 #define RECORDER_LINES_MAX	(RECORDER_BATCH * 4096)
+#define RECORDER_SYNC_SECS	1	/* audit log fdatasync, at most this late */
 
 struct recorder {
 	pthread_mutex_t lock;
@@ -34,6 +37,11 @@ struct recorder {
 	pthread_t thread;
 	struct db *db;
 	struct event *done_ev;
+	/* The audit tail (recorder.h): seq numbers of its lines. */
+	int64_t tail_written;	/* the newest line written to the file */
+	int64_t tail_synced;	/* the newest line the file has on disk */
+	int64_t tail_trimmed;	/* forgotten by the tail up to here */
+	struct timespec synced_at;
 };
 
 static void	*recorder_main(void *);
@@ -41,6 +49,10 @@ static void	 recorder_batch(struct recorder *, struct recorder_item *);
 static void	 recorder_apply(struct recorder *, struct recorder_item *);
 static void	 recorder_fail(struct recorder_item *, int, const char *);
 static void	 recorder_drain(evutil_socket_t, short, void *);
+static void	 recorder_sync_tail(struct recorder *, int);
+static int	 recorder_restore(struct recorder *, char *, size_t);
+static int	 recorder_keep_lines(struct recorder *, const char *, size_t,
+		    int64_t *, char *, size_t);
 
 struct recorder *
 recorder_new(struct event_base *base, const char *db_path, char *err,
@@ -58,6 +70,9 @@ recorder_new(struct event_base *base, const char *db_path, char *err,
 	if ((rec->db = db_open(db_path, NULL, err, errlen)) == NULL)
 		goto fail;
 	db_set_busy_ms(rec->db, RECORDER_BUSY_MS);
+	if (recorder_restore(rec, err, errlen) != 0)
+		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &rec->synced_at);
 	if ((rec->done_ev = event_new(base, -1, 0, recorder_drain,
 	    rec)) == NULL) {
 		snprintf(err, errlen, "cannot create the recorder's event");
@@ -117,15 +132,31 @@ recorder_main(void *arg)
 {
 	struct recorder *rec = arg;
 	struct recorder_item *batch, *last;
+	struct timespec until;
 	size_t n;
-	int stopping;
+	int stopping, r;
 
 	for (;;) {
 		pthread_mutex_lock(&rec->lock);
-		while (rec->head == NULL && !rec->stopping)
-			pthread_cond_wait(&rec->cond, &rec->lock);
+		while (rec->head == NULL && !rec->stopping) {
+			if (rec->tail_written == rec->tail_trimmed) {
+				pthread_cond_wait(&rec->cond, &rec->lock);
+				continue;
+			}
+			/* Lines not yet synced or trimmed: come back. */
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += RECORDER_SYNC_SECS;
+			r = pthread_cond_timedwait(&rec->cond, &rec->lock,
+			    &until);
+			if (r != 0 && rec->head == NULL && !rec->stopping) {
+				pthread_mutex_unlock(&rec->lock);
+				recorder_sync_tail(rec, 1);
+				pthread_mutex_lock(&rec->lock);
+			}
+		}
 		if (rec->head == NULL) {
 			pthread_mutex_unlock(&rec->lock);
+			recorder_sync_tail(rec, 1);
 			return NULL;
 		}
 		batch = last = rec->head;
@@ -144,6 +175,7 @@ recorder_main(void *arg)
 		if (stopping)
 			db_set_busy_ms(rec->db, 0);
 		recorder_batch(rec, batch);
+		recorder_sync_tail(rec, 0);
 
 		pthread_mutex_lock(&rec->lock);
 		/* finished is newest first; reverse the batch onto it */
@@ -157,6 +189,135 @@ recorder_main(void *arg)
 		pthread_mutex_unlock(&rec->lock);
 		event_active(rec->done_ev, EV_READ, 0);
 	}
+}
+
+/*
+ * Sync the audit log when its last sync is RECORDER_SYNC_SECS old (or
+ * now, when idle), so that the tail may forget those lines: in the next
+ * batch's transaction, or, when idle, in one of its own.
+ */
+static void
+recorder_sync_tail(struct recorder *rec, int idle)
+{
+	struct timespec now;
+	char err[256];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (rec->tail_synced < rec->tail_written && (idle ||
+	    now.tv_sec - rec->synced_at.tv_sec >= RECORDER_SYNC_SECS)) {
+		if (audit_sync(err, sizeof(err)) != 0) {
+			/* The tail keeps the lines; a start restores them. */
+			log_error("%s", err);
+			return;
+		}
+		rec->tail_synced = rec->tail_written;
+		rec->synced_at = now;
+	}
+	if (idle && rec->tail_trimmed < rec->tail_synced) {
+		if (db_begin(rec->db, err, sizeof(err)) != 0 ||
+		    db_tail_trim(rec->db, rec->tail_synced, err,
+		    sizeof(err)) != 0 ||
+		    db_commit(rec->db, err, sizeof(err)) != 0) {
+			db_rollback(rec->db);
+			log_error("audit tail: %s", err);
+			return;
+		}
+		rec->tail_trimmed = rec->tail_synced;
+	}
+}
+
+/*
+ * Inside the batch's transaction: keep a copy of each of the lines in
+ * the audit tail, and forget what the audit log already has on disk.
+ * 0, or -1 with err set.
+ */
+static int
+recorder_keep_lines(struct recorder *rec, const char *lines, size_t len,
+    int64_t *last_seq, char *err, size_t errlen)
+{
+	const char *p = lines, *nl;
+	int64_t seq = rec->tail_written;
+
+	while (p < lines + len &&
+	    (nl = memchr(p, '\n', (size_t)(lines + len - p))) != NULL) {
+		if (db_tail_add(rec->db, p, (size_t)(nl - p) + 1, &seq, err,
+		    errlen) != 0)
+			return -1;
+		p = nl + 1;
+	}
+	*last_seq = seq;
+	if (rec->tail_trimmed < rec->tail_synced) {
+		if (db_tail_trim(rec->db, rec->tail_synced, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Collects the audit tail's lines for audit_restore. */
+struct recorder_lines {
+	char **line;
+	size_t n, cap;
+	int64_t last;
+};
+
+static int
+recorder_collect(void *arg, int64_t seq, const char *line)
+{
+	struct recorder_lines *l = arg;
+	char **grown;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		if ((grown = realloc(l->line, l->cap * sizeof(*grown))) ==
+		    NULL)
+			return -1;
+		l->line = grown;
+	}
+	if ((l->line[l->n] = strdup(line)) == NULL)
+		return -1;
+	l->n++;
+	l->last = seq;
+	return 0;
+}
+
+/*
+ * At start: whatever lines the audit tail still holds (a crash before
+ * the audit log was synced) are made sure of in the file, then the tail
+ * forgets them.  0, or -1 with err set.
+ */
+static int
+recorder_restore(struct recorder *rec, char *err, size_t errlen)
+{
+	struct recorder_lines l;
+	size_t restored = 0, i;
+	int rc = -1;
+
+	memset(&l, 0, sizeof(l));
+	if (db_tail_list(rec->db, recorder_collect, &l, err, errlen) != 0)
+		goto out;
+	if (l.n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (audit_restore((const char *const *)l.line, l.n, &restored, err,
+	    errlen) != 0)
+		goto out;
+	if (restored > 0)
+		log_info("audit log: restored %zu line(s) it had lost, from "
+		    "the database", restored);
+	if (db_begin(rec->db, err, errlen) != 0 ||
+	    db_tail_trim(rec->db, l.last, err, errlen) != 0 ||
+	    db_commit(rec->db, err, errlen) != 0) {
+		db_rollback(rec->db);
+		goto out;
+	}
+	rec->tail_written = rec->tail_synced = rec->tail_trimmed = l.last;
+	rc = 0;
+out:
+	for (i = 0; i < l.n; i++)
+		free(l.line[i]);
+	free(l.line);
+	return rc;
 }
 
 static void
@@ -221,9 +382,10 @@ recorder_apply(struct recorder *rec, struct recorder_item *item)
 }
 
 /*
- * BEGIN, apply every item, append the audit lines of what was done (one
- * write, fdatasync), COMMIT (fsync).  Any failure of the audit or of the
- * commit fails every item that would have been written.
+ * BEGIN, apply every item, keep the audit lines of what was done in the
+ * audit tail and append them to the audit log (one write), COMMIT
+ * (fsync).  Any failure of the audit or of the commit fails every item
+ * that would have been written.
  */
 static void
 recorder_batch(struct recorder *rec, struct recorder_item *batch)
@@ -231,6 +393,7 @@ recorder_batch(struct recorder *rec, struct recorder_item *batch)
 	struct recorder_item *item;
 	char err[512], *lines = NULL, *made;
 	size_t len = 0, n;
+	int64_t last_seq = rec->tail_written;
 	int hosterr;
 
 	if (db_begin(rec->db, err, sizeof(err)) != 0) {
@@ -284,7 +447,12 @@ recorder_batch(struct recorder *rec, struct recorder_item *batch)
 		len += n;
 		free(made);
 	}
-	if (audit_write_durable(lines, len, err, sizeof(err)) != 0) {
+	if (recorder_keep_lines(rec, lines, len, &last_seq, err,
+	    sizeof(err)) != 0) {
+		hosterr = HOSTERR_AUDIT;
+		goto undo;
+	}
+	if (audit_write(lines, len, err, sizeof(err)) != 0) {
 		hosterr = HOSTERR_AUDIT;
 		goto undo;
 	}
@@ -297,6 +465,10 @@ recorder_batch(struct recorder *rec, struct recorder_item *batch)
 				    NULL);
 		goto failed;
 	}
+	/* Committed: these lines are the tail's newest. */
+	rec->tail_written = last_seq;
+	if (rec->tail_trimmed < rec->tail_synced)
+		rec->tail_trimmed = rec->tail_synced;
 	free(lines);
 	return;
 undo:

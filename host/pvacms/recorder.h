@@ -4,17 +4,20 @@
  * Every change pvacms makes while serving (a new certificate, a state
  * change by an administrator, a holder or the clock) is an item handed
  * to the recorder.  Its thread takes whatever items are waiting (up to
- * RECORDER_BATCH), applies them in one transaction, appends their audit
- * lines with one write and an fdatasync, then commits with
- * synchronous=FULL, and only then hands each item back to the event loop
- * (done).  Requests that arrive together are committed together (group
- * commit): one fsync of the audit log and one of the WAL per batch, not
- * per certificate.  The event loop never waits for the database lock;
- * only this thread does, bounded by RECORDER_BUSY_MS.
+ * RECORDER_BATCH) and, in one transaction, applies them and keeps their
+ * audit lines in the audit tail (a table); it appends the lines to the
+ * audit log with one write, commits with synchronous=FULL, and only then
+ * hands each item back to the event loop (done).  Requests that arrive
+ * together are committed together (group commit): one fsync per batch,
+ * not per certificate.  The event loop never waits for the database
+ * lock; only this thread does, bounded by RECORDER_BUSY_MS.
  *
- * Order on disk: audit lines first, then the commit.  A crash between
- * the two leaves an audit line whose certificate the database lacks and
- * that nobody was given; never a stored row without its line.
+ * The audit log file itself is synced at most RECORDER_SYNC_SECS later;
+ * then the tail forgets those lines.  A power cut can take the last
+ * lines from the file, never from the tail: the next start appends what
+ * the file lost (recorder_new).  So a stored row never goes without its
+ * line.  A crash after the write and before the commit leaves a line
+ * whose certificate the database lacks and that nobody was given.
  */
 #ifndef PVACMS_RECORDER_H
 #define PVACMS_RECORDER_H
@@ -80,9 +83,10 @@ struct recorder_item {
 };
 
 /*
- * Open db_path on a connection of the recorder's own and start its
- * thread; done() callbacks run on base.  Returns NULL with err set.
- * Free with recorder_free.
+ * Open db_path on a connection of the recorder's own, restore into the
+ * audit log (which must be open) any line of the audit tail it lacks,
+ * and start the thread; done() callbacks run on base.  Returns NULL
+ * with err set.  Free with recorder_free.
  */
 struct recorder *recorder_new(struct event_base *base, const char *db_path,
     char *err, size_t errlen);

@@ -9,7 +9,10 @@
  * - a state change is guarded and audited with its CN;
  * - an audit log that cannot be written (/dev/full) fails the items and
  *   leaves no row behind (no decision without its line);
- * - a write cut short by RLIMIT_FSIZE (a full disk) leaves no torn line.
+ * - a write cut short by RLIMIT_FSIZE (a full disk) leaves no torn line;
+ * - the audit tail is empty once the recorder stopped (the log synced),
+ *   and a start restores into the log the lines a power cut took from it
+ *   (cutting a torn last line), each once.
  */
 #include "config.h"
 
@@ -137,6 +140,31 @@ count_lines(const char *path, const char *needle)
 	return n;
 }
 
+static int
+count_tail(void *arg, int64_t seq, const char *line)
+{
+	(void)seq;
+	(void)line;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Rows in the audit tail of the database at path, or -1. */
+static int
+tail_rows(const char *path)
+{
+	struct db *db;
+	char err[256];
+	int n = 0, created;
+
+	if ((db = db_open(path, &created, err, sizeof(err))) == NULL)
+		return -1;
+	if (db_tail_list(db, count_tail, &n, err, sizeof(err)) != 0)
+		n = -1;
+	db_close(db);
+	return n;
+}
+
 static off_t
 file_size(const char *path)
 {
@@ -158,7 +186,7 @@ main(void)
 	off_t size;
 	int i, ok_all, created;
 
-	tap_plan(17);
+	tap_plan(22);
 	alarm(60);
 	evthread_use_pthreads();
 	loop_thread = pthread_self();
@@ -247,6 +275,7 @@ main(void)
 	is_int(rows_with(5000), 0, "and its row is not in the database");
 	audit_close();
 	recorder_free(rec);
+	is_int(tail_rows(path), 0, "the audit tail is empty once stopped");
 
 	/* A write cut short (the file size limit stands in for a full
 	 * disk): the partial line is cut back off. */
@@ -258,7 +287,7 @@ main(void)
 	lim = old;
 	lim.rlim_cur = (rlim_t)size + 10;
 	setrlimit(RLIMIT_FSIZE, &lim);
-	ok(audit_write_durable("{\"event\":\"torn\",\"pad\":"
+	ok(audit_write("{\"event\":\"torn\",\"pad\":"
 	    "\"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n", 52, err, sizeof(err)) != 0,
 	    "a short write is reported");
 	setrlimit(RLIMIT_FSIZE, &old);
@@ -269,6 +298,45 @@ main(void)
 	    "the next line is whole");
 	ok(count_lines(audit, "torn") == 0, "no torn line anywhere");
 	audit_close();
+
+	/* A power cut took the last line from the log and left half of
+	 * another; the tail (committed with the rows) still has both. */
+	{
+		static const char kept[] = "{\"event\":\"issued\",\"n\":3}\n";
+		static const char lost[] =
+		    "{\"event\":\"issued\",\"n\":\"lost\"}\n";
+		static const char torn[] = "{\"event\":\"iss";
+		int64_t seq;
+		FILE *f;
+
+		if ((db = db_open(path, &created, err, sizeof(err))) == NULL ||
+		    db_begin(db, err, sizeof(err)) != 0 ||
+		    db_tail_add(db, kept, strlen(kept), &seq, err,
+		    sizeof(err)) != 0 ||
+		    db_tail_add(db, lost, strlen(lost), &seq, err,
+		    sizeof(err)) != 0 ||
+		    db_commit(db, err, sizeof(err)) != 0)
+			bail_out(err);
+		db_close(db);
+		if ((f = fopen(audit, "a")) == NULL)
+			bail_out("cannot append to the audit log");
+		fputs(torn, f);
+		fclose(f);
+		if (audit_open(audit, err, sizeof(err)) != 0 ||
+		    (rec = recorder_new(base, path, err, sizeof(err))) ==
+		    NULL)
+			bail_out(err);
+		is_int(count_lines(audit, "\"lost\""), 1,
+		    "a start restores the line the log lost, once");
+		is_int(count_lines(audit, "\"n\":3}"), 1,
+		    "and does not repeat one it has");
+		ok(count_lines(audit, "{\"event\":\"iss\n") == 0 &&
+		    count_lines(audit, "\"iss{") == 0,
+		    "the torn line is gone");
+		recorder_free(rec);
+		is_int(tail_rows(path), 0, "and the tail is empty again");
+		audit_close();
+	}
 
 	event_base_free(base);
 	snprintf(path, sizeof(path), "rm -rf '%s'", tmpl);
