@@ -187,8 +187,8 @@ audit_restore(const char *const *lines, size_t n, size_t *restored,
     char *err, size_t errlen)
 {
 	struct stat st;
-	char *tail = NULL, *missing = NULL, *nl;
-	size_t total = 0, got = 0, i, len, mlen = 0;
+	char *tail = NULL, *missing = NULL, *nl, *hit;
+	size_t total = 0, got = 0, i, len, mlen = 0, pos;
 	int rc = -1;
 
 	*restored = 0;
@@ -228,13 +228,24 @@ audit_restore(const char *const *lines, size_t n, size_t *restored,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	/* Lines carry their time, cert_id and states: one found in the
-	 * file's end is that line. */
-	for (i = 0; i < n; i++) {
-		if (memmem(tail, got, lines[i], strlen(lines[i])) != NULL)
+	/*
+	 * Lines carry their time, cert_id and states: one found in the
+	 * file's end is that line.  They were written in this order, so
+	 * each is first looked for right after the one before (a linear
+	 * walk), and only then anywhere in the end of the file.
+	 */
+	for (i = 0, pos = 0; i < n; i++) {
+		len = strlen(lines[i]);
+		if (pos + len <= got && memcmp(tail + pos, lines[i], len) == 0) {
+			pos += len;
 			continue;
-		memcpy(missing + mlen, lines[i], strlen(lines[i]));
-		mlen += strlen(lines[i]);
+		}
+		if ((hit = memmem(tail, got, lines[i], len)) != NULL) {
+			pos = (size_t)(hit - tail) + len;
+			continue;
+		}
+		memcpy(missing + mlen, lines[i], len);
+		mlen += len;
 		(*restored)++;
 	}
 	pthread_mutex_unlock(&audit_lock);
