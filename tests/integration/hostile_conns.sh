@@ -158,9 +158,13 @@ diag "good client under attack: $GOOD"
 diag "p99 $(printf '%s' "$GOOD" | sed -n 's/.* p99 \([0-9.]*\).*/\1/p') ms"
 PEAK1=$(( $(fd_count) > PEAK1 ? $(fd_count) : PEAK1 ))
 # HTTPS too: 20 TLS handshakes and requests while the flood goes on.
+# Each may retry once: the per-peer cap may close a handshake of the same
+# address, the limit stated above, which a loaded machine shows now and
+# then (19 of 20 once in CI); a second failure is a real one.
 n=0
 for _ in $(seq 20); do
-	curl -sf --max-time 5 --cacert "$CA_FILE" "$CMS_URL/healthz" \
+	curl -sf --max-time 5 --retry 1 --retry-delay 0 --retry-all-errors \
+	    --cacert "$CA_FILE" "$CMS_URL/healthz" \
 	    2>/dev/null | grep -q '"status" *: *"ok"' && n=$((n + 1))
 done
 is "$n" 20 "HTTPS requests during the attack all succeed"
