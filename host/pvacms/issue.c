@@ -101,6 +101,7 @@ static void	issue_done(void *);
 static void	issue_recorded(struct recorder_item *, void *);
 static void	issue_free(struct issue_job *);
 static int	issue_sign(struct issue_job *);
+static int	issue_refuse_later(struct issue_job *, int, const char *);
 static int	issue_wants_status(const struct app *, int);
 static int	issue_token_id(const struct issue_job *, char *, size_t);
 static void	issue_replayed(struct issue_job *, uint64_t);
@@ -204,19 +205,14 @@ issue_work(void *arg)
 	memset(r, 0, sizeof(*r));
 	r->verdict = PVACMS_ERROR;
 	if ((int64_t)time(NULL) - job->arrived >= ISSUE_QUEUE_MAX_SECS) {
-		job->refuse_hosterr = HOSTERR_BUSY;
-		snprintf(job->refuse_reason, sizeof(job->refuse_reason),
-		    "pvacms is overloaded: the request waited %d s for a "
-		    "worker; retry later", ISSUE_QUEUE_MAX_SECS);
-		return WORKER_DONE;
+		snprintf(err, sizeof(err), "pvacms is overloaded: the request "
+		    "waited %d s for a worker; retry later",
+		    ISSUE_QUEUE_MAX_SECS);
+		return issue_refuse_later(job, HOSTERR_BUSY, err);
 	}
 	if ((job->spki = csr_check(job->csr, job->csr_len,
-	    job->spki_sha256, err, sizeof(err))) == NULL) {
-		job->refuse_hosterr = HOSTERR_MALFORMED;
-		snprintf(job->refuse_reason, sizeof(job->refuse_reason),
-		    "%s", err);
-		return WORKER_DONE;
-	}
+	    job->spki_sha256, err, sizeof(err))) == NULL)
+		return issue_refuse_later(job, HOSTERR_MALFORMED, err);
 	job->areq.type = job->api->name;
 	job->areq.usage = job->usage;
 	job->areq.credential = job->credential;
