@@ -63,6 +63,9 @@
 #define ISSUE_QUEUE_MAX_SECS	10
 #define ISSUE_RETRY_AFTER	"2"
 
+/* How far ahead of this clock an nbf still counts as now (issue_sign). */
+#define ISSUE_CLOCK_SKEW_SECS	2
+
 struct issue_job {
 	struct app *app;
 	struct evhttp_request *req;
@@ -500,11 +503,13 @@ issue_sign(struct issue_job *job)
 	if (issue_token_id(job, rec->token_id, sizeof(rec->token_id)) != 0)
 		return issue_refuse_later(job, HOSTERR_CRYPTO,
 		    "cannot hash the credential");
-	/* A token accepted now gives a certificate valid now: an nbf a
-	 * little ahead of this clock (within the plugin's leeway) must not
-	 * make a certificate that is PENDING for that moment. */
-	not_before = r->not_before > 0 && r->not_before < now ?
-	    r->not_before : now;
+	/* An nbf a moment ahead of this clock is a provider's clock
+	 * running a little fast: the token, accepted now, gives a
+	 * certificate valid now, not one PENDING for that moment.  A later
+	 * nbf is meant, and the certificate is PENDING until then. */
+	not_before = r->not_before > 0 ? r->not_before : now;
+	if (not_before > now && not_before - now <= ISSUE_CLOCK_SKEW_SECS)
+		not_before = now;
 	subject.cn = r->cn;
 	subject.o = r->o;
 	subject.ou = r->ou;
