@@ -51,6 +51,7 @@ static const struct states_actor states_clock = { "pvacms", NULL, NULL,
 
 static void	states_sweep(evutil_socket_t fd, short what, void *arg);
 static void	states_arm(int64_t wait, int64_t now);
+static void	states_rearm(struct app *app, int64_t now);
 
 /* One queued change: the recorder's item and what its line names. */
 struct states_job {
@@ -181,14 +182,27 @@ states_arm(int64_t wait, int64_t now)
 	states_next_at = now + wait;
 }
 
+/* The sweep's batch is done: arm the next tick for the next due row. */
+static void
+states_rearm(struct app *app, int64_t now)
+{
+	char err[256];
+	int64_t when = 0;
+	int have;
+
+	have = db_next_due(app->db, &when, err, sizeof(err));
+	if (have < 0)
+		log_error("state sweep: %s", err);
+	states_arm(transition_next_sweep(have == 1, when, now,
+	    states_sweep_more && !states_sweep_failed), now);
+}
+
 /* Loop thread: one row of the sweep's batch is written (or not). */
 static void
 states_swept(void *arg, int result, int from, const char *err)
 {
 	struct app *app = arg;
-	int64_t now = (int64_t)time(NULL), when = 0;
-	char why[256];
-	int have;
+	int64_t now = (int64_t)time(NULL);
 
 	(void)from;
 	if (result == 1)
@@ -203,11 +217,7 @@ states_swept(void *arg, int result, int from, const char *err)
 	if (states_sweep_changed > 0)
 		log_debug("state sweep: %d certificate(s) changed state",
 		    states_sweep_changed);
-	have = db_next_due(app->db, &when, why, sizeof(why));
-	if (have < 0)
-		log_error("state sweep: %s", why);
-	states_arm(transition_next_sweep(have == 1, when, now,
-	    states_sweep_more && !states_sweep_failed), now);
+	states_rearm(app, now);
 }
 
 /*
@@ -221,8 +231,8 @@ states_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct app *app = arg;
 	char err[256];
-	int64_t now = (int64_t)time(NULL), when = 0;
-	int n, i, to, have;
+	int64_t now = (int64_t)time(NULL);
+	int n, i, to;
 
 	(void)fd;
 	(void)what;
@@ -252,13 +262,8 @@ states_sweep(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 	}
-	if (states_sweep_outstanding > 0)
-		return;
-	have = db_next_due(app->db, &when, err, sizeof(err));
-	if (have < 0)
-		log_error("state sweep: %s", err);
-	states_arm(transition_next_sweep(have == 1, when, now,
-	    states_sweep_more && !states_sweep_failed), now);
+	if (states_sweep_outstanding == 0)
+		states_rearm(app, now);
 }
 
 int
