@@ -52,6 +52,7 @@
  */
 #define DRAIN_GRACE_SECS 10
 #define DRAIN_LIMIT_SECS 20
+#define DRAIN_FLUSH_TICKS 3	/* 100-ms ticks for the last answers to leave */
 #define MAIN_LOOP_DB_BUSY_MS 200 /* serving: longest wait for a DB lock */
 
 /* Keychain passwords, read once; cleared and freed by main_forget. */
@@ -117,7 +118,7 @@ main_record(void *arg, X509 *cert, int usage, int state)
 static void
 main_drain_check(evutil_socket_t fd, short what, void *arg)
 {
-	static int ticks;
+	static int ticks, quiet;
 
 	(void)fd;
 	(void)what;
@@ -128,9 +129,17 @@ main_drain_check(evutil_socket_t fd, short what, void *arg)
 		    "started (503 stopping)");
 		worker_cancel_queued(app.pool);
 	}
-	if ((worker_pending(app.pool) == 0 &&
-	    recorder_pending(app.recorder) == 0) ||
-	    ticks > DRAIN_LIMIT_SECS * 10) {
+	/*
+	 * The last answers were only queued on their connections when the
+	 * work ran out: stay DRAIN_FLUSH_TICKS more ticks, so that the loop
+	 * writes them out before the connections are closed.
+	 */
+	if (worker_pending(app.pool) == 0 &&
+	    recorder_pending(app.recorder) == 0)
+		quiet++;
+	else
+		quiet = 0;
+	if (quiet > DRAIN_FLUSH_TICKS || ticks > DRAIN_LIMIT_SECS * 10) {
 		if (ticks > DRAIN_LIMIT_SECS * 10)
 			log_error("draining: %zu request(s) still in progress "
 			    "after %d s; exiting", worker_pending(app.pool),
