@@ -38,6 +38,7 @@
 #include "netaddr.h"
 #include "pvaconn.h"
 #include "pvafront.h"
+#include "pvacreate.h"
 #include "pvafront_priv.h"
 #include "pvamsg.h"
 #include "pvasearch.h"
@@ -320,7 +321,7 @@ pvafront_udp(evutil_socket_t fd, short what, void *arg)
 			continue;
 		pvamsg_buf_init(&out);
 		if (pvasearch_respond(&dg.req, f->guid, NULL, f->tcp_port,
-		    statuspv_serves, NULL, &out, &found, err, sizeof(err)) == 0 &&
+		    pvacreate_serves, f->app, &out, &found, err, sizeof(err)) == 0 &&
 		    out.len > 0) {
 			memset(&to, 0, sizeof(to));
 			to.sin_family = AF_INET;

@@ -16,7 +16,7 @@
 #include "pvvalue.h"
 #include "statusval.h"
 
-static int	statusval_add_ntenum(struct pvtype *t);
+
 
 static const char *const statusval_states[STATUSVAL_NSTATES] = {
 	"UNKNOWN", "VALID", "PENDING", "PENDING_APPROVAL",
@@ -52,7 +52,7 @@ statusval_ocsp_index(int state)
 }
 
 /* The NTEnum members value, alarm, timeStamp and display (§4.7). */
-static int
+int
 statusval_add_ntenum(struct pvtype *t)
 {
 	struct pvtype *s;

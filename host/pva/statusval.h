@@ -50,6 +50,12 @@ struct statusval_in {
 
 /* The CERT:STATUS type with no values; caller frees with pvtype_free. */
 struct pvtype	*statusval_type(void);
+/*
+ * Add the NTEnum members value{index, choices}, alarm, timeStamp and
+ * display to struct t, as PVACMS lays them out (also the head of the
+ * CERT:CREATE reply).  PVDATA_OK or PVDATA_ENOMEM.
+ */
+int		 statusval_add_ntenum(struct pvtype *t);
 /* Write the type descriptor (STATUSVAL_TYPE_LEN bytes). */
 int		 statusval_encode_type(struct pvdata_buf *b);
 /* Set the values of a tree from statusval_type. */

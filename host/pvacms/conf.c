@@ -91,8 +91,15 @@ static const struct opt_def opt_defs[] = {
 	{ "plugin-dir", 0, "EPICS_PVACMS_PLUGIN_DIR", "DIR",
 	  "where authenticator plugins live", OPT_STR, S(plugin_dir), 0, 0,
 	  0 },
+	{ "authenticators", 0, "EPICS_PVACMS_AUTHENTICATORS", "\"NAME ...\"",
+	  "authenticator plugins that serve (default: every plugin in the "
+	  "plugin directory)", OPT_STR, S(authenticators), 0, 0, 0 },
 	{ "plugins", 0, "EPICS_PVACMS_PLUGINS", "\"NAME ...\"",
-	  "authenticator plugins to load", OPT_STR, S(plugins), 0, 0, 0 },
+	  "older name of --authenticators", OPT_STR, S(plugins), 0, 0, 0 },
+	{ "cert-validity-mins", 0, "EPICS_PVACMS_CERT_VALIDITY_MINS", "MINS",
+	  "lifetime of a certificate whose authenticator names none "
+	  "(std; default 30 days)", OPT_INT, 0, 1, 5256000,
+	  offsetof(struct config, cert_validity_mins) },
 	{ "status-validity-mins", 0, "EPICS_PVACMS_CERT_STATUS_VALIDITY_MINS",
 	  "MINS", "lifetime of a status answer", OPT_INT, 0, 1, 1440,
 	  offsetof(struct config, status_validity_mins) },
@@ -344,6 +351,7 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->status_validity_mins = 30;
+	cfg->cert_validity_mins = 30 * 24 * 60;
 	cfg->workers = 4;
 	cfg->max_conns = 4096;
 	cfg->max_conns_per_peer = 128;
@@ -464,7 +472,6 @@ conf_load(struct config *cfg, int argc, char **argv, char *err,
 	    strdup("127.0.0.1:8443")) != 0 ||
 	    conf_set_default(&cfg->http_listen_text,
 	    strdup("127.0.0.1:8089")) != 0 ||
-	    conf_set_default(&cfg->plugins, strdup("jwt")) != 0 ||
 	    conf_set_default(&cfg->admins, strdup("")) != 0 ||
 	    conf_set_default(&cfg->hostnames, strdup("")) != 0 ||
 	    conf_set_default(&cfg->pva, strdup("yes")) != 0 ||

@@ -39,10 +39,12 @@ struct config {
 	char *status_url;	/* NULL: derived from the bound HTTP address */
 	char *hostnames;	/* space-separated */
 	char *plugin_dir;
-	char *plugins;		/* space-separated */
+	char *authenticators;	/* space-separated; NULL: every plugin */
+	char *plugins;		/* older name of authenticators */
 	char *admins;		/* space-separated CNs */
 	char *listen_info;
 	int status_validity_mins;
+	int cert_validity_mins;	/* when the authenticator names no end */
 	int workers;
 
 	/* Connections (connguard.c): caps, and timeouts in seconds. */

@@ -275,3 +275,63 @@ out:
 		spki_sha256[0] = '\0';
 	return ret;
 }
+
+/*
+ * Returns the key's SubjectPublicKeyInfo (caller frees with
+ * X509_PUBKEY_free) or NULL with err set.
+ */
+X509_PUBKEY *
+csr_pubkey_check(const char *pem, size_t len, char spki_sha256[65],
+    char *err, size_t errlen)
+{
+	BIO *bio = NULL;
+	CSR_SPKI *spki = NULL;
+	EVP_PKEY *pk = NULL;
+	X509_PUBKEY *ret = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	long derlen = 0;
+
+	spki_sha256[0] = '\0';
+	if (len > CSR_MAX) {
+		snprintf(err, errlen, "public key larger than %d bytes",
+		    CSR_MAX);
+		return NULL;
+	}
+	if (pem == NULL || len == 0 ||
+	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
+	    !PEM_bytes_read_bio(&der, &derlen, NULL, PEM_STRING_PUBLIC,
+	    bio, NULL, NULL) ||
+	    (p = der, spki = (CSR_SPKI *)ASN1_item_d2i(NULL, &p, derlen,
+	    ASN1_ITEM_rptr(CSR_SPKI))) == NULL || p != der + derlen) {
+		snprintf(err, errlen, "malformed public key: not a PEM "
+		    "SubjectPublicKeyInfo (BEGIN PUBLIC KEY)");
+		goto out;
+	}
+	if ((pk = csr_decode_spki(der, (size_t)derlen)) == NULL) {
+		snprintf(err, errlen, "malformed public key: unreadable key");
+		goto out;
+	}
+	if (csr_key_policy(pk, err, errlen) != 0)
+		goto out;
+	{
+		const void *part = der;
+		size_t part_len = (size_t)derlen;
+
+		if (sha256_hex(&part, &part_len, 1, spki_sha256) != 0) {
+			snprintf(err, errlen, "cannot hash the public key");
+			goto out;
+		}
+	}
+	if ((ret = csr_pubkey(spki)) == NULL)
+		snprintf(err, errlen, "out of memory");
+out:
+	ERR_clear_error();
+	EVP_PKEY_free(pk);
+	OPENSSL_free(der);
+	ASN1_item_free((ASN1_VALUE *)spki, ASN1_ITEM_rptr(CSR_SPKI));
+	BIO_free(bio);
+	if (ret == NULL)
+		spki_sha256[0] = '\0';
+	return ret;
+}

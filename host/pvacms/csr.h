@@ -26,4 +26,14 @@
 X509_PUBKEY *csr_check(const char *pem, size_t len, char spki_sha256[65],
     char *err, size_t errlen);
 
+/*
+ * The same for a bare PEM public key (BEGIN PUBLIC KEY, as a PVAccess
+ * creation request carries it): the kinds of key pvacms certifies, and
+ * the SHA-256 of its DER.  No proof of possession is possible: there is
+ * no signature to check.  Caller frees the result with X509_PUBKEY_free;
+ * NULL with err set.
+ */
+X509_PUBKEY *csr_pubkey_check(const char *pem, size_t len,
+    char spki_sha256[65], char *err, size_t errlen);
+
 #endif

@@ -26,14 +26,15 @@
 #include "hosterr.h"
 #include "log.h"
 
-#define DB_SCHEMA_VERSION	3	/* 2: revocation_reason, 3: admin */
+#define DB_SCHEMA_VERSION	4	/* 2: revocation_reason, 3: admin,
+				   4: approved */
 #define DB_BUSY_MS		5000
 #define DB_PEM_MAX		(64 * 1024)
 
 enum db_stmt {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_INSERT, ST_EXISTS, ST_GET,
 	ST_STATE, ST_SET_STATE, ST_DUE, ST_NEXT_DUE, ST_TOKEN, ST_TAIL_ADD,
-	ST_TAIL_TRIM, ST_TAIL_LIST, ST_COUNT
+	ST_TAIL_TRIM, ST_TAIL_LIST, ST_PRIOR, ST_COUNT
 };
 
 static const char *const db_sql[ST_COUNT] = {
@@ -42,16 +43,25 @@ static const char *const db_sql[ST_COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_INSERT] = "INSERT INTO certs (serial, issuer_id, skid, cn, o, ou, "
 	    "c, usage, not_before, not_after, state, status_date, revoked_at, "
-	    "pubkey_sha256, token_id, pem, admin) VALUES (?1, ?2, ?3, ?4, ?5, "
-	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	    "pubkey_sha256, token_id, pem, admin, approved) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	    "?17, ?18)",
 	[ST_EXISTS] = "SELECT 1 FROM certs WHERE serial = ?1",
 	[ST_GET] = "SELECT serial, issuer_id, skid, cn, o, ou, c, usage, "
 	    "not_before, not_after, state, status_date, revoked_at, "
 	    "pubkey_sha256, token_id, pem, revocation_reason, admin FROM certs "
 	    "WHERE serial = ?1",
 	[ST_STATE] = "SELECT state FROM certs WHERE serial = ?1",
-	[ST_SET_STATE] = "UPDATE certs SET state = ?2, status_date = ?3, "
-	    "revoked_at = ?4, revocation_reason = ?5 WHERE serial = ?1",
+	/* Leaving PENDING_APPROVAL for VALID or PENDING is an approval:
+	 * remembered for the subject's next request (db_prior_approved). */
+	[ST_SET_STATE] = "UPDATE certs SET approved = CASE WHEN state = 3 "
+	    "AND ?2 IN (1, 2) THEN 1 ELSE approved END, state = ?2, "
+	    "status_date = ?3, revoked_at = ?4, revocation_reason = ?5 "
+	    "WHERE serial = ?1",
+	/* The subject's latest decided certificate. */
+	[ST_PRIOR] = "SELECT approved, state FROM certs WHERE cn = ?1 AND "
+	    "o = ?2 AND ou = ?3 AND c = ?4 AND state <> 3 "
+	    "ORDER BY status_date DESC, rowid DESC LIMIT 1",
 	/* The rows the clock must move now; the second half leaves out
 	 * what the first already has (not_after > now). */
 	[ST_DUE] = "SELECT serial, state, not_before, not_after FROM certs "
@@ -88,12 +98,13 @@ static const char db_schema[] =
 	" pubkey_sha256 TEXT NOT NULL DEFAULT '',"
 	" token_id TEXT NOT NULL DEFAULT '',"
 	" pem TEXT,"
-	" admin INTEGER NOT NULL DEFAULT 0);"
+	" admin INTEGER NOT NULL DEFAULT 0,"
+	" approved INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_state ON certs(state);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_not_after ON certs(not_after);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_pubkey ON certs(pubkey_sha256);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_token ON certs(token_id);"
-	"PRAGMA user_version = 3;";
+	"PRAGMA user_version = 4;";
 
 /* From schema 1 (pvacms 0.2): the reason of a revocation. */
 static const char db_upgrade_1_2[] =
@@ -112,6 +123,14 @@ static const char db_upgrade_2_3[] =
 	"PRAGMA user_version = 3;";
 
 /*
+ * From schema 3 (pvacms 0.5): whether an administrator approved the
+ * certificate, for the automatic approval of a subject approved before.
+ */
+static const char db_upgrade_3_4[] =
+	"ALTER TABLE certs ADD COLUMN approved INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 4;";
+
+/*
  * Indexes added after schema 1 shipped; CREATE IF NOT EXISTS on every
  * open, so old files get them without a version bump.  They keep the
  * sweep's queries (ST_DUE, ST_NEXT_DUE) to index lookups however many
@@ -122,6 +141,9 @@ static const char db_indexes[] =
 	"ON certs(state, not_before);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_state_na "
 	"ON certs(state, not_after);"
+	/* db_prior_approved, for requests that need approval. */
+	"CREATE INDEX IF NOT EXISTS idx_certs_subject "
+	"ON certs(cn, o, ou, c);"
 	/* The audit lines not yet known to be on disk in the audit log
 	 * (recorder.h); a table older pvacms versions simply ignore.
 	 * AUTOINCREMENT: a seq is never reused, even once the table was
@@ -318,7 +340,9 @@ db_migrate(struct db *db, char *err, size_t errlen)
 	    (version == 1 && sqlite3_exec(db->h, db_upgrade_1_2, NULL, NULL,
 	    &msg) != SQLITE_OK) ||
 	    (version >= 1 && version <= 2 && sqlite3_exec(db->h,
-	    db_upgrade_2_3, NULL, NULL, &msg) != SQLITE_OK)) {
+	    db_upgrade_2_3, NULL, NULL, &msg) != SQLITE_OK) ||
+	    (version >= 1 && version <= 3 && sqlite3_exec(db->h,
+	    db_upgrade_3_4, NULL, NULL, &msg) != SQLITE_OK)) {
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
 	}
@@ -496,7 +520,8 @@ db_insert_row(struct db *db, const struct db_cert *c, char *err,
 	    db_bind_text(st, 15, c->token_id, sizeof(c->token_id)) != 0 ||
 	    (c->pem != NULL ? sqlite3_bind_text(st, 16, c->pem, (int)pemlen,
 	    SQLITE_TRANSIENT) : sqlite3_bind_null(st, 16)) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 17, c->admin != 0) != SQLITE_OK) {
+	    sqlite3_bind_int64(st, 17, c->admin != 0) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 18, c->approved != 0) != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		snprintf(err, errlen, "cannot bind certificate fields");
@@ -884,4 +909,37 @@ db_cert_clear(struct db_cert *cert)
 		return;
 	free(cert->pem);
 	memset(cert, 0, sizeof(*cert));
+}
+
+int
+db_prior_approved(struct db *db, const char *cn, const char *o,
+    const char *ou, const char *c, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = db->st[ST_PRIOR];
+	int r, approved = 0;
+
+	if (sqlite3_bind_text(st, 1, cn, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, o, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, ou, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 4, c, -1, SQLITE_STATIC) != SQLITE_OK) {
+		db_seterr(db, err, errlen, "cannot bind the subject");
+		r = -1;
+		goto out;
+	}
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		/* Approved, and not revoked since: a revocation ends it. */
+		approved = sqlite3_column_int(st, 0) != 0 &&
+		    sqlite3_column_int(st, 1) != STATE_REVOKED;
+		r = approved;
+	} else if (r == SQLITE_DONE)
+		r = 0;
+	else {
+		db_seterr(db, err, errlen, "cannot look up prior approval");
+		r = -1;
+	}
+out:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r;
 }

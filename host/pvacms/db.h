@@ -22,6 +22,7 @@ struct db_cert {
 	char cn[256], o[256], ou[256], c[256];
 	int usage;		/* enum cert_usage; stored by its name */
 	int admin;		/* 1: an administrator's certificate */
+	int approved;		/* 1: an administrator approved it */
 	int64_t not_before, not_after;
 	int state;
 	int64_t status_date;	/* last state change */
@@ -99,6 +100,14 @@ int db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
     int64_t now, int reason, int *cur, char *err, size_t errlen);
 
 /* The same inside db_begin/db_commit (the caller commits or rolls back). */
+/*
+ * Whether the latest decided certificate of subject cn, o, ou, c (one
+ * no longer PENDING_APPROVAL, by status date) was approved by an
+ * administrator and is not revoked.  1 or 0, or -1 with err set.
+ */
+int db_prior_approved(struct db *db, const char *cn, const char *o,
+    const char *ou, const char *c, char *err, size_t errlen);
+
 int db_change_row(struct db *db, uint64_t serial, int from_mask, int to,
     int64_t now, int reason, int *cur, char *err, size_t errlen);
 

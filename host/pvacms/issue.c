@@ -1,8 +1,10 @@
 /*
- * issue.c - the certificate request pipeline.
+ * issue.c - the certificate request pipeline (issue.h).
  *
- *   loop thread:   parse the JSON body, queue the job
- *   worker thread: check the CSR (proof of possession), the plugin's
+ *   loop thread:   a front (issue_http.c, host/pva/pvacreate.c) parsed
+ *                  the request; issue_submit queues the job
+ *   worker thread: check the CSR (proof of possession) or the bare public
+ *                  key (PVAccess: no proof is possible), the plugin's
  *                  verify() (which may call a validator), host policy on
  *                  the identity, sign (ca.c), build the row, its audit
  *                  line and the answer
@@ -25,8 +27,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -47,9 +47,7 @@
 #include "policy.h"
 #include "record.h"
 #include "recorder.h"
-#include "reply.h"
 #include "sha256.h"
-#include "request.h"
 #include "states.h"
 #include "transition.h"
 #include "worker.h"
@@ -68,19 +66,18 @@
 
 struct issue_job {
 	struct app *app;
-	struct evhttp_request *req;
+	const struct issue_front *front;
+	void *ctx;			/* the front's, for its callbacks */
+	struct issue_order order;	/* owned parts wiped and freed */
 	const struct pvacms_authn_plugin *api;
-	char *csr;			/* owned PEM */
-	size_t csr_len;
-	char *credential;		/* owned; wiped before free */
-	size_t credential_len;
 	X509_PUBKEY *spki;		/* owned: the key to certify */
 	char spki_sha256[65];
 	int usage;			/* enum cert_usage: requestable */
-	int no_status;			/* the request asks for no status PV */
 	int64_t arrived;
 	int ran;			/* issue_work started (not cancelled) */
-	char peer[64];
+	const char *peer;		/* order.peer */
+	const char *retry_after;	/* for a 503, or NULL */
+	char retry_text[16];		/* a plugin's Retry-After */
 	struct pvacms_authn_request areq;
 	struct pvacms_authn_result result;
 
@@ -95,7 +92,8 @@ struct issue_job {
 	struct db_cert rec;
 	char cert_id[CERTID_MAX];
 	char *line;			/* its "issued" audit line */
-	char *answer;			/* its 201 JSON body */
+	char *line_approved;		/* the same, approved before */
+	char *answer;			/* its 201 JSON body (want_json) */
 	struct recorder_item item;
 };
 
@@ -114,82 +112,87 @@ static void	issue_refuse(struct issue_job *, int, const char *);
 static char	*issue_answer_text(const struct app *, const struct db_cert *,
 		    int);
 static int	issue_client_left(struct issue_job *);
+static void	issue_give(struct issue_job *, int, const struct db_cert *,
+		    int, const char *);
+static void	issue_gone(struct issue_job *);
+static char	*issue_line(const struct issue_job *, int, const char *);
+
+void
+issue_order_clear(struct issue_order *o)
+{
+	if (o->credential != NULL) {
+		OPENSSL_cleanse(o->credential, o->credential_len);
+		free(o->credential);
+	}
+	if (o->verifier_json != NULL) {
+		/* It holds the credential too (the verifier's token). */
+		OPENSSL_cleanse(o->verifier_json, strlen(o->verifier_json));
+		free(o->verifier_json);
+	}
+	free(o->csr);
+	free(o->pubkey);
+	free(o->name);
+	free(o->organization);
+	free(o->organization_unit);
+	free(o->country);
+	o->credential = o->verifier_json = o->csr = o->pubkey = NULL;
+	o->name = o->organization = o->organization_unit = o->country = NULL;
+	o->credential_len = o->csr_len = o->pubkey_len = 0;
+}
 
 static void
 issue_free(struct issue_job *job)
 {
 	if (job == NULL)
 		return;
-	if (job->credential != NULL) {
-		OPENSSL_cleanse(job->credential, job->credential_len);
-		free(job->credential);
-	}
-	free(job->csr);
+	issue_order_clear(&job->order);
 	X509_PUBKEY_free(job->spki);
 	db_cert_clear(&job->rec);
 	free(job->line);
+	free(job->line_approved);
 	free(job->answer);
 	free(job);
 }
 
-void
-issue_handle(struct app *app, struct evhttp_request *req)
+int
+issue_submit(struct app *app, struct issue_order *order,
+    const struct issue_front *front, void *ctx, char *err, size_t errlen)
 {
-	struct issue_job *job = NULL;
-	struct cert_request creq;
-	const char *types[APP_MAX_PLUGINS + 1];
-	const char *body;
-	size_t body_len, i;
-	char err[256];
-	int r;
+	struct issue_job *job;
 
-	memset(&creq, 0, sizeof(creq));
 	if (app->draining) {
-		reply_error(req, HOSTERR_STOPPING, "pvacms is shutting down");
-		return;
+		issue_order_clear(order);
+		snprintf(err, errlen, "pvacms is shutting down");
+		return HOSTERR_STOPPING;
 	}
-	if ((body = reply_body(req, REQUEST_MAX_BODY, &body_len)) == NULL) {
-		reply_error(req, HOSTERR_TOO_LARGE, "request body larger "
-		    "than %d bytes", REQUEST_MAX_BODY);
-		return;
-	}
-	for (i = 0; i < app->nplugins && i < APP_MAX_PLUGINS; i++)
-		types[i] = plugin_api(app->plugins[i])->name;
-	types[i] = NULL;
-	if ((r = request_parse(body, body_len, types, &creq, err,
-	    sizeof(err))) != REQUEST_OK) {
-		reply_error(req, r, "%s", r == REQUEST_NOMEM ?
-		    "out of memory" : err);
-		goto out;
+	if (order->type_index < 0 || (size_t)order->type_index >=
+	    app->nplugins || (order->csr == NULL) == (order->pubkey == NULL)) {
+		issue_order_clear(order);
+		snprintf(err, errlen, "internal error: a malformed order");
+		return HOSTERR_INTERNAL;
 	}
 	if ((job = calloc(1, sizeof(*job))) == NULL) {
-		reply_error(req, HOSTERR_NOMEM, "out of memory");
-		goto out;
+		issue_order_clear(order);
+		snprintf(err, errlen, "out of memory");
+		return HOSTERR_NOMEM;
 	}
 	job->app = app;
-	job->req = req;
-	job->usage = creq.usage;
-	job->no_status = creq.no_status;
-	job->api = plugin_api(app->plugins[creq.type_index]);
+	job->front = front;
+	job->ctx = ctx;
+	/* The job takes the order's memory over; issue_free wipes it. */
+	job->order = *order;
+	memset(order, 0, sizeof(*order));
+	job->usage = job->order.usage;
+	job->api = plugin_api(app->plugins[job->order.type_index]);
 	job->arrived = (int64_t)time(NULL);
-	/* The job takes the CSR and the token over; issue_free wipes it. */
-	job->csr = creq.csr;
-	job->csr_len = creq.csr_len;
-	creq.csr = NULL;
-	job->credential = creq.token;
-	job->credential_len = creq.token_len;
-	creq.token = NULL;
-	creq.token_len = 0;
-	reply_peer(req, job->peer, sizeof(job->peer));
+	job->peer = job->order.peer;
 	if (worker_submit(app->pool, issue_work, issue_done, job) != 0) {
-		reply_error(req, HOSTERR_BUSY, "too many requests in "
-		    "progress; retry later");
-		goto out;
+		issue_free(job);
+		snprintf(err, errlen, "too many requests in progress; retry "
+		    "later");
+		return HOSTERR_BUSY;
 	}
-	job = NULL;	/* issue_done or issue_recorded owns it now */
-out:
-	issue_free(job);
-	request_clear(&creq);
+	return 0;	/* issue_done or issue_recorded answers */
 }
 
 /*
@@ -213,15 +216,34 @@ issue_work(void *arg)
 		    ISSUE_QUEUE_MAX_SECS);
 		return issue_refuse_later(job, HOSTERR_BUSY, err);
 	}
-	if ((job->spki = csr_check(job->csr, job->csr_len,
-	    job->spki_sha256, err, sizeof(err))) == NULL)
+	if (job->order.csr != NULL)
+		job->spki = csr_check(job->order.csr, job->order.csr_len,
+		    job->spki_sha256, err, sizeof(err));
+	else
+		job->spki = csr_pubkey_check(job->order.pubkey,
+		    job->order.pubkey_len, job->spki_sha256, err,
+		    sizeof(err));
+	if (job->spki == NULL)
 		return issue_refuse_later(job, HOSTERR_MALFORMED, err);
 	job->areq.type = job->api->name;
 	job->areq.usage = job->usage;
-	job->areq.credential = job->credential;
-	job->areq.credential_len = job->credential_len;
+	job->areq.credential = job->order.credential;
+	job->areq.credential_len = job->order.credential_len;
 	job->areq.pubkey_sha256 = job->spki_sha256;
 	job->areq.now = (int64_t)time(NULL);
+	/* ABI 1.4 */
+	job->areq.front = job->order.front;
+	job->areq.key_proven = job->order.csr != NULL;
+	job->areq.verifier_json = job->order.verifier_json;
+	job->areq.name = job->order.name != NULL ? job->order.name : "";
+	job->areq.organization = job->order.organization != NULL ?
+	    job->order.organization : "";
+	job->areq.organization_unit = job->order.organization_unit != NULL ?
+	    job->order.organization_unit : "";
+	job->areq.country = job->order.country != NULL ? job->order.country :
+	    "";
+	job->areq.requested_not_before = job->order.not_before;
+	job->areq.requested_not_after = job->order.not_after;
 	job->api->verify(&job->areq, r);
 	plugin_result_clean(job->api, r);
 	if (r->verdict != PVACMS_ALLOW)
@@ -248,24 +270,45 @@ issue_denial_status(const struct pvacms_authn_result *r)
 	return r->verdict == PVACMS_DENY ? 401 : 502;
 }
 
-/*
- * The client left while its request was worked on: nothing can be
- * answered, and sending a reply frees the request.  1 if so.
- */
+/* The client left while its request was worked on.  1 if so. */
 static int
 issue_client_left(struct issue_job *job)
 {
-	if (evhttp_request_get_connection(job->req) != NULL)
-		return 0;
-	evhttp_send_reply(job->req, 500, NULL, NULL);
-	return 1;
+	return !job->front->waiting(job->ctx);
 }
 
 static void
 issue_retry_after(struct issue_job *job, const char *secs)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(job->req),
-	    "Retry-After", secs);
+	job->retry_after = secs;
+}
+
+/* Nobody waits: let the front release what it holds. */
+static void
+issue_gone(struct issue_job *job)
+{
+	struct issue_outcome out;
+
+	memset(&out, 0, sizeof(out));
+	out.status = 500;
+	out.code = "internal";
+	out.reason = "the client left";
+	job->front->answer(job->ctx, &out);
+}
+
+/* Answer with a certificate (status 200 or 201). */
+static void
+issue_give(struct issue_job *job, int status, const struct db_cert *rec,
+    int state, const char *json)
+{
+	struct issue_outcome out;
+
+	memset(&out, 0, sizeof(out));
+	out.status = status;
+	out.rec = rec;
+	out.state = state;
+	out.json = json;
+	job->front->answer(job->ctx, &out);
 }
 
 /* Loop thread: a job the worker did not hand on; it is a refusal. */
@@ -280,6 +323,7 @@ issue_done(void *arg)
 		audit_event("abandoned", "usage", cert_usage_name(job->usage),
 		    "sub", r->sub, "iss", r->iss, "jti", r->jti, "peer",
 		    job->peer, NULL);
+		issue_gone(job);
 	} else if (!job->ran) {
 		/* Shutting down: taken off the queue before it started. */
 		issue_retry_after(job, ISSUE_RETRY_AFTER);
@@ -304,10 +348,9 @@ issue_done(void *arg)
 		/* ABI 1.3: a 503 may say when to come back (plugin_result_clean
 		 * zeroed retry_after for an older plugin). */
 		if (status == 503 && r->retry_after > 0) {
-			char ra[16];
-
-			snprintf(ra, sizeof(ra), "%d", r->retry_after);
-			issue_retry_after(job, ra);
+			snprintf(job->retry_text, sizeof(job->retry_text),
+			    "%d", r->retry_after);
+			issue_retry_after(job, job->retry_text);
 		}
 		issue_deny(job, status, r->code, r->reason);
 	}
@@ -320,13 +363,19 @@ issue_deny(struct issue_job *job, int status, const char *code,
     const char *reason)
 {
 	struct pvacms_authn_result *r = &job->result;
+	struct issue_outcome out;
 
 	audit_event("denied", "code", code, "reason", reason, "usage",
 	    cert_usage_name(job->usage), "sub", r->sub, "iss", r->iss, "jti",
-	    r->jti, "peer", job->peer, NULL);
-	log_info("denied %s certificate for sub '%s': %s",
-	    cert_usage_name(job->usage), r->sub, reason);
-	reply_error_as(job->req, status, code, "%s", reason);
+	    r->jti, "front", job->order.front, "peer", job->peer, NULL);
+	log_info("denied %s certificate for sub '%s' (%s): %s",
+	    cert_usage_name(job->usage), r->sub, job->order.front, reason);
+	memset(&out, 0, sizeof(out));
+	out.status = status;
+	out.code = code;
+	out.reason = reason;
+	out.retry_after = job->retry_after;
+	job->front->answer(job->ctx, &out);
 }
 
 /* A refusal by the host, in its vocabulary (hosterr.h). */
@@ -357,7 +406,8 @@ issue_wants_status(const struct app *app, int no_status)
 /*
  * The replay key of a credential: the issuer-scoped jti when the
  * authenticator reported one, else the SHA-256 of the credential itself.
- * Hashed either way, so the database never holds a token.
+ * Hashed either way, so the database never holds a token.  A request
+ * without any credential (std) has none: "".
  */
 static int
 issue_token_id(const struct issue_job *job, char *out, size_t outlen)
@@ -368,6 +418,11 @@ issue_token_id(const struct issue_job *job, char *out, size_t outlen)
 
 	if (outlen < 2 + 65)
 		return -1;
+	if (r->jti[0] == '\0' && job->order.credential_len == 0) {
+		/* No credential (std): nothing to replay, no replay key. */
+		out[0] = '\0';
+		return 0;
+	}
 	if (r->jti[0] != '\0') {
 		parts[0] = r->iss;
 		lens[0] = strlen(r->iss);
@@ -377,8 +432,9 @@ issue_token_id(const struct issue_job *job, char *out, size_t outlen)
 		lens[2] = strlen(r->jti);
 		n = 3;
 	} else {
-		parts[0] = job->credential;
-		lens[0] = job->credential_len;
+		parts[0] = job->order.credential != NULL ?
+		    (const void *)job->order.credential : "";
+		lens[0] = job->order.credential_len;
 		n = 1;
 	}
 	out[0] = r->jti[0] != '\0' ? 'j' : 't';
@@ -456,10 +512,12 @@ issue_replayed(struct issue_job *job, uint64_t serial)
 	    NULL);
 	log_info("retry: certificate %s sent again for CN=%s", cert_id,
 	    rec.cn);
-	if ((text = issue_answer_text(app, &rec, state)) == NULL)
-		reply_error(job->req, HOSTERR_NOMEM, "out of memory");
+	text = job->order.want_json ? issue_answer_text(app, &rec, state) :
+	    NULL;
+	if (job->order.want_json && text == NULL)
+		issue_refuse(job, HOSTERR_NOMEM, "out of memory");
 	else
-		reply_json_text(job->req, 200, text);
+		issue_give(job, 200, &rec, state, text);
 	free(text);
 out:
 	db_cert_clear(&rec);
@@ -473,6 +531,28 @@ issue_refuse_later(struct issue_job *job, int hosterr, const char *reason)
 	snprintf(job->refuse_reason, sizeof(job->refuse_reason), "%s",
 	    reason);
 	return WORKER_DONE;
+}
+
+/*
+ * The "issued" audit line of the job's row in state `state`; approval
+ * names why a certificate that needed approval has none ("prior").
+ * Returns a line the caller frees, or NULL when out of memory.
+ */
+static char *
+issue_line(const struct issue_job *job, int state, const char *approval)
+{
+	const struct pvacms_authn_result *r = &job->result;
+	const struct db_cert *rec = &job->rec;
+
+	return audit_line("issued", "cert_id", job->cert_id, "state",
+	    cert_state_name(state), "approval", approval, "usage",
+	    cert_usage_name(job->usage),
+	    "admin", rec->admin ? "true" : NULL, "sub", r->sub, "iss", r->iss,
+	    "jti", r->jti, "cn", r->cn, "o", r->o, "ou", r->ou, "c", r->c,
+	    "not_before#", (long long)rec->not_before, "not_after#",
+	    (long long)rec->not_after, "front", job->order.front,
+	    "key_proven", job->order.csr != NULL ? "true" : "false",
+	    "peer", job->peer, NULL);
 }
 
 /*
@@ -493,6 +573,10 @@ issue_sign(struct issue_job *job)
 	int64_t now = (int64_t)time(NULL), not_before;
 	int state, code;
 
+	/* 0: the host decides (authn.h), e.g. std without a request. */
+	if (r->not_after == 0)
+		r->not_after = now + (int64_t)app->cfg->cert_validity_mins *
+		    60;
 	if (policy_check_identity(r, now, &refusal) != 0) {
 		job->refuse_status = refusal.http_status;
 		job->refuse_code = refusal.code;
@@ -514,7 +598,7 @@ issue_sign(struct issue_job *job)
 	subject.o = r->o;
 	subject.ou = r->ou;
 	subject.c = r->c;
-	subject.status_pv = issue_wants_status(app, job->no_status);
+	subject.status_pv = issue_wants_status(app, job->order.no_status);
 	/* The serial is checked for use where it is written (a collision
 	 * of 63 random bits fails that one row, recorder.c). */
 	if ((code = ca_sign_spki(app->ca, job->spki, &subject, job->usage,
@@ -544,14 +628,24 @@ issue_sign(struct issue_job *job)
 	    sizeof(rec->pubkey_sha256));
 	certid_format(rec->issuer_id, rec->serial, job->cert_id,
 	    sizeof(job->cert_id));
-	job->line = audit_line("issued", "cert_id", job->cert_id, "state",
-	    cert_state_name(state), "usage", cert_usage_name(job->usage),
-	    "admin", rec->admin ? "true" : NULL, "sub", r->sub, "iss", r->iss,
-	    "jti", r->jti, "cn", r->cn, "o", r->o, "ou", r->ou, "c", r->c,
-	    "not_before#", (long long)rec->not_before, "not_after#",
-	    (long long)rec->not_after, "peer", job->peer, NULL);
-	job->answer = issue_answer_text(app, rec, state);
-	if (job->line == NULL || job->answer == NULL)
+	job->line = issue_line(job, state, NULL);
+	if (state == STATE_PENDING_APPROVAL) {
+		/* The recorder approves it if the subject was approved
+		 * before (same transaction as the insert). */
+		job->item.auto_approve = 1;
+		job->item.approved_state = rec->not_before > now ?
+		    STATE_PENDING : STATE_VALID;
+		job->line_approved = issue_line(job,
+		    job->item.approved_state, "prior");
+		job->item.approved_line = job->line_approved;
+		if (job->line_approved == NULL)
+			return issue_refuse_later(job, HOSTERR_NOMEM,
+			    "out of memory");
+	}
+	if (job->order.want_json)
+		job->answer = issue_answer_text(app, rec, state);
+	if (job->line == NULL || (job->order.want_json &&
+	    job->answer == NULL))
 		return issue_refuse_later(job, HOSTERR_NOMEM,
 		    "out of memory");
 	if (atomic_load(&app->stopped))
@@ -577,6 +671,22 @@ issue_recorded(struct recorder_item *item, void *arg)
 
 	switch (item->outcome) {
 	case RECORDER_DONE:
+		if (item->auto_approved) {
+			job->rec.state = item->approved_state;
+			job->rec.approved = 1;
+			log_info("certificate %s approved: its subject was "
+			    "approved before", job->cert_id);
+			if (job->order.want_json) {
+				free(job->answer);
+				job->answer = issue_answer_text(job->app,
+				    &job->rec, job->rec.state);
+				if (job->answer == NULL) {
+					issue_refuse(job, HOSTERR_NOMEM,
+					    "out of memory");
+					break;
+				}
+			}
+		}
 		/* The sweep may be armed for later than this one's first
 		 * change. */
 		states_due_at(rec->state == STATE_PENDING ? rec->not_before :
@@ -588,23 +698,22 @@ issue_recorded(struct recorder_item *item, void *arg)
 			log_info("certificate %s: the client left before its "
 			    "answer; the same token and key get it again",
 			    job->cert_id);
-		else
-			reply_json_text(job->req, 201, job->answer);
+		issue_give(job, 201, rec, rec->state, job->answer);
 		break;
 	case RECORDER_REPLAY:
 		if (!issue_client_left(job))
 			issue_replayed(job, item->used_serial);
+		else
+			issue_gone(job);
 		break;
 	default:
 		/* Never handed out: a certificate without a record would
 		 * have no status and could not be revoked. */
 		log_error("cannot record certificate %s: %s", job->cert_id,
 		    item->err);
-		if (!issue_client_left(job)) {
-			if (item->hosterr == HOSTERR_BUSY)
-				issue_retry_after(job, ISSUE_RETRY_AFTER);
-			issue_refuse(job, item->hosterr, item->err);
-		}
+		if (item->hosterr == HOSTERR_BUSY)
+			issue_retry_after(job, ISSUE_RETRY_AFTER);
+		issue_refuse(job, item->hosterr, item->err);
 		break;
 	}
 	issue_free(job);

@@ -202,20 +202,38 @@ main_db_damaged(void *arg, const char *why)
 	main_drain();
 }
 
+/*
+ * The plugins to run: --authenticators (or its older name --plugins),
+ * else every plugin in dir (DESIGN §10).  An array for main_free_words,
+ * or NULL with err set.
+ */
+static char **
+main_plugin_names(const struct config *cfg, const char *dir, char *err,
+    size_t errlen)
+{
+	const char *chosen = cfg->authenticators != NULL ?
+	    cfg->authenticators : cfg->plugins;
+	char **names;
+
+	if (chosen == NULL)
+		return plugin_scan_dir(dir, APP_MAX_PLUGINS, err, errlen);
+	if ((names = main_split(chosen)) == NULL)
+		snprintf(err, errlen, "out of memory");
+	return names;
+}
+
 static int
 main_load_plugins(struct config *cfg, char *err, size_t errlen)
 {
 	const struct pvacms_authn_option *opts[APP_MAX_PLUGINS];
 	const char *dir = cfg->plugin_dir ? cfg->plugin_dir :
 	    plugin_default_dir();
-	char **names = main_split(cfg->plugins);
+	char **names = main_plugin_names(cfg, dir, err, errlen);
 	size_t i;
 	int r = -1;
 
-	if (names == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (names == NULL)
 		return -1;
-	}
 	/* Plugins load their hooks in init(): limits and log first. */
 	luahook_set_limits((size_t)cfg->lua_memory_mb * 1024 * 1024,
 	    cfg->lua_timeout_ms);
@@ -552,7 +570,7 @@ main_dry_run(struct config *cfg)
 	if (main_load_plugins(cfg, err, sizeof(err)) != 0)
 		log_error("%s", err);
 	else if (app.nplugins == 0)
-		log_error("no plugin to run (--plugins is empty)");
+		log_error("no plugin to run (--authenticators is empty)");
 	else
 		rc = dryrun_run(app.plugins[0], cfg);
 	while (app.nplugins > 0)
@@ -656,10 +674,13 @@ main_usage_plugins(struct config *cfg)
 	const struct pvacms_authn_option *o;
 	const char *dir = cfg->plugin_dir ? cfg->plugin_dir :
 	    plugin_default_dir();
-	char **names = main_split(cfg->plugins), err[512], left[64];
+	char err[512], left[64];
+	char **names = main_plugin_names(cfg, dir, err, sizeof(err));
 	struct plugin *p;
 	size_t i;
 
+	if (names == NULL)
+		printf("\nPlugins: %s\n", err);
 	for (i = 0; names != NULL && names[i] != NULL; i++) {
 		if ((p = plugin_load(dir, names[i], err, sizeof(err))) ==
 		    NULL) {

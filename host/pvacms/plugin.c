@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -371,4 +372,67 @@ plugin_dry_run(const struct plugin *p)
 	if (PVACMS_AUTHN_ABI_GET_MINOR(p->api->abi_version) < 1)
 		return NULL;
 	return p->api->dry_run;
+}
+
+static int
+plugin_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Returns a NULL-terminated, sorted array of names (caller frees each
+ * and the array), or NULL with err set.
+ */
+char **
+plugin_scan_dir(const char *dir, size_t max, char *err, size_t errlen)
+{
+	DIR *d;
+	struct dirent *e;
+	char **names;
+	size_t n = 0, len, i;
+
+	if ((names = calloc(max + 1, sizeof(*names))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "cannot list plugin directory %s: %s",
+		    dir, strerror(errno));
+		free(names);
+		return NULL;
+	}
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len <= 3 || strcmp(e->d_name + len - 3, ".so") != 0)
+			continue;
+		/* The loader takes names of this alphabet only. */
+		for (i = 0; i < len - 3; i++)
+			if (!((e->d_name[i] >= 'a' && e->d_name[i] <= 'z') ||
+			    (e->d_name[i] >= '0' && e->d_name[i] <= '9') ||
+			    e->d_name[i] == '_'))
+				break;
+		if (i != len - 3)
+			continue;
+		if (n == max) {
+			snprintf(err, errlen, "more than %zu plugins in %s; "
+			    "name the ones to run with --authenticators", max,
+			    dir);
+			goto fail;
+		}
+		if ((names[n] = strndup(e->d_name, len - 3)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), plugin_name_cmp);
+	return names;
+fail:
+	closedir(d);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return NULL;
 }

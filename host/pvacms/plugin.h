@@ -18,6 +18,15 @@ struct plugin;
 const char *plugin_default_dir(void);
 
 /*
+ * The plugins in dir: every NAME.so whose NAME the loader takes, sorted,
+ * at most max.  A NULL-terminated array the caller frees (each name,
+ * then the array), or NULL with err set (no such directory, more than
+ * max, out of memory).
+ */
+char **plugin_scan_dir(const char *dir, size_t max, char *err,
+    size_t errlen);
+
+/*
  * Load dir/<name>.so and check it: regular file, not group- or
  * world-writable, exports PVACMS_AUTHN_SYMBOL with a matching ABI major,
  * has a verify function.  Does not call init.  Returns NULL with err set

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "audit.h"
+#include "cert.h"
 #include "db.h"
 #include "hosterr.h"
 #include "log.h"
@@ -351,8 +352,27 @@ recorder_apply(struct recorder *rec, struct recorder_item *item)
 			item->hosterr = db_error(rec->db);
 			return;
 		}
-		r = db_insert_row(rec->db, item->row, item->err,
-		    sizeof(item->err));
+		if (item->auto_approve && item->row->state ==
+		    STATE_PENDING_APPROVAL) {
+			r = db_prior_approved(rec->db, item->row->cn,
+			    item->row->o, item->row->ou, item->row->c,
+			    item->err, sizeof(item->err));
+			if (r < 0) {
+				item->hosterr = db_error(rec->db);
+				return;
+			}
+			item->auto_approved = r == 1;
+		}
+		if (item->auto_approved) {
+			struct db_cert approved = *item->row;
+
+			approved.state = item->approved_state;
+			approved.approved = 1;
+			r = db_insert_row(rec->db, &approved, item->err,
+			    sizeof(item->err));
+		} else
+			r = db_insert_row(rec->db, item->row, item->err,
+			    sizeof(item->err));
 		if (r == 0)
 			item->outcome = RECORDER_DONE;
 		else
@@ -392,6 +412,7 @@ recorder_batch(struct recorder *rec, struct recorder_item *batch)
 {
 	struct recorder_item *item;
 	char err[512], *lines = NULL, *made;
+	const char *line;
 	size_t len = 0, n;
 	int64_t last_seq = rec->tail_written;
 	int hosterr;
@@ -433,8 +454,12 @@ recorder_batch(struct recorder *rec, struct recorder_item *batch)
 			continue;
 		made = item->kind == RECORDER_INSERT ? NULL :
 		    item->change_line(item, item->arg);
-		n = made != NULL ? strlen(made) : item->line != NULL ?
-		    strlen(item->line) : 0;
+		if (made == NULL && item->kind == RECORDER_INSERT &&
+		    item->auto_approved)
+			line = item->approved_line;
+		else
+			line = made != NULL ? made : item->line;
+		n = line != NULL ? strlen(line) : 0;
 		if (n == 0 || len + n > RECORDER_LINES_MAX) {
 			/* No line, no change: the row must not stay. */
 			free(made);
@@ -443,7 +468,7 @@ recorder_batch(struct recorder *rec, struct recorder_item *batch)
 			    "line");
 			goto undo;
 		}
-		memcpy(lines + len, made != NULL ? made : item->line, n);
+		memcpy(lines + len, line, n);
 		len += n;
 		free(made);
 	}

@@ -59,6 +59,12 @@ struct recorder_item {
 	 * already recorded (RECORDER_REPLAY, used_serial set). */
 	const struct db_cert *row;
 	const char *line;	/* its audit line, written iff inserted */
+	/* A PENDING_APPROVAL row whose subject was approved before
+	 * (db_prior_approved, same transaction) goes in as approved_state,
+	 * marked approved, with approved_line; auto_approved says so. */
+	int auto_approve;
+	int approved_state;
+	const char *approved_line;
 
 	/* RECORDER_CHANGE: as db_change_row(). */
 	uint64_t serial;
@@ -76,6 +82,7 @@ struct recorder_item {
 	int hosterr;		/* RECORDER_FAILED: a HOSTERR_* code */
 	char err[256];
 	uint64_t used_serial;	/* RECORDER_REPLAY */
+	int auto_approved;	/* INSERT: approved by a prior approval */
 	int from;		/* CHANGE: the state it was in */
 	char cn[256];		/* CHANGE: the certificate's CN */
 

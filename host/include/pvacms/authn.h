@@ -35,6 +35,10 @@
  *        a site's claims script) and retry_after (seconds, sent as
  *        Retry-After with a 503); claims key PVACMS_CLAIMS_ADMIN and
  *        struct pvacms_claims member admin.
+ *   1.4  PVAccess certificate creation requests (CERT:CREATE): request
+ *        members front, key_proven, verifier_json, the requested subject
+ *        (name, organization, organization_unit, country) and validity
+ *        (requested_not_before, requested_not_after).
  */
 #ifndef PVACMS_AUTHN_H
 #define PVACMS_AUTHN_H
@@ -47,7 +51,7 @@ extern "C" {
 #endif
 
 #define PVACMS_AUTHN_ABI_MAJOR 1
-#define PVACMS_AUTHN_ABI_MINOR 3
+#define PVACMS_AUTHN_ABI_MINOR 4
 #define PVACMS_AUTHN_ABI_VERSION \
 	((PVACMS_AUTHN_ABI_MAJOR << 16) | PVACMS_AUTHN_ABI_MINOR)
 #define PVACMS_AUTHN_ABI_GET_MAJOR(v) ((unsigned)(v) >> 16)
@@ -227,14 +231,53 @@ struct pvacms_authn_option {
 	const char *help;	/* one line for pvacms --help */
 };
 
-/* One certificate request, as the host parsed it.  All borrowed. */
+/*
+ * One certificate request, as the host parsed it.  All borrowed.
+ *
+ * ABI 1.4: the members after `now` are there only when the host's
+ * services->version has minor >= 4; a plugin built for 1.4 must check
+ * that before reading them.
+ */
 struct pvacms_authn_request {
 	const char *type;		/* the plugin's name */
 	int usage;			/* enum pvacms_usage */
-	const char *credential;		/* the authenticator data, e.g. the token */
+	/*
+	 * The authenticator data: for HTTPS the request's "token"; for a
+	 * PVAccess request the verifier's string member "token", if it
+	 * has one (else NULL, length 0).  The host's replay rule keys on
+	 * it when the plugin reports no jti.
+	 */
+	const char *credential;
 	size_t credential_len;
-	const char *pubkey_sha256;	/* hex SHA-256 of the CSR's public key */
+	const char *pubkey_sha256;	/* hex SHA-256 of the DER SubjectPublicKeyInfo */
 	int64_t now;			/* the host's idea of the current time */
+
+	/* ---- ABI 1.4 ---- */
+
+	const char *front;		/* "https" or "pva": where it came from */
+	/*
+	 * 1: the request proved possession of the private key (a CSR whose
+	 * signature the host checked).  0: it carried only the public key
+	 * (a PVAccess creation request): whoever sent it may not hold the
+	 * key, so the certificate binds the identity to a key the caller
+	 * only named.  A plugin that needs proof must deny when it is 0.
+	 */
+	int key_proven;
+	/*
+	 * The request's verifier structure as a JSON object text (member
+	 * names as sent, strings as strings, integers as numbers, booleans,
+	 * nested structures as objects); "{}" when it had none.  NULL for
+	 * HTTPS requests.
+	 */
+	const char *verifier_json;
+	/* The subject and validity the caller asked for ("" and 0 when it
+	 * named none).  A plugin decides whether to honour them. */
+	const char *name;
+	const char *organization;
+	const char *organization_unit;
+	const char *country;
+	int64_t requested_not_before;
+	int64_t requested_not_after;
 };
 
 /*
