@@ -41,78 +41,21 @@
 #include "certid.h"
 #include "conf.h"
 #include "connguard.h"
-#include "issue.h"
 #include "log.h"
 #include "netaddr.h"
 #include "pvaconn.h"
 #include "pvacreate.h"
+#include "pvaconn_priv.h"
 #include "pvafront_priv.h"
 #include "pvamsg.h"
 #include "pvasearch.h"
 #include "pvastatus.h"
 #include "statuspv.h"
 
-#define PVACONN_MAX_MSG		(64 * 1024)	/* one request */
-#define PVACONN_MAX_CHANNELS	256	/* per connection */
-#define PVACONN_MAX_OPS		1024	/* per connection */
-#define PVACONN_MAX_OUTPUT	(4 * 1024 * 1024) /* unread by the client */
-#define PVACONN_LOG_WINDOW	10	/* seconds */
-#define PVACONN_LOG_LINES	20	/* cause lines per window */
-#define PVACONN_MAX_CREATES	4	/* creation requests in progress */
-
-enum pvaconn_kind { OP_GET_FIELD, OP_GET, OP_MONITOR, OP_RPC };
-
-struct pva_chan {
-	uint32_t cid, sid;
-	enum pvacreate_pv pv;		/* what the name names */
-	uint64_t serial;		/* status PVs */
-	int ours;			/* the name's issuer is this CA */
-};
-
-/* A creation request in the pipeline; c NULL once the connection went. */
-struct pva_wait {
-	struct pva_conn *c;
-	uint32_t ioid;
-	struct pva_wait *next;
-};
-
-struct pva_op {
-	uint32_t ioid, sid;
-	enum pvaconn_kind kind;
-	int busy;			/* RPC: a request in the pipeline */
-	uint8_t exec_sub;		/* RPC: the sub-command of that EXEC */
-	int inited, started, pipeline;
-	uint32_t window;		/* updates the client may take */
-	struct pva_chan *chan;
-	int64_t posted_this_update;	/* of the last update sent, or 0 */
-	int posted_state;
-};
-
-struct pva_conn {
-	TAILQ_ENTRY(pva_conn) link;
-	struct pva_front *f;
-	struct bufferevent *bev;
-	struct connguard_conn *gc;
-	struct pvamsg_framer framer;
-	char peer[64];
-	int linked;			/* on f->conns */
-	int validated;
-	struct pva_chan *chans;
-	size_t nchans;
-	struct pva_op *ops;
-	size_t nops;
-	struct pva_wait *waits;		/* creation requests in progress */
-	size_t nwaits;
-	struct pvamsg_buf out;		/* scratch for one reply */
-};
-
 static void	pvaconn_read(struct bufferevent *, void *);
 static void	pvaconn_event(struct bufferevent *, short, void *);
 static void	pvaconn_evict(void *);
-static void	pvaconn_close(struct pva_conn *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 static void	pvaconn_free(struct pva_conn *);
-static int	pvaconn_send(struct pva_conn *);
 static int	pvaconn_message(struct pva_conn *,
 		    const struct pvamsg_frame *);
 static int	pvaconn_create(struct pva_conn *, const uint8_t *, size_t,
@@ -127,23 +70,6 @@ static int	pvaconn_send_update(struct pva_conn *, struct pva_op *,
 static int	pvaconn_encode(struct pva_front *, uint64_t, int,
 		    struct statuspv *, struct pvamsg_buf *);
 static struct pva_chan *pvaconn_chan(struct pva_conn *, uint32_t);
-static struct pva_op *pvaconn_find_op(struct pva_conn *, uint32_t);
-static void	pvaconn_drop_op(struct pva_conn *, struct pva_op *);
-static int	pvaconn_op_create(struct pva_conn *, uint8_t,
-		    const struct pvamsg_op *, int, struct pva_op *,
-		    struct pva_chan *);
-static int	pvaconn_op_ca(struct pva_conn *, uint8_t,
-		    const struct pvamsg_op *, int, struct pva_op *,
-		    struct pva_chan *);
-static int	pvaconn_refuse_op(struct pva_conn *, uint8_t,
-		    const struct pvamsg_op *, const char *);
-static void	pvaconn_create_answer(void *, const struct issue_outcome *);
-static int	pvaconn_create_waiting(void *);
-
-static const struct issue_front pvaconn_create_front = {
-	pvaconn_create_answer,
-	pvaconn_create_waiting
-};
 
 void
 pvaconn_accept(struct pva_front *f, evutil_socket_t fd,
@@ -220,7 +146,7 @@ pvaconn_free(struct pva_conn *c)
  * Close for cause, with a log line; under a flood of bad clients at
  * most PVACONN_LOG_LINES a window, then a count.
  */
-static void
+void
 pvaconn_close(struct pva_conn *c, const char *fmt, ...)
 {
 	struct pva_front *f = c->f;
@@ -246,8 +172,7 @@ pvaconn_close(struct pva_conn *c, const char *fmt, ...)
 	pvaconn_free(c);
 }
 
-/* Queue c->out on the connection.  0, or -1 (the caller closes). */
-static int
+int
 pvaconn_send(struct pva_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -504,7 +429,7 @@ pvaconn_destroy_chan(struct pva_conn *c, const uint8_t *p, size_t len,
 	return 0;
 }
 
-static struct pva_op *
+struct pva_op *
 pvaconn_find_op(struct pva_conn *c, uint32_t ioid)
 {
 	size_t i;
@@ -515,7 +440,7 @@ pvaconn_find_op(struct pva_conn *c, uint32_t ioid)
 	return NULL;
 }
 
-static void
+void
 pvaconn_drop_op(struct pva_conn *c, struct pva_op *op)
 {
 	*op = c->ops[--c->nops];
@@ -559,9 +484,9 @@ pvaconn_op(struct pva_conn *c, uint8_t command, const uint8_t *p,
 		return 0;	/* a channel we destroyed: ignore, as PVXS */
 	o = pvaconn_find_op(c, op.ioid);
 	if (ch->pv == PVACREATE_PV_CREATE)
-		return pvaconn_op_create(c, command, &op, be, o, ch);
+		return pvarpc_create(c, command, &op, be, o, ch);
 	if (ch->pv == PVACREATE_PV_ROOT || ch->pv == PVACREATE_PV_ISSUER)
-		return pvaconn_op_ca(c, command, &op, be, o, ch);
+		return pvarpc_ca(c, command, &op, be, o, ch);
 	if (command == PVAMSG_GET_FIELD) {
 		at = pvamsg_begin(&c->out, PVAMSG_F_SERVER, PVAMSG_GET_FIELD);
 		r = pvastatus_put_u32(&c->out, op.ioid) != 0 ||
@@ -799,263 +724,4 @@ pvaconn_close_all(struct pva_front *f)
 
 	while ((c = TAILQ_FIRST(&f->conns)) != NULL)
 		pvaconn_free(c);
-}
-
-/* An error reply to op, the connection kept.  0, or -1 after closing. */
-static int
-pvaconn_refuse_op(struct pva_conn *c, uint8_t command,
-    const struct pvamsg_op *op, const char *why)
-{
-	size_t at = pvamsg_begin(&c->out, PVAMSG_F_SERVER, command);
-	int r;
-
-	r = pvastatus_put_u32(&c->out, op->ioid) != 0;
-	if (command != PVAMSG_GET_FIELD)
-		pvamsg_buf_put(&c->out, &op->sub, 1);
-	pvamsg_status_put(&c->out, 0, PVAMSG_STATUS_ERROR, why);
-	r = r || pvamsg_end(&c->out, at) != 0;
-	if (r != 0 || pvaconn_send(c) != 0) {
-		pvaconn_close(c, "cannot answer command 0x%02x", command);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The operation an INIT (no pipeline) starts on ch: its pvRequest read,
- * o (what the ioid already names) must be NULL.  NULL after closing c.
- */
-static struct pva_op *
-pvaconn_init_op(struct pva_conn *c, const struct pvamsg_op *op, int be,
-    const struct pva_op *o, enum pvaconn_kind kind, struct pva_chan *ch)
-{
-	struct pva_op *grown;
-	char err[256];
-	uint32_t window;
-	int pipeline;
-
-	if (o != NULL) {
-		pvaconn_close(c, "a second INIT for ioid %u",
-		    (unsigned)op->ioid);
-		return NULL;
-	}
-	if (pvastatus_read_request(op->body, op->bodylen, be, 0, &pipeline,
-	    &window, err, sizeof(err)) != 0) {
-		pvaconn_close(c, "pvRequest: %s", err);
-		return NULL;
-	}
-
-	if (c->nops == PVACONN_MAX_OPS) {
-		pvaconn_close(c, "more than %d operations", PVACONN_MAX_OPS);
-		return NULL;
-	}
-	if ((grown = realloc(c->ops, (c->nops + 1) * sizeof(*grown))) ==
-	    NULL) {
-		pvaconn_close(c, "out of memory");
-		return NULL;
-	}
-	c->ops = grown;
-	grown = &c->ops[c->nops++];
-	memset(grown, 0, sizeof(*grown));
-	grown->ioid = op->ioid;
-	grown->sid = op->sid;
-	grown->kind = kind;
-	grown->chan = ch;
-	grown->inited = 1;
-	return grown;
-}
-
-/*
- * CERT:CREATE: RPC only.  INIT is answered at once (no type, as PVXS
- * expects); EXEC carries the request, which goes to the pipeline and is
- * answered from pvaconn_create_answer.
- */
-static int
-pvaconn_op_create(struct pva_conn *c, uint8_t command,
-    const struct pvamsg_op *op, int be, struct pva_op *o,
-    struct pva_chan *ch)
-{
-	struct issue_order order;
-	enum pvacreate_kind kind;
-	struct pva_wait *w;
-	char err[512];
-	size_t at;
-	int r;
-
-	if (command != PVAMSG_RPC)
-		return pvaconn_refuse_op(c, command, op, "CERT:CREATE takes "
-		    "RPC only");
-	if (op->sub & PVAMSG_SUB_INIT) {
-		if (pvaconn_init_op(c, op, be, o, OP_RPC, ch) == NULL)
-			return -1;
-		at = pvamsg_begin(&c->out, PVAMSG_F_SERVER, PVAMSG_RPC);
-		r = pvastatus_put_u32(&c->out, op->ioid) != 0;
-		pvamsg_buf_put(&c->out, &op->sub, 1);
-		pvamsg_status_put(&c->out, 0, PVAMSG_STATUS_OK, NULL);
-		r = r || pvamsg_end(&c->out, at) != 0;
-		if (r != 0 || pvaconn_send(c) != 0) {
-			pvaconn_close(c, "cannot answer an RPC INIT");
-			return -1;
-		}
-		return 0;
-	}
-	if (o == NULL) {
-		pvaconn_close(c, "ioid %u used before its INIT",
-		    (unsigned)op->ioid);
-		return -1;
-	}
-	if (o->busy)
-		return pvaconn_refuse_op(c, command, op, "a creation request "
-		    "is already in progress on this operation");
-	if (pvacreate_parse(c->f->app, op->body, op->bodylen, be, &kind,
-	    &order, err, sizeof(err)) != 0) {
-		log_info("PVA: creation request from %s refused: %s", c->peer,
-		    err);
-		return pvaconn_refuse_op(c, command, op, err);
-	}
-	if (kind == PVACREATE_TRUST_ANCHOR) {
-		at = pvamsg_begin(&c->out, PVAMSG_F_SERVER, PVAMSG_RPC);
-		r = pvastatus_put_u32(&c->out, op->ioid) != 0;
-		pvamsg_buf_put(&c->out, &op->sub, 1);
-		pvamsg_status_put(&c->out, 0, PVAMSG_STATUS_OK, NULL);
-		r = r || pvacreate_put_reply(&c->out, c->f->app, NULL, 0) !=
-		    0 || pvamsg_end(&c->out, at) != 0;
-		if (op->sub & PVAMSG_SUB_DESTROY)
-			pvaconn_drop_op(c, o);
-		if (r != 0 || pvaconn_send(c) != 0) {
-			pvaconn_close(c, "cannot answer a trust-anchor request");
-			return -1;
-		}
-		return 0;
-	}
-	if (c->nwaits >= PVACONN_MAX_CREATES) {
-		issue_order_clear(&order);
-		return pvaconn_refuse_op(c, command, op, "too many creation "
-		    "requests in progress on this connection");
-	}
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		issue_order_clear(&order);
-		return pvaconn_refuse_op(c, command, op, "out of memory");
-	}
-	snprintf(order.peer, sizeof(order.peer), "%s", c->peer);
-	if (issue_submit(c->f->app, &order, &pvaconn_create_front, w, err,
-	    sizeof(err)) != 0) {
-		free(w);
-		return pvaconn_refuse_op(c, command, op, err);
-	}
-	w->c = c;
-	w->ioid = op->ioid;
-	w->next = c->waits;
-	c->waits = w;
-	c->nwaits++;
-	o->busy = 1;
-	o->exec_sub = op->sub;
-	return 0;
-}
-
-static int
-pvaconn_create_waiting(void *ctx)
-{
-	struct pva_wait *w = ctx;
-
-	return w->c != NULL && pvaconn_find_op(w->c, w->ioid) != NULL;
-}
-
-/* The pipeline's outcome of a creation request: the RPC reply. */
-static void
-pvaconn_create_answer(void *ctx, const struct issue_outcome *out)
-{
-	struct pva_wait *w = ctx, **pp;
-	struct pva_conn *c = w->c;
-	struct pva_op *o;
-	char why[PVACMS_REASON_MAX + 64];
-	size_t at;
-	int r;
-
-	if (c == NULL)
-		goto out;
-	for (pp = &c->waits; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			c->nwaits--;
-			break;
-		}
-	if ((o = pvaconn_find_op(c, w->ioid)) == NULL)
-		goto out;	/* the client destroyed the request */
-	o->busy = 0;
-	at = pvamsg_begin(&c->out, PVAMSG_F_SERVER, PVAMSG_RPC);
-	r = pvastatus_put_u32(&c->out, o->ioid) != 0;
-	pvamsg_buf_put(&c->out, &o->exec_sub, 1);
-	if (out->status == 200 || out->status == 201) {
-		pvamsg_status_put(&c->out, 0, PVAMSG_STATUS_OK, NULL);
-		r = r || pvacreate_put_reply(&c->out, c->f->app, out->rec,
-		    out->state) != 0;
-	} else {
-		/* The HTTPS answer's code and reason, in one line. */
-		snprintf(why, sizeof(why), "%s (%s%s%s)", out->reason != NULL ?
-		    out->reason : "refused", out->code != NULL ? out->code :
-		    "internal", out->retry_after != NULL ? "; retry in " : "",
-		    out->retry_after != NULL ? out->retry_after : "");
-		pvamsg_status_put(&c->out, 0, PVAMSG_STATUS_ERROR, why);
-	}
-	r = r || pvamsg_end(&c->out, at) != 0;
-	if (o->exec_sub & PVAMSG_SUB_DESTROY)
-		pvaconn_drop_op(c, o);
-	if (r != 0 || pvaconn_send(c) != 0)
-		pvaconn_close(c, "cannot send a creation reply");
-out:
-	free(w);
-}
-
-/* CERT:ROOT and CERT:ISSUER: GET_FIELD and GET. */
-static int
-pvaconn_op_ca(struct pva_conn *c, uint8_t command,
-    const struct pvamsg_op *op, int be, struct pva_op *o,
-    struct pva_chan *ch)
-{
-	size_t at;
-	int r;
-
-	if (command == PVAMSG_GET_FIELD) {
-		at = pvamsg_begin(&c->out, PVAMSG_F_SERVER, PVAMSG_GET_FIELD);
-		r = pvastatus_put_u32(&c->out, op->ioid) != 0;
-		pvamsg_status_put(&c->out, 0, PVAMSG_STATUS_OK, NULL);
-		r = r || pvacreate_put_ca_type(&c->out) != 0;
-		r = r || pvamsg_end(&c->out, at) != 0;
-		goto send;
-	}
-	if (command != PVAMSG_GET)
-		return pvaconn_refuse_op(c, command, op, "the CA PVs are "
-		    "read-only (GET)");
-	if (op->sub & PVAMSG_SUB_INIT) {
-		if (pvaconn_init_op(c, op, be, o, OP_GET, ch) == NULL)
-			return -1;
-		at = pvamsg_begin(&c->out, PVAMSG_F_SERVER, PVAMSG_GET);
-		r = pvastatus_put_u32(&c->out, op->ioid) != 0;
-		pvamsg_buf_put(&c->out, &op->sub, 1);
-		pvamsg_status_put(&c->out, 0, PVAMSG_STATUS_OK, NULL);
-		r = r || pvacreate_put_ca_type(&c->out) != 0;
-		r = r || pvamsg_end(&c->out, at) != 0;
-		goto send;
-	}
-	if (o == NULL) {
-		pvaconn_close(c, "ioid %u used before its INIT",
-		    (unsigned)op->ioid);
-		return -1;
-	}
-	at = pvamsg_begin(&c->out, PVAMSG_F_SERVER, PVAMSG_GET);
-	r = pvastatus_put_u32(&c->out, op->ioid) != 0;
-	pvamsg_buf_put(&c->out, &op->sub, 1);
-	pvamsg_status_put(&c->out, 0, PVAMSG_STATUS_OK, NULL);
-	r = r || pvacreate_put_ca_value(&c->out, c->f->app,
-	    ch->pv == PVACREATE_PV_ISSUER) != 0;
-	r = r || pvamsg_end(&c->out, at) != 0;
-	if (op->sub & PVAMSG_SUB_DESTROY)
-		pvaconn_drop_op(c, o);
-send:
-	if (r != 0 || pvaconn_send(c) != 0) {
-		pvaconn_close(c, "cannot answer command 0x%02x", command);
-		return -1;
-	}
-	return 0;
 }
