@@ -17,26 +17,12 @@
 #include <openssl/x509.h>
 
 #include "ocspcheck.h"
+#include "sslerr.h"
 #include "timefmt.h"
 
 static int	ocspcheck_find(OCSP_BASICRESP *bs, X509 *issuer,
 		    uint64_t serial, OCSP_SINGLERESP **out, char *err,
 		    size_t errlen);
-static void	ocspcheck_sslerr(char *err, size_t errlen, const char *what);
-
-static void
-ocspcheck_sslerr(char *err, size_t errlen, const char *what)
-{
-	unsigned long e = ERR_peek_last_error();
-	char buf[160];
-
-	if (e != 0) {
-		ERR_error_string_n(e, buf, sizeof(buf));
-		snprintf(err, errlen, "%s: %s", what, buf);
-	} else
-		snprintf(err, errlen, "%s", what);
-	ERR_clear_error();
-}
 
 /*
  * Find the one single response about issuer + serial.  The responder
@@ -119,7 +105,7 @@ ocspcheck_verify(const unsigned char *der, size_t len, X509_STORE *trust,
 	}
 	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL ||
 	    p != der + len) {
-		ocspcheck_sslerr(err, errlen, "OCSP response is not DER");
+		sslerr_line(err, errlen, "OCSP response is not DER");
 		goto out;
 	}
 	if ((st = OCSP_response_status(resp)) !=
@@ -129,11 +115,11 @@ ocspcheck_verify(const unsigned char *der, size_t len, X509_STORE *trust,
 		goto out;
 	}
 	if ((bs = OCSP_response_get1_basic(resp)) == NULL) {
-		ocspcheck_sslerr(err, errlen, "not a BasicOCSPResponse");
+		sslerr_line(err, errlen, "not a BasicOCSPResponse");
 		goto out;
 	}
 	if (OCSP_basic_verify(bs, untrusted, trust, 0) != 1) {
-		ocspcheck_sslerr(err, errlen, "OCSP signature not trusted");
+		sslerr_line(err, errlen, "OCSP signature not trusted");
 		goto out;
 	}
 	if (ocspcheck_find(bs, issuer, serial, &single, err, errlen) != 0)
@@ -141,7 +127,7 @@ ocspcheck_verify(const unsigned char *der, size_t len, X509_STORE *trust,
 	st = OCSP_single_get0_status(single, &reason, &revtime, &thisupd,
 	    &nextupd);
 	if (st < 0) {
-		ocspcheck_sslerr(err, errlen, "unreadable OCSP status");
+		sslerr_line(err, errlen, "unreadable OCSP status");
 		goto out;
 	}
 	if (thisupd == NULL || nextupd == NULL) {
@@ -149,7 +135,7 @@ ocspcheck_verify(const unsigned char *der, size_t len, X509_STORE *trust,
 		goto out;
 	}
 	if (OCSP_check_validity(thisupd, nextupd, OCSPCHECK_SKEW, -1) != 1) {
-		ocspcheck_sslerr(err, errlen, "OCSP response is not current");
+		sslerr_line(err, errlen, "OCSP response is not current");
 		goto out;
 	}
 	if (timefmt_from_asn1(thisupd, &res->this_update) != 0 ||

@@ -365,9 +365,12 @@ issue_deny(struct issue_job *job, int status, const char *code,
 	struct pvacms_authn_result *r = &job->result;
 	struct issue_outcome out;
 
+	/* "name": the subject a PVAccess request asked for, which says
+	 * who it was when the refusal came before the plugin did. */
 	audit_event("denied", "code", code, "reason", reason, "usage",
 	    cert_usage_name(job->usage), "sub", r->sub, "iss", r->iss, "jti",
-	    r->jti, "front", job->order.front, "peer", job->peer, NULL);
+	    r->jti, "name", job->order.name, "front", job->order.front,
+	    "peer", job->peer, NULL);
 	log_info("denied %s certificate for sub '%s' (%s): %s",
 	    cert_usage_name(job->usage), r->sub, job->order.front, reason);
 	memset(&out, 0, sizeof(out));

@@ -5,6 +5,12 @@
  * a certificate for our key that chains to a self-signed root through CA
  * certificates only, and only then replaces the keychain, atomically.
  * Any failure is one line on stderr and leaves the old keychain as it was.
+ *
+ * With --cms pva://HOST[:PORT] (DESIGN §10) the token and the public key
+ * go as a CERT:CREATE RPC over plain TCP instead (authnjwt_pva.c); the
+ * answer passes the same checks, and also verifies against the CA file,
+ * since nothing authenticated the channel.  Both paths end in the same
+ * struct authnjwt_answer, keychain writer and two output lines.
  */
 #include "config.h"
 
@@ -15,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -23,25 +28,30 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
+#include "authnjwt_answer.h"
+#include "authnjwt_ccr.h"
+#include "authnjwt_pva.h"
 #include "cert.h"
-#include "certid.h"
 #include "fsutil.h"
 #include "httpc.h"
 #include "keychain.h"
 #include "paths.h"
+#include "sslerr.h"
 #include "termtext.h"
-#include "timefmt.h"
 
 #define AUTHNJWT_TOKEN_MAX (16 * 1024)
 #define AUTHNJWT_TIMEOUT_MS 30000
 #define AUTHNJWT_RESPONSE_MAX (256 * 1024)
-#define AUTHNJWT_CHAIN_MAX 8
+#define AUTHNJWT_PVA_CONNECT_MS 5000
+#define AUTHNJWT_PVA_MSG_MAX (1024 * 1024)
 #define AUTHNJWT_DEFAULT_CMS "https://localhost:8443"
 #define AUTHNJWT_MSG_MAX 300
 
-enum { OPT_TOKEN_FILE = 256, OPT_CMS, OPT_CMS_CA, OPT_KEY_TYPE, OPT_NO_STATUS };
+enum {
+	OPT_TOKEN_FILE = 256, OPT_CMS, OPT_CMS_CA, OPT_KEY_TYPE, OPT_NO_STATUS,
+	OPT_PVA_PLAINTEXT
+};
 
 struct authnjwt {
 	const char *usage;		/* client, server, ioc */
@@ -50,22 +60,22 @@ struct authnjwt {
 	const char *cms_ca;
 	int key_ec;
 	int no_status;			/* ask for no status extension */
+	int pva_plaintext;		/* pva:// beyond loopback allowed */
 	int verbose;
 	char *token;			/* owned, zeroed before free */
 	char *keychain;			/* owned, absolute */
 	char *password;			/* owned, zeroed before free */
 	char *ca_file;			/* owned */
 	char *cms_url;			/* owned, no trailing '/' */
+	int is_pva;			/* cms_url is pva:// */
+	struct authnjwt_pva_target pva;
 	EVP_PKEY *key;
-	X509 *leaf;
-	STACK_OF(X509) *chain;
-	char cert_id[CERTID_MAX];
+	struct authnjwt_answer ans;	/* owned members */
 };
 
 static void	usage(FILE *fp);
 static void	verbose(const struct authnjwt *a, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
-static void	sslerr(char *err, size_t errlen, const char *what);
 static int	load_token(struct authnjwt *a, char *err, size_t errlen);
 static int	load_settings(struct authnjwt *a, char *err, size_t errlen);
 static int	load_key(struct authnjwt *a, char *err, size_t errlen);
@@ -77,8 +87,10 @@ static int	http_error(long status, const char *body, long retry,
 		    char *err, size_t errlen);
 static int	parse_answer(struct authnjwt *a, const char *body, char *err,
 		    size_t errlen);
-static int	check_answer(struct authnjwt *a, char *err, size_t errlen);
 static int	request_cert(struct authnjwt *a, char *err, size_t errlen);
+static void	pva_note(const char *line);
+static int	request_cert_pva(struct authnjwt *a, char *err,
+		    size_t errlen);
 static char	*absolute_path(const char *path);
 static void	authnjwt_free(struct authnjwt *a);
 
@@ -89,13 +101,16 @@ usage(FILE *fp)
 	    "usage: authnjwt [-u client|server|ioc] [--token-file FILE] "
 	    "[--cms URL]\n"
 	    "                [--cms-ca FILE] [--key-type rsa|ec] [--no-status] "
-	    "[-v] [-h] [-V]\n"
+	    "[--pva-plaintext]\n"
+	    "                [-v] [-h] [-V]\n"
 	    "Exchange a JWT for an X.509 certificate from pvacms and store "
 	    "it in a keychain.\n"
 	    "  -u, --usage USAGE   client (default), server or ioc\n"
 	    "      --token-file F  the token (default $EPICS_AUTH_JWT_FILE)\n"
 	    "      --cms URL       pvacms (default $EPICS_PVACMS_URL, else "
-	    AUTHNJWT_DEFAULT_CMS ")\n"
+	    AUTHNJWT_DEFAULT_CMS ");\n"
+	    "                      pva://HOST[:PORT] asks over PVAccess "
+	    "(CERT:CREATE)\n"
 	    "      --cms-ca FILE   CA certificate that pvacms proves itself "
 	    "with\n"
 	    "                      (default $EPICS_PVACMS_CA_FILE, else "
@@ -104,6 +119,9 @@ usage(FILE *fp)
 	    "a new key\n"
 	    "      --no-status     ask for a certificate without the status "
 	    "PV extension\n"
+	    "      --pva-plaintext allow pva:// to a host that is not "
+	    "loopback: the token\n"
+	    "                      then travels UNENCRYPTED over the network\n"
 	    "  -v, --verbose       say what is happening on stderr\n"
 	    "  -h, --help          this text\n"
 	    "  -V, --version       print the version\n");
@@ -121,20 +139,6 @@ verbose(const struct authnjwt *a, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static void
-sslerr(char *err, size_t errlen, const char *what)
-{
-	unsigned long e = ERR_peek_last_error();
-	char buf[160];
-
-	if (e != 0) {
-		ERR_error_string_n(e, buf, sizeof(buf));
-		snprintf(err, errlen, "%s: %s", what, buf);
-	} else
-		snprintf(err, errlen, "%s", what);
-	ERR_clear_error();
 }
 
 static int
@@ -210,7 +214,7 @@ load_settings(struct authnjwt *a, char *err, size_t errlen)
 {
 	int server = cert_usage_of(a->usage) != USAGE_CLIENT;
 	const char *pwfile, *cms;
-	char *kc, ferr[256];
+	char *kc, ferr[256], perr[128];
 	size_t n;
 
 	kc = paths_env_or_config(server ? "EPICS_PVAS_TLS_KEYCHAIN" :
@@ -242,9 +246,25 @@ load_settings(struct authnjwt *a, char *err, size_t errlen)
 	n = strlen(a->cms_url);
 	while (n > 0 && a->cms_url[n - 1] == '/')
 		a->cms_url[--n] = '\0';
-	if (strncmp(a->cms_url, "https://", 8) != 0 &&
+	a->is_pva = strncmp(a->cms_url, "pva://", 6) == 0;
+	if (a->is_pva) {
+		if (authnjwt_pva_parse_url(a->cms_url, &a->pva, perr,
+		    sizeof(perr)) != 0) {
+			snprintf(err, errlen, "pvacms URL %s: %s", a->cms_url,
+			    perr);
+			return -1;
+		}
+		/* The token would cross the network in clear. */
+		if (!a->pva.loopback && !a->pva_plaintext) {
+			snprintf(err, errlen, "refusing pva:// to %s: not a "
+			    "loopback address, and the token would travel "
+			    "unencrypted (--pva-plaintext allows it)",
+			    a->pva.host);
+			return -1;
+		}
+	} else if (strncmp(a->cms_url, "https://", 8) != 0 &&
 	    strncmp(a->cms_url, "http://", 7) != 0) {
-		snprintf(err, errlen, "pvacms URL %s is not http(s)",
+		snprintf(err, errlen, "pvacms URL %s is not http(s) or pva",
 		    a->cms_url);
 		return -1;
 	}
@@ -264,7 +284,8 @@ load_settings(struct authnjwt *a, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (strncmp(a->cms_url, "https://", 8) == 0 &&
+	/* pva:// proves nothing itself: the CA file is the only anchor. */
+	if ((strncmp(a->cms_url, "https://", 8) == 0 || a->is_pva) &&
 	    !fs_exists(a->ca_file)) {
 		snprintf(err, errlen, "CA certificate %s not found: use "
 		    "--cms-ca or EPICS_PVACMS_CA_FILE", a->ca_file);
@@ -312,7 +333,7 @@ load_key(struct authnjwt *a, char *err, size_t errlen)
 	else
 		a->key = EVP_RSA_gen(2048);
 	if (a->key == NULL) {
-		sslerr(err, errlen, "cannot generate a key");
+		sslerr_line(err, errlen, "cannot generate a key");
 		return -1;
 	}
 	verbose(a, "made a new %s key", a->key_ec ? "EC P-256" : "RSA-2048");
@@ -339,7 +360,7 @@ make_csr(EVP_PKEY *key, char *err, size_t errlen)
 	    X509_REQ_sign(req, key, EVP_sha256()) <= 0 ||
 	    (bio = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_X509_REQ(bio, req) != 1) {
-		sslerr(err, errlen, "cannot make the certificate request");
+		sslerr_line(err, errlen, "cannot make the certificate request");
 		goto out;
 	}
 	BIO_get_mem_ptr(bio, &mem);
@@ -481,10 +502,6 @@ parse_answer(struct authnjwt *a, const char *body, char *err, size_t errlen)
 {
 	json_t *root;
 	const char *id = NULL, *cert = NULL, *chain = NULL;
-	char issuer[CERTID_ISSUER_LEN], perr[128];
-	uint64_t serial;
-	BIO *bio = NULL;
-	X509 *x;
 	int r = -1;
 
 	root = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
@@ -493,128 +510,12 @@ parse_answer(struct authnjwt *a, const char *body, char *err, size_t errlen)
 		snprintf(err, errlen, "pvacms answer is not a certificate");
 		goto out;
 	}
-	if (certid_parse(id, issuer, &serial, perr, sizeof(perr)) != 0) {
-		snprintf(err, errlen, "pvacms answered a bad certificate id: "
-		    "%s", perr);
+	if (authnjwt_answer_id(&a->ans, id, err, errlen) != 0 ||
+	    authnjwt_answer_certs(&a->ans, cert, chain, err, errlen) != 0)
 		goto out;
-	}
-	certid_format(issuer, serial, a->cert_id, sizeof(a->cert_id));
-
-	if ((bio = BIO_new_mem_buf(cert, -1)) == NULL ||
-	    (a->leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
-		sslerr(err, errlen, "pvacms answered an unreadable "
-		    "certificate");
-		goto out;
-	}
-	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		X509_free(x);
-		snprintf(err, errlen, "pvacms answered more than one "
-		    "certificate");
-		goto out;
-	}
-	ERR_clear_error();
-	BIO_free(bio);
-	if ((bio = BIO_new_mem_buf(chain, -1)) == NULL ||
-	    (a->chain = sk_X509_new_null()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		if (sk_X509_num(a->chain) >= AUTHNJWT_CHAIN_MAX ||
-		    sk_X509_push(a->chain, x) <= 0) {
-			X509_free(x);
-			snprintf(err, errlen, "pvacms answered too long a "
-			    "chain");
-			goto out;
-		}
-	}
-	ERR_clear_error();
-	if (sk_X509_num(a->chain) == 0) {
-		snprintf(err, errlen, "pvacms answered no CA chain");
-		goto out;
-	}
 	r = 0;
 out:
-	BIO_free(bio);
 	json_decref(root);
-	return r;
-}
-
-/* Is the answer a certificate for our key, chaining to a root? */
-static int
-check_answer(struct authnjwt *a, char *err, size_t errlen)
-{
-	X509_STORE *store = NULL;
-	X509_STORE_CTX *ctx = NULL;
-	X509 *root, *c;
-	char issuer[CERTID_ISSUER_LEN], leafid[CERTID_MAX];
-	uint64_t serial;
-	int64_t nb;
-	int i, n, purpose, r = -1;
-
-	if (EVP_PKEY_eq(X509_get0_pubkey(a->leaf), a->key) != 1) {
-		ERR_clear_error();
-		snprintf(err, errlen, "the certificate from pvacms is not "
-		    "for our key");
-		return -1;
-	}
-	n = sk_X509_num(a->chain);
-	for (i = 0; i < n; i++) {
-		c = sk_X509_value(a->chain, i);
-		if (X509_check_ca(c) < 1) {
-			snprintf(err, errlen, "chain from pvacms holds a "
-			    "certificate that is not a CA");
-			return -1;
-		}
-	}
-	root = sk_X509_value(a->chain, n - 1);
-	if (X509_self_signed(root, 1) != 1) {
-		ERR_clear_error();
-		snprintf(err, errlen, "chain from pvacms does not end in a "
-		    "self-signed root");
-		return -1;
-	}
-	if ((store = X509_STORE_new()) == NULL ||
-	    X509_STORE_add_cert(store, root) != 1 ||
-	    (ctx = X509_STORE_CTX_new()) == NULL ||
-	    X509_STORE_CTX_init(ctx, store, a->leaf, a->chain) != 1) {
-		sslerr(err, errlen, "cannot verify the certificate");
-		goto out;
-	}
-	/* A PENDING certificate (notBefore ahead) is judged as of then. */
-	if (timefmt_from_asn1(X509_get0_notBefore(a->leaf), &nb) == 0 &&
-	    nb > (int64_t)time(NULL))
-		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
-		    (time_t)nb);
-	if (X509_verify_cert(ctx) != 1) {
-		snprintf(err, errlen, "certificate from pvacms does not "
-		    "verify against its chain: %s",
-		    X509_verify_cert_error_string(
-		    X509_STORE_CTX_get_error(ctx)));
-		goto out;
-	}
-	purpose = cert_usage_of(a->usage) == USAGE_CLIENT ?
-	    X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER;
-	if (X509_check_purpose(a->leaf, purpose, 0) != 1 ||
-	    (cert_usage_of(a->usage) == USAGE_IOC && X509_check_purpose(
-	    a->leaf, X509_PURPOSE_SSL_CLIENT, 0) != 1)) {
-		snprintf(err, errlen, "certificate from pvacms is not usable "
-		    "for %s", a->usage);
-		goto out;
-	}
-	if (certid_of_leaf(a->leaf, leafid, sizeof(leafid)) != 0 ||
-	    certid_parse(leafid, issuer, &serial, NULL, 0) != 0 ||
-	    (certid_format(issuer, serial, leafid, sizeof(leafid)),
-	    strcmp(leafid, a->cert_id) != 0)) {
-		snprintf(err, errlen, "certificate id %s from pvacms does not "
-		    "match the certificate", a->cert_id);
-		goto out;
-	}
-	r = 0;
-out:
-	ERR_clear_error();
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(store);
 	return r;
 }
 
@@ -682,16 +583,81 @@ request_cert(struct authnjwt *a, char *err, size_t errlen)
 		goto out;
 	}
 	if (parse_answer(a, resp.body != NULL ? resp.body : "", err,
-	    errlen) != 0 || check_answer(a, err, errlen) != 0)
+	    errlen) != 0 || authnjwt_answer_check(&a->ans, a->key, a->usage,
+	    err, errlen) != 0)
 		goto out;
 	verbose(a, "certificate %s verifies against its %d-certificate chain",
-	    a->cert_id, sk_X509_num(a->chain));
+	    a->ans.cert_id, sk_X509_num(a->ans.chain));
 	r = 0;
 out:
 	explicit_bzero(body, body_len);
 	free(body);
 	free(url);
 	httpc_response_free(&resp);
+	return r;
+}
+
+/* -v progress lines of the PVAccess client. */
+static void
+pva_note(const char *line)
+{
+	fprintf(stderr, "authnjwt: %s\n", line);
+}
+
+/*
+ * DESIGN §10: the request as a CERT:CREATE RPC of type "jwt" with the
+ * public key and the token, no CSR: PVXS's request has no field for
+ * one.  Nothing proves the server's identity on this path, so the
+ * certificate must verify against the CA file as well.
+ */
+static int
+request_cert_pva(struct authnjwt *a, char *err, size_t errlen)
+{
+	struct authnjwt_ccr req;
+	struct authnjwt_ccr_reply rep;
+	struct authnjwt_pva_limits lim;
+	char *pub, state[32];
+	int r = -1;
+
+	memset(&rep, 0, sizeof(rep));
+	if ((pub = authnjwt_ccr_pubkey_pem(a->key)) == NULL) {
+		sslerr_line(err, errlen, "cannot write the public key");
+		return -1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.type = "jwt";
+	/* Subject and dates come from the token (DESIGN §5), not from us. */
+	req.name = req.country = req.organization = "";
+	req.organization_unit = req.config_uri_base = "";
+	req.usage = (uint16_t)cert_usage_of(a->usage);
+	req.pub_key = pub;
+	req.no_status = a->no_status;
+	req.token = a->token;
+	memset(&lim, 0, sizeof(lim));
+	lim.connect_ms = AUTHNJWT_PVA_CONNECT_MS;
+	lim.total_ms = AUTHNJWT_TIMEOUT_MS;
+	lim.max_msg = AUTHNJWT_PVA_MSG_MAX;
+	lim.plaintext_ok = a->pva_plaintext;
+	lim.note = a->verbose ? pva_note : NULL;
+	verbose(a, "RPC %s to %s port %u", AUTHNJWT_CCR_PV, a->pva.host,
+	    (unsigned)a->pva.port);
+	if (authnjwt_pva_request(&a->pva, &req, &lim, &rep, err,
+	    errlen) != 0)
+		goto out;
+	termtext_clean(rep.state, state, sizeof(state));
+	verbose(a, "pvacms answered state %s", state[0] != '\0' ? state :
+	    "(none)");
+	if (authnjwt_answer_reply(&a->ans, &rep, err, errlen) != 0 ||
+	    authnjwt_answer_check(&a->ans, a->key, a->usage, err,
+	    errlen) != 0 ||
+	    authnjwt_answer_anchor(&a->ans, a->ca_file, err, errlen) != 0)
+		goto out;
+	verbose(a, "certificate %s verifies against %s", a->ans.cert_id,
+	    a->ca_file);
+	r = 0;
+out:
+	authnjwt_ccr_reply_free(&rep);
+	free(pub);
 	return r;
 }
 
@@ -710,8 +676,7 @@ authnjwt_free(struct authnjwt *a)
 	free(a->ca_file);
 	free(a->cms_url);
 	EVP_PKEY_free(a->key);
-	X509_free(a->leaf);
-	sk_X509_pop_free(a->chain, X509_free);
+	authnjwt_answer_clear(&a->ans);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -725,6 +690,7 @@ main(int argc, char **argv)
 		{ "cms-ca", required_argument, NULL, OPT_CMS_CA },
 		{ "key-type", required_argument, NULL, OPT_KEY_TYPE },
 		{ "no-status", no_argument, NULL, OPT_NO_STATUS },
+		{ "pva-plaintext", no_argument, NULL, OPT_PVA_PLAINTEXT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -769,6 +735,9 @@ main(int argc, char **argv)
 		case OPT_NO_STATUS:
 			a.no_status = 1;
 			break;
+		case OPT_PVA_PLAINTEXT:
+			a.pva_plaintext = 1;
+			break;
 		case 'v':
 			a.verbose = 1;
 			break;
@@ -795,10 +764,11 @@ main(int argc, char **argv)
 	if (load_token(&a, err, sizeof(err)) != 0 ||
 	    load_settings(&a, err, sizeof(err)) != 0 ||
 	    load_key(&a, err, sizeof(err)) != 0 ||
-	    request_cert(&a, err, sizeof(err)) != 0)
+	    (a.is_pva ? request_cert_pva(&a, err, sizeof(err)) :
+	    request_cert(&a, err, sizeof(err))) != 0)
 		goto out;
-	if (keychain_write(a.keychain, a.password, a.key, a.leaf, a.chain,
-	    kerr, sizeof(kerr)) != 0) {
+	if (keychain_write(a.keychain, a.password, a.key, a.ans.leaf,
+	    a.ans.chain, kerr, sizeof(kerr)) != 0) {
 		if (strncmp(kerr, a.keychain, strlen(a.keychain)) == 0)
 			snprintf(err, sizeof(err), "cannot write keychain: %s",
 			    kerr);
@@ -808,7 +778,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	printf("Keychain file created   : %s\n", a.keychain);
-	printf("Certificate identifier  : %s\n", a.cert_id);
+	printf("Certificate identifier  : %s\n", a.ans.cert_id);
 	if (fflush(stdout) != 0) {
 		snprintf(err, sizeof(err), "cannot write to stdout");
 		goto out;
