@@ -86,6 +86,33 @@ like "$("$OPENSSL" x509 -in "$ROOT/run/client.crt" -noout -text)" \
 run as_user pvaclient pvxcert -f "$KC"
 like "$OUT" 'VALID' "pvxcert -f shows the PVAccess keychain VALID"
 
+# ---- the same certificate shape as over HTTPS
+# shape PEM: what does not depend on who or when: issuer, signature
+# algorithm, key type, which extensions (and critical or not), key usage,
+# extended key usage, basic constraints, the status PV's form.
+shape()
+{
+	local t
+	t=$("$OPENSSL" x509 -in "$1" -noout -text)
+	printf '%s\n' "$t" | grep -E '^ *(Issuer:|Signature Algorithm:|Public Key Algorithm:|Public-Key:)' | sort -u
+	printf '%s\n' "$t" | grep -E '^ *(X509v3 [A-Za-z ]+|1\.3\.6\.1\.4\.1\.37427\.1):' | sort
+	"$OPENSSL" x509 -in "$1" -noout -ext keyUsage,extendedKeyUsage,basicConstraints 2>/dev/null
+	printf '%s\n' "$t" | grep -oE 'CERT:STATUS:[0-9a-f]{8}:[0-9]{20}' | sed 's/:[0-9a-f]*:[0-9]*$/:ISSUER:SERIAL/'
+}
+pva_user httpsclient
+is "$RC" 0 "the same user's request over HTTPS exits 0"
+p12_extract "$(keychain_path httpsclient client)" "$ROOT/run/httpsclient" ||
+    not_ok "openssl pkcs12 reads the HTTPS keychain"
+shape "$ROOT/run/client.crt" >"$ROOT/run/shape.pva"
+shape "$ROOT/run/httpsclient.crt" >"$ROOT/run/shape.https"
+check "the PVAccess certificate has the HTTPS certificate's shape" \
+    cmp -s "$ROOT/run/shape.pva" "$ROOT/run/shape.https"
+like "$(cat "$ROOT/run/shape.pva")" 'CERT:STATUS:ISSUER:SERIAL' \
+    "... status PV included"
+"$OPENSSL" x509 -in "$ROOT/run/client.crt" -noout -startdate -enddate \
+    >"$ROOT/run/dates.pva"
+like "$(cat "$ROOT/run/dates.pva")" 'notAfter=' "the PVAccess certificate has an end"
+
 # ---- a server keychain, without the status extension
 pva_user pvaserver -u server --no-status --cms "$PVA_URL/"
 is "$RC" 0 "authnjwt -u server --no-status over pva:// exits 0"
