@@ -117,6 +117,12 @@ is "$(state_of "$ID")" VALID \
     "a subject approved before is approved again automatically"
 authnstd_get bob client "$ROOT/run/bob.p12" -n bob -o lab.example
 is "$(state_of "$ID")" PENDING_APPROVAL "another subject still waits"
+# PVXS's pvxcert -A writes to the status PV over plain TCP, where nobody
+# is authenticated: refused, nothing changes.
+pvxs_client bob "$CLI_KC" pvxcert -w 5 -A "$ID"
+is "$RC" 4 "PVXS's pvxcert -A over the front is refused (exit 4)"
+like "$OUT$ERR" 'read-only' "... with the front's reason"
+is "$(state_of "$ID")" PENDING_APPROVAL "... and the certificate still waits"
 run as_user pvacms pvxcert -D "$ID"
 is "$RC" 0 "pvxcert -D denies bob"
 authnstd_get bob client "$ROOT/run/bob2.p12" -n bob -o lab.example
