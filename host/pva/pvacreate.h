@@ -1,9 +1,9 @@
 /*
  * pvacreate.h - the certificate creation request of PVAccess (CERT:CREATE
- * RPC, pvaccess.md §7.5, §12) read into the pipeline's order (issue.h),
- * and the replies PVXS tools expect: the creation reply (an NTEnum with
- * the certificate) and the CERT:ROOT / CERT:ISSUER value.  No sockets
- * here: pvaconn.c moves the bytes.
+ * RPC, pvaccess.md §7.5, §12) read into the pipeline's order (issue.h)
+ * by the reader of pvacreq.h, and the replies PVXS tools expect: the
+ * creation reply (an NTEnum with the certificate) and the CERT:ROOT /
+ * CERT:ISSUER value.  No sockets here: pvaconn.c moves the bytes.
  */
 #ifndef PVACMS_PVACREATE_H
 #define PVACMS_PVACREATE_H
@@ -11,14 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pvacreq.h"
+
 struct app;
 struct db_cert;
 struct issue_order;
 struct pvamsg_buf;
-
-#define PVACREATE_FIELD_MAX	256	/* bytes of a subject field */
-#define PVACREATE_TYPE_MAX	64	/* bytes of the type name */
-#define PVACREATE_VERIFIER_MAX	(16 * 1024)	/* verifier as JSON */
 
 /* What a PV name names on this front. */
 enum pvacreate_pv {
@@ -39,19 +37,9 @@ enum pvacreate_pv pvacreate_pv_of(const struct app *app, const char *name);
 /* pvasearch_serves_fn over pvacreate_pv_of; arg is the app. */
 int pvacreate_serves(void *arg, const char *name, size_t len);
 
-enum pvacreate_kind {
-	PVACREATE_CERT,		/* a certificate for a public key */
-	PVACREATE_TRUST_ANCHOR	/* empty pub_key: the CA certificate alone */
-};
-
 /*
- * Read the RPC argument (type descriptor and full value, p[0..len) in
- * byte order be): an NTURI whose `query` holds the request, or the
- * request structure itself.  Fields are found by name and checked for
- * type and size.  On 0 *kind says what was asked; for PVACREATE_CERT,
- * *order is filled (front "pva"; the caller sets peer) and the caller
- * owns it (issue_submit or issue_order_clear).  On -1 err holds a
- * one-line reason naming the field, and *order is empty.
+ * pvacreate_read (pvacreq.h) with the loaded plugins' names as the
+ * types served, so that order->type_index indexes app->plugins.
  */
 int pvacreate_parse(const struct app *app, const uint8_t *p, size_t len,
     int be, enum pvacreate_kind *kind, struct issue_order *order,

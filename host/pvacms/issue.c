@@ -72,6 +72,7 @@ struct issue_job {
 	const struct pvacms_authn_plugin *api;
 	X509_PUBKEY *spki;		/* owned: the key to certify */
 	char spki_sha256[65];
+	unsigned char *spki_der;	/* owned (OPENSSL_free): its DER */
 	int usage;			/* enum cert_usage: requestable */
 	int64_t arrived;
 	int ran;			/* issue_work started (not cancelled) */
@@ -117,29 +118,6 @@ static void	issue_give(struct issue_job *, int, const struct db_cert *,
 static void	issue_gone(struct issue_job *);
 static char	*issue_line(const struct issue_job *, int, const char *);
 
-void
-issue_order_clear(struct issue_order *o)
-{
-	if (o->credential != NULL) {
-		OPENSSL_cleanse(o->credential, o->credential_len);
-		free(o->credential);
-	}
-	if (o->verifier_json != NULL) {
-		/* It holds the credential too (the verifier's token). */
-		OPENSSL_cleanse(o->verifier_json, strlen(o->verifier_json));
-		free(o->verifier_json);
-	}
-	free(o->csr);
-	free(o->pubkey);
-	free(o->name);
-	free(o->organization);
-	free(o->organization_unit);
-	free(o->country);
-	o->credential = o->verifier_json = o->csr = o->pubkey = NULL;
-	o->name = o->organization = o->organization_unit = o->country = NULL;
-	o->credential_len = o->csr_len = o->pubkey_len = 0;
-}
-
 static void
 issue_free(struct issue_job *job)
 {
@@ -147,6 +125,7 @@ issue_free(struct issue_job *job)
 		return;
 	issue_order_clear(&job->order);
 	X509_PUBKEY_free(job->spki);
+	OPENSSL_free(job->spki_der);
 	db_cert_clear(&job->rec);
 	free(job->line);
 	free(job->line_approved);
@@ -206,6 +185,7 @@ issue_work(void *arg)
 	struct issue_job *job = arg;
 	struct pvacms_authn_result *r = &job->result;
 	char err[256];
+	int der_len;
 
 	job->ran = 1;
 	memset(r, 0, sizeof(*r));
@@ -225,6 +205,13 @@ issue_work(void *arg)
 		    sizeof(err));
 	if (job->spki == NULL)
 		return issue_refuse_later(job, HOSTERR_MALFORMED, err);
+	/* The key as the certificate will carry it, for a plugin that
+	 * computes from the key itself (a token's cnf.jkt, authn.h). */
+	if ((der_len = i2d_X509_PUBKEY(job->spki, &job->spki_der)) <= 0) {
+		job->spki_der = NULL;
+		return issue_refuse_later(job, HOSTERR_CRYPTO,
+		    "cannot encode the public key");
+	}
 	job->areq.type = job->api->name;
 	job->areq.usage = job->usage;
 	job->areq.credential = job->order.credential;
@@ -244,6 +231,8 @@ issue_work(void *arg)
 	    "";
 	job->areq.requested_not_before = job->order.not_before;
 	job->areq.requested_not_after = job->order.not_after;
+	job->areq.spki_der = job->spki_der;
+	job->areq.spki_der_len = (size_t)der_len;
 	job->api->verify(&job->areq, r);
 	plugin_result_clean(job->api, r);
 	if (r->verdict != PVACMS_ALLOW)

@@ -14,32 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "issue_order.h"
+
 struct app;
 struct db_cert;
 struct evhttp_request;
-
-/*
- * One request as a front read it.  The owned members are taken over by
- * issue_submit (set to NULL in the caller's struct), whatever it returns.
- */
-struct issue_order {
-	const char *front;		/* "https" or "pva"; static */
-	int type_index;			/* into app->plugins */
-	int usage;			/* enum cert_usage: requestable */
-	int no_status;			/* asks for no status extension */
-	char *csr;			/* owned PEM CSR (proof of possession) */
-	size_t csr_len;
-	char *pubkey;			/* owned PEM public key (no proof) */
-	size_t pubkey_len;		/* exactly one of csr, pubkey is set */
-	char *credential;		/* owned; wiped before it is freed */
-	size_t credential_len;
-	char *verifier_json;		/* owned, or NULL */
-	char *name, *organization;	/* owned requested subject, or NULL */
-	char *organization_unit, *country;
-	int64_t not_before, not_after;	/* requested validity, or 0 */
-	int want_json;			/* build the HTTPS JSON answer */
-	char peer[64];
-};
 
 /* What the front is told.  Everything borrowed for the call only. */
 struct issue_outcome {
@@ -68,9 +47,6 @@ struct issue_front {
  */
 int issue_submit(struct app *app, struct issue_order *order,
     const struct issue_front *front, void *ctx, char *err, size_t errlen);
-
-/* Free (and wipe) what an order owns; safe on a cleared order. */
-void issue_order_clear(struct issue_order *order);
 
 /* POST /v1/certs (issue_http.c). */
 void issue_handle(struct app *app, struct evhttp_request *req);

@@ -19,6 +19,10 @@
  *      interpret_response hook (validator_rejected, validator_error,
  *      validator_unreachable, validator_timeout, script_denied,
  *      script_error); a dry run judges a saved answer or skips this
+ *   5b. the key binding of a verified token: a cnf.jkt must be the
+ *      thumbprint of the key to certify (jwt_cnf.c; key_mismatch,
+ *      token_malformed), on both fronts; a dry run has no key and
+ *      skips the comparison
  *   6. the extract_claims hook, merged over the defaults and clamped to
  *      the token's window (script_denied, script_error).
  *
@@ -40,6 +44,7 @@
 #include "pvacms/authn.h"
 
 #include "jwt_claims.h"
+#include "jwt_cnf.h"
 #include "jwt_config.h"
 #include "jwt_hooks.h"
 #include "jwt_local.h"
@@ -69,6 +74,9 @@ static int	jwt_plugin_remote(struct jwt_config *cfg, const char *tok,
 		    size_t len, const char *kid, int offline,
 		    const struct pvacms_http_response *saved, char *why,
 		    size_t whylen);
+static int	jwt_plugin_cnf(const struct pvacms_authn_request *req,
+		    const struct jwt_token *tok, int offline, char *note,
+		    size_t notelen, char *why, size_t whylen);
 static int	jwt_plugin_hooks_load(const struct jwt_config *cfg,
 		    char *err, size_t errlen);
 static int	jwt_plugin_same(const char *a, const char *b);
@@ -434,6 +442,37 @@ jwt_plugin_remote(struct jwt_config *cfg, const char *tok, size_t len,
 }
 
 /*
+ * Step 5b: a token bound to a key (cnf) goes with that key only.  Only a
+ * host of ABI 1.4 names the key; with an older one a bound token cannot
+ * be checked and is refused.  A dry run has no key: it checks the cnf's
+ * form and says in note that the comparison was skipped.  Returns JWT_OK
+ * or a jwt_status with the reason in why.
+ */
+static int
+jwt_plugin_cnf(const struct pvacms_authn_request *req,
+    const struct jwt_token *tok, int offline, char *note, size_t notelen,
+    char *why, size_t whylen)
+{
+	const unsigned char *der = NULL;
+	const char *jkt;
+	size_t len = 0;
+	int status;
+
+	if (PVACMS_AUTHN_ABI_GET_MINOR(jwt_services->version) >= 4) {
+		der = req->spki_der;
+		len = req->spki_der_len;
+	}
+	if (offline && der == NULL) {
+		if ((status = jwt_cnf_jkt(tok->claims, &jkt, why, whylen)) ==
+		    JWT_OK && jkt != NULL)
+			snprintf(note, notelen, "key binding (cnf.jkt) not "
+			    "checked: a dry run has no key");
+		return status;
+	}
+	return jwt_cnf_check(tok->claims, der, len, why, whylen);
+}
+
+/*
  * The one decision behind verify() and dry_run(): offline never touches
  * the network (saved is the answer to judge, or NULL to skip).
  */
@@ -448,12 +487,13 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 	struct jwt_identity id;
 	char why[PVACMS_REASON_MAX], remote[PVACMS_REASON_MAX];
 	char local[PVACMS_REASON_MAX], lwhy[PVACMS_REASON_MAX - 64];
+	char note[128];
 	const char *p;
 	size_t len;
 	int status, approval = 0, retry = 0;
 
 	memset(&tok, 0, sizeof(tok));
-	remote[0] = local[0] = '\0';
+	remote[0] = local[0] = note[0] = '\0';
 	if ((st = jwt_plugin_acquire()) == NULL) {
 		jwt_plugin_set(res, JWT_INTERNAL, "jwt plugin not configured");
 		return;
@@ -528,6 +568,11 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 		jwt_plugin_set(res, status, remote);
 		goto out;
 	}
+	if ((status = jwt_plugin_cnf(req, &tok, offline, note, sizeof(note),
+	    why, sizeof(why))) != JWT_OK) {
+		jwt_plugin_set(res, status, why);
+		goto out;
+	}
 	if (jwt_claims_hook != NULL && (status = jwt_hooks_claims(jwt_services,
 	    jwt_claims_hook, &tok, req->usage, &id, &approval, why,
 	    sizeof(why))) != JWT_OK) {
@@ -544,8 +589,10 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 	res->approval = approval;
 	res->admin = id.admin;
 	if (offline)
-		snprintf(res->reason, sizeof(res->reason), "%s%s%s", local,
-		    local[0] != '\0' && remote[0] != '\0' ? "; " : "", remote);
+		snprintf(res->reason, sizeof(res->reason), "%s%s%s%s%s", local,
+		    local[0] != '\0' && remote[0] != '\0' ? "; " : "", remote,
+		    note[0] != '\0' && (local[0] != '\0' ||
+		    remote[0] != '\0') ? "; " : "", note);
 out:
 	jwt_token_free(&tok);
 	jwt_plugin_release(st);

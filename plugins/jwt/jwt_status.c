@@ -46,6 +46,8 @@ static const struct {
 	 */
 	[JWT_JWKS_REFRESH_PENDING] = { "jwks_refresh_pending", PVACMS_ERROR,
 	    503 },
+	/* A genuine token, but not for this key: policy, not the token. */
+	[JWT_KEY_MISMATCH] = { "key_mismatch", PVACMS_DENY, 403 },
 };
 
 #define JWT_NSTATUS \

@@ -34,7 +34,12 @@ enum jwt_status {
 	 * jwks_refresh_pending: the kid is not in the keys held and the
 	 * unknown-kid cooldown forbids a refetch now; retry later (503).
 	 */
-	JWT_JWKS_REFRESH_PENDING
+	JWT_JWKS_REFRESH_PENDING,
+	/*
+	 * key_mismatch: the token is bound (cnf, RFC 7800) to another key
+	 * than the one to certify, or in a way pvacms cannot check.
+	 */
+	JWT_KEY_MISMATCH
 };
 
 /* The stable machine code, e.g. "token_expired". */

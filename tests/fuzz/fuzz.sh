@@ -44,6 +44,9 @@ for t in $FUZZ_TARGETS; do
 	csr)	src="host/pvacms/csr.c host/common/sha256.c" ;;
 	pvdata)	src="host/pva/pvdata.c host/pva/pvtype.c host/pva/pvvalue.c" ;;
 	pvamsg)	src="host/pva/pvamsg.c host/pva/pvasearch.c" ;;
+	pvacreate) src="host/pva/pvacreq.c host/pvacms/issue_order.c
+		host/common/cert.c host/pva/pvdata.c host/pva/pvtype.c
+		host/pva/pvvalue.c" ;;
 	*)	echo "make fuzz: unknown target $t" >&2; exit 1 ;;
 	esac
 	bin="$out/fuzz_$t"

@@ -7,7 +7,10 @@ a real signature over whatever claims a case needs, and prints one token
 per line on stdout.  Never used outside the tests.
 
   craft_token.py --key-dir DIR --iss URL [--aud AUD] [--sub SUB]
-                 [--hs-secret FILE] [--count N] CASE
+                 [--hs-secret FILE] [--count N] [--claims JSON] CASE
+
+--claims JSON adds (or replaces) claims in every case's token, e.g.
+'{"cnf": {"jkt": "..."}}' for a token bound to a key.
 
 CASE is one of:
   good          RS256, real key, real kid, valid claims
@@ -72,6 +75,8 @@ def claims(args, **over):
     now = int(time.time())
     c = {"sub": args.sub, "iss": args.iss, "aud": args.aud, "iat": now,
          "nbf": now, "exp": now + 3600, "jti": str(uuid.uuid4())}
+    if args.claims:
+        c.update(json.loads(args.claims))
     for k, v in over.items():
         if v is None:
             c.pop(k, None)
@@ -181,6 +186,8 @@ def main(argv):
     p.add_argument("--sub", default="client")
     p.add_argument("--hs-secret", metavar="FILE")
     p.add_argument("--count", type=int, default=1)
+    p.add_argument("--claims", metavar="JSON",
+                   help="claims (a JSON object) added to the token's")
     p.add_argument("case")
     args = p.parse_args(argv)
     for _ in range(max(1, min(args.count, 10000))):

@@ -38,7 +38,8 @@
  *   1.4  PVAccess certificate creation requests (CERT:CREATE): request
  *        members front, key_proven, verifier_json, the requested subject
  *        (name, organization, organization_unit, country) and validity
- *        (requested_not_before, requested_not_after).
+ *        (requested_not_before, requested_not_after); spki_der and
+ *        spki_der_len, the key to certify (e.g. for a token's cnf.jkt).
  */
 #ifndef PVACMS_AUTHN_H
 #define PVACMS_AUTHN_H
@@ -278,6 +279,14 @@ struct pvacms_authn_request {
 	const char *country;
 	int64_t requested_not_before;
 	int64_t requested_not_after;
+	/*
+	 * The key to certify, as the DER SubjectPublicKeyInfo the
+	 * certificate will carry: what a plugin needs to compute anything
+	 * from the key itself, e.g. the RFC 7638 thumbprint that a token's
+	 * cnf.jkt binds it to.  pubkey_sha256 only names the key.
+	 */
+	const unsigned char *spki_der;
+	size_t spki_der_len;
 };
 
 /*
