@@ -58,10 +58,10 @@ static const char *const db_sql[ST_COUNT] = {
 	    "AND ?2 IN (1, 2) THEN 1 ELSE approved END, state = ?2, "
 	    "status_date = ?3, revoked_at = ?4, revocation_reason = ?5 "
 	    "WHERE serial = ?1",
-	/* The subject's latest decided certificate. */
+	/* The latest decided certificate of this subject and key. */
 	[ST_PRIOR] = "SELECT approved, state FROM certs WHERE cn = ?1 AND "
-	    "o = ?2 AND ou = ?3 AND c = ?4 AND state <> 3 "
-	    "ORDER BY status_date DESC, rowid DESC LIMIT 1",
+	    "o = ?2 AND ou = ?3 AND c = ?4 AND pubkey_sha256 = ?5 AND "
+	    "state <> 3 ORDER BY status_date DESC, rowid DESC LIMIT 1",
 	/* The rows the clock must move now; the second half leaves out
 	 * what the first already has (not_after > now). */
 	[ST_DUE] = "SELECT serial, state, not_before, not_after FROM certs "
@@ -913,7 +913,8 @@ db_cert_clear(struct db_cert *cert)
 
 int
 db_prior_approved(struct db *db, const char *cn, const char *o,
-    const char *ou, const char *c, char *err, size_t errlen)
+    const char *ou, const char *c, const char *pubkey_sha256, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt *st = db->st[ST_PRIOR];
 	int r, approved = 0;
@@ -921,7 +922,9 @@ db_prior_approved(struct db *db, const char *cn, const char *o,
 	if (sqlite3_bind_text(st, 1, cn, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 2, o, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 3, ou, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 4, c, -1, SQLITE_STATIC) != SQLITE_OK) {
+	    sqlite3_bind_text(st, 4, c, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 5, pubkey_sha256, -1, SQLITE_STATIC) !=
+	    SQLITE_OK) {
 		db_seterr(db, err, errlen, "cannot bind the subject");
 		r = -1;
 		goto out;

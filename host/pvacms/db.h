@@ -101,12 +101,16 @@ int db_change_state(struct db *db, uint64_t serial, int from_mask, int to,
 
 /* The same inside db_begin/db_commit (the caller commits or rolls back). */
 /*
- * Whether the latest decided certificate of subject cn, o, ou, c (one
- * no longer PENDING_APPROVAL, by status date) was approved by an
- * administrator and is not revoked.  1 or 0, or -1 with err set.
+ * Whether the latest decided certificate (one no longer
+ * PENDING_APPROVAL, by status date) of subject cn, o, ou, c for the key
+ * pubkey_sha256 was approved by an administrator and is not revoked.
+ * The key counts: an approval is of a subject holding a key, and
+ * whoever asks for that subject with another key proves nothing.  1 or
+ * 0, or -1 with err set.
  */
 int db_prior_approved(struct db *db, const char *cn, const char *o,
-    const char *ou, const char *c, char *err, size_t errlen);
+    const char *ou, const char *c, const char *pubkey_sha256, char *err,
+    size_t errlen);
 
 int db_change_row(struct db *db, uint64_t serial, int from_mask, int to,
     int64_t now, int reason, int *cur, char *err, size_t errlen);

@@ -356,7 +356,8 @@ recorder_apply(struct recorder *rec, struct recorder_item *item)
 		    STATE_PENDING_APPROVAL) {
 			r = db_prior_approved(rec->db, item->row->cn,
 			    item->row->o, item->row->ou, item->row->c,
-			    item->err, sizeof(item->err));
+			    item->row->pubkey_sha256, item->err,
+			    sizeof(item->err));
 			if (r < 0) {
 				item->hosterr = db_error(rec->db);
 				return;

@@ -59,9 +59,10 @@ struct recorder_item {
 	 * already recorded (RECORDER_REPLAY, used_serial set). */
 	const struct db_cert *row;
 	const char *line;	/* its audit line, written iff inserted */
-	/* A PENDING_APPROVAL row whose subject was approved before
-	 * (db_prior_approved, same transaction) goes in as approved_state,
-	 * marked approved, with approved_line; auto_approved says so. */
+	/* A PENDING_APPROVAL row whose subject was approved before with
+	 * the same key (db_prior_approved, same transaction) goes in as
+	 * approved_state, marked approved, with approved_line;
+	 * auto_approved says so. */
 	int auto_approve;
 	int approved_state;
 	const char *approved_line;

@@ -10,7 +10,8 @@
 # keychain and pvxinfo reads it with the client keychain, over TLS with
 # x509 identities on both sides, each side checking the other's status
 # on pvacms's front.  A subject approved once is approved again
-# automatically; approval per usage can be turned off (an ioc request
+# automatically while it keeps its key (not in its name with another);
+# approval per usage can be turned off (an ioc request
 # is then VALID at once); `authnstd -a` gets the CA alone.
 #
 # The PVXS runtime bundle is external: without it the test reports SKIP
@@ -110,11 +111,19 @@ like "$(cat "$IOC_LOG")" 'x509.*alice|alice.*x509' \
     "the IOC sees the client as x509/alice"
 pvxs_stop_ioc
 
-# ---- approved before: approved again automatically
-authnstd_get alice client "$ROOT/run/alice2.p12" -n alice -o lab.example
-is "$RC" 0 "a second authnstd for alice exits 0"
+# ---- approved before, with the same key: approved again automatically
+# (authnstd reuses the key of the keychain it replaces)
+authnstd_get alice client "$CLI_KC" -n alice -o lab.example
+is "$RC" 0 "a second authnstd for alice (same keychain) exits 0"
 is "$(state_of "$ID")" VALID \
-    "a subject approved before is approved again automatically"
+    "a subject approved before is approved again with the same key"
+like "$(grep '"issued"' "$AUDIT_LOG" | tail -n 1)" '"approval":"prior"' \
+    "the audit line says why it needed no administrator"
+# The same name with another key proves nothing: it waits.
+authnstd_get mallory client "$ROOT/run/mallory.p12" -n alice -o lab.example
+is "$RC" 0 "authnstd in alice's name with a new key exits 0"
+is "$(state_of "$ID")" PENDING_APPROVAL \
+    "the same name with another key is not approved automatically"
 authnstd_get bob client "$ROOT/run/bob.p12" -n bob -o lab.example
 is "$(state_of "$ID")" PENDING_APPROVAL "another subject still waits"
 # PVXS's pvxcert -A writes to the status PV over plain TCP, where nobody

@@ -64,7 +64,7 @@ main(void)
 	int64_t far = INT64_C(4102444800);	/* 2100-01-01 */
 	int created = -1, r;
 
-	tap_plan(54);
+	tap_plan(60);
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -163,6 +163,44 @@ main(void)
 	    0, NULL, err, sizeof(err)), 0, "unknown serial: not found");
 	is_int(db_change_state(db, big, 1 << STATE_VALID, 0, 4000, 0, NULL, err,
 	    sizeof(err)), -1, "UNKNOWN is not a target state");
+
+	/* prior approval: the latest decided certificate of the subject
+	 * and key, approved by an administrator and not revoked */
+	{
+		char other[65];
+
+		snprintf(other, sizeof(other), "%064d", 8);
+		mkrec(&c, 300, STATE_PENDING_APPROVAL, 1000, far);
+		snprintf(c.cn, sizeof(c.cn), "alice");
+		db_insert(db, &c, err, sizeof(err));
+		is_int(db_prior_approved(db, "alice", "localhost", "", "",
+		    c.pubkey_sha256, err, sizeof(err)), 0,
+		    "nothing decided yet: no prior approval");
+		db_change_state(db, 300, 1 << STATE_PENDING_APPROVAL,
+		    STATE_VALID, 2000, 0, NULL, err, sizeof(err));
+		is_int(db_prior_approved(db, "alice", "localhost", "", "",
+		    c.pubkey_sha256, err, sizeof(err)), 1,
+		    "approved: the same subject and key are approved again");
+		is_int(db_prior_approved(db, "alice", "localhost", "", "",
+		    other, err, sizeof(err)), 0,
+		    "the same subject with another key is not");
+		is_int(db_prior_approved(db, "alice", "elsewhere", "", "",
+		    c.pubkey_sha256, err, sizeof(err)), 0,
+		    "another organization is not");
+		db_change_state(db, 300, 1 << STATE_VALID, STATE_REVOKED, 3000,
+		    0, NULL, err, sizeof(err));
+		is_int(db_prior_approved(db, "alice", "localhost", "", "",
+		    c.pubkey_sha256, err, sizeof(err)), 0,
+		    "revoked: the approval ends");
+		mkrec(&c, 301, STATE_PENDING_APPROVAL, 1000, far);
+		snprintf(c.cn, sizeof(c.cn), "bob");
+		db_insert(db, &c, err, sizeof(err));
+		db_change_state(db, 301, 1 << STATE_PENDING_APPROVAL,
+		    STATE_REVOKED, 2000, 0, NULL, err, sizeof(err));
+		is_int(db_prior_approved(db, "bob", "localhost", "", "",
+		    c.pubkey_sha256, err, sizeof(err)), 0,
+		    "denied: no approval");
+	}
 
 	/* time-driven moves: what is due when */
 	mkrec(&c, 200, STATE_PENDING, 5000, 9000);
