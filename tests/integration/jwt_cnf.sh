@@ -20,8 +20,8 @@
 #   - no token text in pvacms's output or audit log.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ccr_lib.sh"
 
-PVA_CCR=$LIB_DIR/pva_ccr.py
 
 setup_root
 ISSUER_KEYS=$ROOT/run/issuer-keys
@@ -153,26 +153,7 @@ post "$K/carol.csr" "$T"
 is "$CODE" 201 "https: an unbound token works as before"
 
 # ---------------------------------------------------------------- PVAccess
-# ccr ARGS...: pva_ccr.py against the front; RC, OUT, ERR as run.
-ccr()
-{
-	run timeout -k 2 "$RUN_TIMEOUT" "$PYTHON3" "$PVA_CCR" \
-	    --port "$PVA_TCP" "$@"
-}
 
-# jget PATH: a member of the last reply's JSON (dots for nesting).
-jget()
-{
-	printf '%s' "$OUT" | "$PYTHON3" -c '
-import json, sys
-try:
-    v = json.load(sys.stdin)
-    for k in sys.argv[1].split("."):
-        v = v[k]
-except Exception:
-    sys.exit(0)
-sys.stdout.write(str(v))' "$1"
-}
 
 ccr create --type jwt --usage 1 --pub-key-file "$K/carol.pub" \
     --verifier-token "$(bound "{\"jkt\": \"$JKT_CAROL\"}")"

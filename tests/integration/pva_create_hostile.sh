@@ -25,8 +25,8 @@
 # Without python3 the test reports SKIP with the reason.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ccr_lib.sh"
 
-PVA_CCR=$LIB_DIR/pva_ccr.py
 if ! "$PYTHON3" -c 'import json, socket, struct' 2>/dev/null; then
 	skip_all "python3 ($PYTHON3) is not available"
 fi
@@ -37,31 +37,7 @@ start_pvacms --authenticators "std jwt"
 PVA_TCP=$(sed -n 's/^pva=.*:\([0-9]*\)$/\1/p' "$ROOT/run/pvacms.listen")
 like "$PVA_TCP" '^[0-9]+$' "the listen info names the PVAccess TCP port"
 
-# ccr ARGS...: run pva_ccr.py against the front; RC, OUT, ERR as run.
-ccr()
-{
-	run timeout -k 2 "$RUN_TIMEOUT" "$PYTHON3" "$PVA_CCR" \
-	    --port "$PVA_TCP" "$@"
-}
 
-# jget PATH: a member of the last reply's JSON (dots for nesting; lists
-# print one item a line), printed without a trailing newline.
-jget()
-{
-	printf '%s' "$OUT" | "$PYTHON3" -c '
-import json, sys
-try:
-    v = json.load(sys.stdin)
-    for k in sys.argv[1].split("."):
-        v = v[k]
-except Exception:
-    sys.exit(0)
-if isinstance(v, bool):
-    v = "true" if v else "false"
-elif isinstance(v, list):
-    v = "\n".join(str(x) for x in v)
-sys.stdout.write(str(v))' "$1"
-}
 
 # pem_count FILE: the number of certificates in FILE.
 pem_count()
