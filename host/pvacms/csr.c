@@ -212,8 +212,8 @@ csr_pubkey(const CSR_SPKI *spki)
  * X509_PUBKEY_free) or NULL with err set.
  */
 X509_PUBKEY *
-csr_check(const char *pem, size_t len, char spki_sha256[65], char *err,
-    size_t errlen)
+csr_check(const char *pem, size_t len, char spki_sha256[65],
+    unsigned char **der_out, size_t *der_len_out, char *err, size_t errlen)
 {
 	BIO *bio = NULL;
 	CSR *req = NULL;
@@ -264,6 +264,12 @@ csr_check(const char *pem, size_t len, char spki_sha256[65], char *err,
 	}
 	if ((ret = csr_pubkey(req->info->spki)) == NULL)
 		snprintf(err, errlen, "out of memory");
+	else if (der_out != NULL) {
+		/* The encoding as received, already made for the hash. */
+		*der_out = spki_der;
+		*der_len_out = (size_t)spki_len;
+		spki_der = NULL;
+	}
 out:
 	ERR_clear_error();
 	EVP_PKEY_free(pk);
@@ -282,7 +288,7 @@ out:
  */
 X509_PUBKEY *
 csr_pubkey_check(const char *pem, size_t len, char spki_sha256[65],
-    char *err, size_t errlen)
+    unsigned char **der_out, size_t *der_len_out, char *err, size_t errlen)
 {
 	BIO *bio = NULL;
 	CSR_SPKI *spki = NULL;
@@ -325,6 +331,11 @@ csr_pubkey_check(const char *pem, size_t len, char spki_sha256[65],
 	}
 	if ((ret = csr_pubkey(spki)) == NULL)
 		snprintf(err, errlen, "out of memory");
+	else if (der_out != NULL) {
+		*der_out = der;
+		*der_len_out = (size_t)derlen;
+		der = NULL;
+	}
 out:
 	ERR_clear_error();
 	EVP_PKEY_free(pk);

@@ -20,11 +20,14 @@
  * X509_PUBKEY_free; it holds the key's encoding only, so X509_PUBKEY_get0
  * on it gives NULL) or NULL with err set.  Also
  * writes the hex SHA-256 of the DER SubjectPublicKeyInfo, as the request
- * carries it, into spki_sha256 (65 bytes, the replay rules' key id).
+ * carries it, into spki_sha256 (65 bytes, the replay rules' key id), and
+ * when der_out is not NULL hands over that DER (caller frees with
+ * OPENSSL_free) with its length in *der_len_out.
  * Safe to call from several threads at once.
  */
 X509_PUBKEY *csr_check(const char *pem, size_t len, char spki_sha256[65],
-    char *err, size_t errlen);
+    unsigned char **der_out, size_t *der_len_out, char *err,
+    size_t errlen);
 
 /*
  * The same for a bare PEM public key (BEGIN PUBLIC KEY, as a PVAccess
@@ -34,6 +37,7 @@ X509_PUBKEY *csr_check(const char *pem, size_t len, char spki_sha256[65],
  * NULL with err set.
  */
 X509_PUBKEY *csr_pubkey_check(const char *pem, size_t len,
-    char spki_sha256[65], char *err, size_t errlen);
+    char spki_sha256[65], unsigned char **der_out, size_t *der_len_out,
+    char *err, size_t errlen);
 
 #endif

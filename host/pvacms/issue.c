@@ -185,7 +185,7 @@ issue_work(void *arg)
 	struct issue_job *job = arg;
 	struct pvacms_authn_result *r = &job->result;
 	char err[256];
-	int der_len;
+	size_t der_len = 0;
 
 	job->ran = 1;
 	memset(r, 0, sizeof(*r));
@@ -196,22 +196,18 @@ issue_work(void *arg)
 		    ISSUE_QUEUE_MAX_SECS);
 		return issue_refuse_later(job, HOSTERR_BUSY, err);
 	}
+	/* The key's DER comes along, for a plugin that computes from the
+	 * key itself (a token's cnf.jkt, authn.h). */
 	if (job->order.csr != NULL)
 		job->spki = csr_check(job->order.csr, job->order.csr_len,
-		    job->spki_sha256, err, sizeof(err));
+		    job->spki_sha256, &job->spki_der, &der_len, err,
+		    sizeof(err));
 	else
 		job->spki = csr_pubkey_check(job->order.pubkey,
-		    job->order.pubkey_len, job->spki_sha256, err,
-		    sizeof(err));
+		    job->order.pubkey_len, job->spki_sha256, &job->spki_der,
+		    &der_len, err, sizeof(err));
 	if (job->spki == NULL)
 		return issue_refuse_later(job, HOSTERR_MALFORMED, err);
-	/* The key as the certificate will carry it, for a plugin that
-	 * computes from the key itself (a token's cnf.jkt, authn.h). */
-	if ((der_len = i2d_X509_PUBKEY(job->spki, &job->spki_der)) <= 0) {
-		job->spki_der = NULL;
-		return issue_refuse_later(job, HOSTERR_CRYPTO,
-		    "cannot encode the public key");
-	}
 	job->areq.type = job->api->name;
 	job->areq.usage = job->usage;
 	job->areq.credential = job->order.credential;
@@ -232,7 +228,7 @@ issue_work(void *arg)
 	job->areq.requested_not_before = job->order.not_before;
 	job->areq.requested_not_after = job->order.not_after;
 	job->areq.spki_der = job->spki_der;
-	job->areq.spki_der_len = (size_t)der_len;
+	job->areq.spki_der_len = der_len;
 	job->api->verify(&job->areq, r);
 	plugin_result_clean(job->api, r);
 	if (r->verdict != PVACMS_ALLOW)

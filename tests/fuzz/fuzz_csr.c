@@ -63,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	err[0] = '\0';
 	memset(hash, 'x', sizeof(hash));
-	spki = csr_check(pem, pem_len, hash, err, sizeof(err));
+	spki = csr_check(pem, pem_len, hash, NULL, NULL, err, sizeof(err));
 	if (spki != NULL) {
 		if ((n = i2d_X509_PUBKEY(spki, &der)) <= 0 ||
 		    !EVP_Digest(der, (size_t)n, md, NULL, EVP_sha256(), NULL))

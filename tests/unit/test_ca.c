@@ -328,7 +328,8 @@ main(void)
 	rsa1k = EVP_RSA_gen(1024);
 	other = EVP_EC_gen("P-256");
 	pem = make_csr(rsa, rsa);
-	csr = csr_check(pem, strlen(pem), spki, err, sizeof(err));
+	csr = csr_check(pem, strlen(pem), spki, NULL, NULL, err,
+	    sizeof(err));
 	ok(csr != NULL, "RSA-2048 CSR accepted (%s)", csr ? "ok" : err);
 	is_int((long long)strlen(spki), 64, "spki sha256 is 64 hex");
 	{
@@ -357,21 +358,21 @@ main(void)
 		OPENSSL_free(der);
 	}
 	free(pem);
-	ok(csr_check("garbage", 7, spki, err, sizeof(err)) == NULL &&
+	ok(csr_check("garbage", 7, spki, NULL, NULL, err, sizeof(err)) == NULL &&
 	    strstr(err, "malformed CSR") != NULL, "garbage refused (%s)",
 	    err);
 	pem = make_csr(rsa1k, rsa1k);
-	ok(csr_check(pem, strlen(pem), spki, err, sizeof(err)) == NULL &&
+	ok(csr_check(pem, strlen(pem), spki, NULL, NULL, err, sizeof(err)) == NULL &&
 	    strstr(err, "RSA-1024") != NULL, "RSA-1024 refused (%s)", err);
 	free(pem);
 	pem = make_csr(rsa, other);
-	ok(csr_check(pem, strlen(pem), spki, err, sizeof(err)) == NULL &&
+	ok(csr_check(pem, strlen(pem), spki, NULL, NULL, err, sizeof(err)) == NULL &&
 	    strcmp(err, "CSR signature does not verify") == 0,
 	    "bad signature refused (%s)", err);
 	free(pem);
 	pem = make_csr(other, other);
 	{
-		X509_PUBKEY *ec = csr_check(pem, strlen(pem), spki, err,
+		X509_PUBKEY *ec = csr_check(pem, strlen(pem), spki, NULL, NULL, err,
 		    sizeof(err));
 
 		ok(ec != NULL, "EC P-256 CSR accepted");
@@ -408,7 +409,7 @@ main(void)
 		}
 		X509_PUBKEY_free(ec);
 	}
-	ok(csr_check(pem, 20000, spki, err, sizeof(err)) == NULL &&
+	ok(csr_check(pem, 20000, spki, NULL, NULL, err, sizeof(err)) == NULL &&
 	    strcmp(err, "CSR larger than 16384 bytes") == 0, "size cap");
 	free(pem);
 

@@ -280,10 +280,11 @@ struct pvacms_authn_request {
 	int64_t requested_not_before;
 	int64_t requested_not_after;
 	/*
-	 * The key to certify, as the DER SubjectPublicKeyInfo the
-	 * certificate will carry: what a plugin needs to compute anything
-	 * from the key itself, e.g. the RFC 7638 thumbprint that a token's
-	 * cnf.jkt binds it to.  pubkey_sha256 only names the key.
+	 * The key to certify, as the DER SubjectPublicKeyInfo of the
+	 * request (pubkey_sha256 is its SHA-256; the certificate carries
+	 * the same key): what a plugin needs to compute anything from the
+	 * key itself, e.g. the RFC 7638 thumbprint that a token's cnf.jkt
+	 * binds it to.
 	 */
 	const unsigned char *spki_der;
 	size_t spki_der_len;
