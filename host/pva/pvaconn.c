@@ -143,32 +143,45 @@ pvaconn_free(struct pva_conn *c)
 }
 
 /*
- * Close for cause, with a log line; under a flood of bad clients at
+ * A line about what a client did wrong; under a flood of bad clients at
  * most PVACONN_LOG_LINES a window, then a count.
  */
 void
+pvaconn_log_cause(struct pva_front *f, const char *fmt, ...)
+{
+	int64_t now = (int64_t)time(NULL);
+	char line[512];
+	va_list ap;
+
+	if (now - f->log_window >= PVACONN_LOG_WINDOW) {
+		if (f->log_lines > PVACONN_LOG_LINES)
+			log_info("PVA: %u more line(s) about clients' faults "
+			    "in the last %d s", f->log_lines -
+			    PVACONN_LOG_LINES, PVACONN_LOG_WINDOW);
+		f->log_window = now;
+		f->log_lines = 0;
+	}
+	if (++f->log_lines > PVACONN_LOG_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_info("PVA: %s", line);
+}
+
+/* Close for cause, with a (rate-limited) log line. */
+void
 pvaconn_close(struct pva_conn *c, const char *fmt, ...)
 {
-	struct pva_front *f = c->f;
-	int64_t now = (int64_t)time(NULL);
 	char why[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	f->dropped++;
-	if (now - f->log_window >= PVACONN_LOG_WINDOW) {
-		if (f->log_lines > PVACONN_LOG_LINES)
-			log_info("PVA: %u more connection(s) closed for cause "
-			    "in the last %d s", f->log_lines -
-			    PVACONN_LOG_LINES, PVACONN_LOG_WINDOW);
-		f->log_window = now;
-		f->log_lines = 0;
-	}
-	if (++f->log_lines <= PVACONN_LOG_LINES)
-		log_info("PVA: closing the connection from %s: %s", c->peer,
-		    why);
+	c->f->dropped++;
+	pvaconn_log_cause(c->f, "closing the connection from %s: %s",
+	    c->peer, why);
 	pvaconn_free(c);
 }
 

@@ -70,6 +70,10 @@ struct pva_conn {
 	struct pvamsg_buf out;		/* scratch for one reply */
 };
 
+/* A rate-limited log line about a client's fault (PVACONN_LOG_LINES
+ * in PVACONN_LOG_WINDOW seconds, then a count). */
+void	pvaconn_log_cause(struct pva_front *f, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* Close for cause, with a rate-limited log line; frees c. */
 void	pvaconn_close(struct pva_conn *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -16,7 +16,6 @@
 
 #include "app.h"
 #include "issue.h"
-#include "log.h"
 #include "pvaconn_priv.h"
 #include "pvacreate.h"
 #include "pvafront_priv.h"
@@ -143,8 +142,8 @@ pvarpc_create(struct pva_conn *c, uint8_t command,
 		    "is already in progress on this operation");
 	if (pvacreate_parse(c->f->app, op->body, op->bodylen, be, &kind,
 	    &order, err, sizeof(err)) != 0) {
-		log_info("PVA: creation request from %s refused: %s", c->peer,
-		    err);
+		pvaconn_log_cause(c->f, "creation request from %s refused: %s",
+		    c->peer, err);
 		return pvarpc_refuse(c, command, op, err);
 	}
 	if (kind == PVACREATE_TRUST_ANCHOR) {
