@@ -80,7 +80,8 @@ static int luahook_call(struct pvacms_hook *, lua_CFunction,
 static void luahook_finish(struct pvacms_hook *, int);
 static int luahook_check_claims(lua_State *, int, int,
     struct pvacms_claims *, char *, size_t);
-static int luahook_check_verdict(lua_State *, int, int, char *, size_t);
+static int luahook_check_verdict(lua_State *, int, int, char *, size_t,
+    char *, size_t);
 
 void
 luahook_set_limits(size_t memory_bytes, long timeout_ms)
@@ -506,8 +507,22 @@ luahook_interpret_response(struct pvacms_hook *hook, long status,
     const char *body, size_t body_len, const char *const *headers,
     char *reason, size_t reasonlen)
 {
+	char code[PVACMS_CODE_MAX];
+
+	return luahook_interpret_response_code(hook, status, body, body_len,
+	    headers, code, sizeof(code), reason, reasonlen);
+}
+
+int
+luahook_interpret_response_code(struct pvacms_hook *hook, long status,
+    const char *body, size_t body_len, const char *const *headers,
+    char *code, size_t codelen, char *reason, size_t reasonlen)
+{
 	struct luahook_job job;
 	int first, nres, hit = 0, v;
+
+	if (codelen > 0)
+		code[0] = '\0';
 
 	if (hook == NULL) {
 		snprintf(reason, reasonlen, "interpret_response: no script");
@@ -522,7 +537,7 @@ luahook_interpret_response(struct pvacms_hook *hook, long status,
 	    &hit, reason, reasonlen);
 	if (v == PVACMS_ALLOW)
 		v = luahook_check_verdict(luabox_state(hook->box), first, nres,
-		    reason, reasonlen);
+		    code, codelen, reason, reasonlen);
 	luahook_finish(hook, hit);
 	return v;
 }
@@ -546,10 +561,46 @@ luahook_denial(lua_State *L, int idx, int have, const char *hook_name,
 	return PVACMS_DENY;
 }
 
+/*
+ * The third value after "false, reason": a reason code of 1..codelen-1
+ * bytes of a-z and '_' (which codes mean something is the plugin's
+ * business), copied into code.  Returns PVACMS_DENY, or PVACMS_ERROR
+ * with a reason when the value is not such a string.
+ */
 static int
-luahook_check_verdict(lua_State *L, int first, int nres, char *reason,
-    size_t reasonlen)
+luahook_code(lua_State *L, int idx, char *code, size_t codelen,
+    char *reason, size_t reasonlen)
 {
+	const char *c;
+	size_t len, i;
+
+	if (lua_type(L, idx) != LUA_TSTRING) {
+		snprintf(reason, reasonlen, "interpret_response: expected a "
+		    "reason code (string) after the reason, got %s",
+		    luaL_typename(L, idx));
+		return PVACMS_ERROR;
+	}
+	c = lua_tolstring(L, idx, &len);
+	for (i = 0; i < len && (c[i] == '_' || (c[i] >= 'a' &&
+	    c[i] <= 'z')); i++)
+		;
+	if (len == 0 || i != len || len >= codelen) {
+		snprintf(reason, reasonlen, "interpret_response: a reason code"
+		    " is 1 to %zu bytes of a-z and _", codelen > 0 ?
+		    codelen - 1 : 0);
+		return PVACMS_ERROR;
+	}
+	memcpy(code, c, len);
+	code[len] = '\0';
+	return PVACMS_DENY;
+}
+
+static int
+luahook_check_verdict(lua_State *L, int first, int nres, char *code,
+    size_t codelen, char *reason, size_t reasonlen)
+{
+	int v;
+
 	if (!lua_checkstack(L, 2)) {
 		snprintf(reason, reasonlen, "interpret_response: out of "
 		    "stack space");
@@ -558,8 +609,12 @@ luahook_check_verdict(lua_State *L, int first, int nres, char *reason,
 	if (nres >= 1 && lua_type(L, first) == LUA_TBOOLEAN) {
 		if (lua_toboolean(L, first))
 			return PVACMS_ALLOW;
-		return luahook_denial(L, first + 1, nres >= 2,
+		v = luahook_denial(L, first + 1, nres >= 2,
 		    "interpret_response", "false", reason, reasonlen);
+		if (v == PVACMS_DENY && nres >= 3 && !lua_isnil(L, first + 2))
+			v = luahook_code(L, first + 2, code, codelen, reason,
+			    reasonlen);
+		return v;
 	}
 	snprintf(reason, reasonlen, "interpret_response: expected boolean, "
 	    "got %s", nres >= 1 ? luaL_typename(L, first) : "no value");

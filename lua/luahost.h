@@ -57,6 +57,14 @@ int luahook_interpret_response(struct pvacms_hook *hook, long status,
     char *reason, size_t reasonlen);
 
 /*
+ * luahook_interpret_response, and the reason code of "false, reason,
+ * code" in code ("" without one).  Thread-safe.
+ */
+int luahook_interpret_response_code(struct pvacms_hook *hook, long status,
+    const char *body, size_t body_len, const char *const *headers,
+    char *code, size_t codelen, char *reason, size_t reasonlen);
+
+/*
  * SIGHUP: rebuild every loaded hook from its file; a hook whose new
  * version fails to load keeps the old one, and the failure is logged.
  * Returns the number of hooks that kept their old version.

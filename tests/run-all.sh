@@ -125,7 +125,10 @@ fi
 # Show what failed, so a red run explains itself.
 if [ "$failed" -gt 0 ]; then
 	for log in build-check/test-suite.log build-san/test-suite.log; do
-		[ -f "$log" ] && sed -n '/^FAIL\|^ERROR\|^not ok/p' "$log" | head -40 >&2
+		# The failed assertions with their "# got/want" lines.
+		[ -f "$log" ] && awk '/^(FAIL|ERROR|not ok)/ { n = 6; print; next }
+		    n > 0 && /^#/ { n--; print; next } { n = 0 }' "$log" |
+		    head -80 >&2
 	done
 fi
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -567,6 +567,7 @@ main_dry_run(struct config *cfg)
 		log_error("%s", err);
 		return 1;
 	}
+	plugin_services_offline(1);
 	if (main_load_plugins(cfg, err, sizeof(err)) != 0)
 		log_error("%s", err);
 	else if (app.nplugins == 0)

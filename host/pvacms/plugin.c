@@ -38,6 +38,8 @@ struct plugin {
  */
 static struct config *services_cfg;
 static const struct pvacms_authn_option *services_opts[16];
+/* A dry run: the fetch services refuse (no network, as promised). */
+static int services_offline;
 static size_t services_nopts;
 
 static void services_log(int, const char *, ...)
@@ -48,6 +50,9 @@ static int services_http_fetch_headers(const struct pvacms_http_request *,
 static int services_http_fetch(const struct pvacms_http_request *,
     struct pvacms_http_response *, char *, size_t);
 static void services_http_free(struct pvacms_http_response *);
+static int services_http_fetch_tls(const struct pvacms_http_request *,
+    const struct pvacms_http_tls *, struct pvacms_http_response *, char *,
+    size_t, char *, size_t);
 
 static const struct pvacms_host_services host_services = {
 	.version = PVACMS_AUTHN_ABI_VERSION,
@@ -62,6 +67,9 @@ static const struct pvacms_host_services host_services = {
 	.hook_interpret_response = luahook_interpret_response,
 	/* ABI 1.2 */
 	.http_fetch_headers = services_http_fetch_headers,
+	/* ABI 1.5 */
+	.http_fetch_tls = services_http_fetch_tls,
+	.hook_interpret_response_code = luahook_interpret_response_code,
 };
 
 static void
@@ -90,16 +98,23 @@ services_config_get(const char *env_name)
 	return getenv(env_name);
 }
 
-/* Both fetch services: one request through httpc, headers optional. */
+/*
+ * Every fetch service: one request through httpc, headers and TLS
+ * settings optional.
+ */
 static int
-services_http_fetch_headers(const struct pvacms_http_request *req,
-    struct pvacms_http_response *resp, char *headers, size_t headers_len,
-    char *err, size_t errlen)
+services_http_fetch_tls(const struct pvacms_http_request *req,
+    const struct pvacms_http_tls *tls, struct pvacms_http_response *resp,
+    char *headers, size_t headers_len, char *err, size_t errlen)
 {
 	struct httpc_request hreq;
 	struct httpc_response hresp;
 
 	memset(resp, 0, sizeof(*resp));
+	if (services_offline) {
+		snprintf(err, errlen, "a dry run makes no network request");
+		return -1;
+	}
 	memset(&hreq, 0, sizeof(hreq));
 	hreq.method = req->method;
 	hreq.url = req->url;
@@ -110,6 +125,12 @@ services_http_fetch_headers(const struct pvacms_http_request *req,
 	hreq.max_response = req->max_response;
 	hreq.headers_out = headers;
 	hreq.headers_out_len = headers != NULL ? headers_len : 0;
+	/* A token or a secret never crosses a network in the clear. */
+	hreq.plain_loopback_only = 1;
+	if (tls != NULL) {
+		hreq.client_p12 = tls->client_keychain;
+		hreq.ca_file = tls->ca_file;
+	}
 	if (httpc_fetch(&hreq, &hresp, err, errlen) != 0)
 		return -1;
 	resp->status = hresp.status;
@@ -117,6 +138,15 @@ services_http_fetch_headers(const struct pvacms_http_request *req,
 	resp->body_len = hresp.body_len;
 	resp->content_type = hresp.content_type;
 	return 0;
+}
+
+static int
+services_http_fetch_headers(const struct pvacms_http_request *req,
+    struct pvacms_http_response *resp, char *headers, size_t headers_len,
+    char *err, size_t errlen)
+{
+	return services_http_fetch_tls(req, NULL, resp, headers, headers_len,
+	    err, errlen);
 }
 
 static int
@@ -363,6 +393,12 @@ const char *
 plugin_path(const struct plugin *p)
 {
 	return p->path;
+}
+
+void
+plugin_services_offline(int offline)
+{
+	services_offline = offline != 0;
 }
 
 plugin_dry_run_fn

@@ -64,4 +64,10 @@ typedef void (*plugin_dry_run_fn)(const struct pvacms_authn_request *,
     const struct pvacms_http_response *, struct pvacms_authn_result *);
 plugin_dry_run_fn plugin_dry_run(const struct plugin *p);
 
+/*
+ * With offline set (a dry run), the host's fetch services refuse every
+ * request, so that a plugin's init cannot reach the network either.
+ */
+void plugin_services_offline(int offline);
+
 #endif

@@ -123,3 +123,27 @@ jwt_claims_identity(const struct jwt_token *t, const char *trusted_uri,
 	id->not_after = t->exp;
 	return 0;
 }
+
+int
+jwt_claims_aud_ok(char *const *audiences, size_t n, json_t *aud)
+{
+	json_t *a;
+	size_t i, k;
+
+	if (n == 0)
+		return 1;
+	if (json_is_string(aud)) {
+		for (i = 0; i < n; i++)
+			if (strcmp(json_string_value(aud), audiences[i]) ==
+			    0)
+				return 1;
+		return 0;
+	}
+	json_array_foreach(aud, k, a)
+		for (i = 0; i < n; i++)
+			if (json_is_string(a) && strcmp(json_string_value(a),
+			    audiences[i]) == 0)
+				return 1;
+	return 0;
+}
+

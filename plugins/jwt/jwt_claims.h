@@ -49,4 +49,10 @@ int jwt_claims_subject_ok(const char *s);
 int jwt_claims_identity(const struct jwt_token *t, const char *trusted_uri,
     int64_t now, struct jwt_identity *id, char *err, size_t errlen);
 
+/*
+ * Whether aud (a string, a list of strings, or NULL) holds one of the n
+ * audiences; always 1 when n is 0.
+ */
+int jwt_claims_aud_ok(char *const *audiences, size_t n, json_t *aud);
+
 #endif

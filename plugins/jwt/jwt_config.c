@@ -16,6 +16,7 @@
 
 #include "jwt_config.h"
 #include "jwt_iss.h"
+#include "jwt_list.h"
 #include "jwt_pattern.h"
 #include "jwt_status.h"
 
@@ -30,6 +31,8 @@ static int	jwt_config_trusted(struct jwt_config *cfg, const char *v,
 		    char *err, size_t errlen);
 static int	jwt_config_script(jwt_config_get_fn get, const char *name,
 		    char **out, char *err, size_t errlen);
+static int	jwt_config_lists(struct jwt_config *cfg, jwt_config_get_fn get,
+		    char *err, size_t errlen);
 
 /* Returns a copy of s without surrounding white space (caller frees). */
 static char *
@@ -280,6 +283,147 @@ jwt_config_script(jwt_config_get_fn get, const char *name, char **out,
 	return 0;
 }
 
+/*
+ * EPICS_AUTH_JWT_TYPES, and in introspect mode the issuers, their
+ * endpoints (each an https URL, or http to loopback) and the audiences.
+ */
+static int
+jwt_config_lists(struct jwt_config *cfg, jwt_config_get_fn get, char *err,
+    size_t errlen)
+{
+	char **uris = NULL, why[160];
+	size_t nuris = 0, i;
+	const char *u;
+
+	if (jwt_list_split("EPICS_AUTH_JWT_TYPES", get("EPICS_AUTH_JWT_TYPES"),
+	    JWT_LIST_MAX, &cfg->types, &cfg->ntypes, err,
+	    errlen) != 0)
+		return -1;
+	if (!(cfg->mode & JWT_MODE_INTROSPECT))
+		return 0;
+	if (jwt_list_split("EPICS_AUTH_JWT_ISSUER",
+	    get("EPICS_AUTH_JWT_ISSUER"), JWT_LIST_MAX,
+	    &cfg->issuers, &cfg->nissuers, err, errlen) != 0 ||
+	    jwt_list_split("EPICS_AUTH_JWT_AUDIENCE",
+	    get("EPICS_AUTH_JWT_AUDIENCE"), JWT_LIST_MAX,
+	    &cfg->audiences, &cfg->naudiences, err, errlen) != 0 ||
+	    jwt_list_split("EPICS_AUTH_JWT_INTROSPECTION_URI",
+	    get("EPICS_AUTH_JWT_INTROSPECTION_URI"), JWT_LIST_MAX,
+	    &uris, &nuris, err, errlen) != 0)
+		goto bad;
+	if (nuris > 1 && nuris != cfg->nissuers) {
+		snprintf(err, errlen, "EPICS_AUTH_JWT_INTROSPECTION_URI: %zu"
+		    " entries for %zu issuers (give one, or one per issuer)",
+		    nuris, cfg->nissuers);
+		goto bad;
+	}
+	if ((cfg->introspect_uris = calloc(cfg->nissuers,
+	    sizeof(*cfg->introspect_uris))) == NULL)
+		goto nomem;
+	for (i = 0; i < cfg->nissuers; i++) {
+		if ((u = jwt_list_pick(uris, nuris, i)) == NULL) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_INTROSPECTION_URI:"
+			    " none for issuer %s, and its OpenID configuration"
+			    " names no introspection_endpoint",
+			    cfg->issuers[i]);
+			goto bad;
+		}
+		if (jwt_config_fetchable(u, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_INTROSPECTION_URI:"
+			    " %s", why);
+			goto bad;
+		}
+		if ((cfg->introspect_uris[i] = strdup(u)) == NULL)
+			goto nomem;
+	}
+	jwt_list_free(uris, nuris);
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+bad:
+	jwt_list_free(uris, nuris);
+	return -1;
+}
+
+long
+jwt_config_issuer(const struct jwt_config *cfg, int is_jwt, const char *iss,
+    char *err, size_t errlen)
+{
+	char safe[128];
+	size_t i;
+
+	if (!is_jwt) {
+		if (cfg->nissuers == 1)
+			return 0;
+		snprintf(err, errlen, "an opaque token names no issuer, and"
+		    " %zu issuers are configured: cannot pick one",
+		    cfg->nissuers);
+		return -1;
+	}
+	if (iss == NULL) {
+		snprintf(err, errlen, "token has no iss");
+		return -1;
+	}
+	for (i = 0; i < cfg->nissuers; i++)
+		if (strcmp(cfg->issuers[i], iss) == 0)
+			return (long)i;
+	jwt_status_sanitize(safe, sizeof(safe), iss, 100);
+	snprintf(err, errlen, "issuer '%s' is not in EPICS_AUTH_JWT_ISSUER",
+	    safe);
+	return -1;
+}
+
+int
+jwt_config_type_ok(const struct jwt_config *cfg, const char *typ,
+    char *err, size_t errlen)
+{
+	const char *t = typ, *w;
+	char safe[64];
+	size_t i;
+
+	if (cfg->ntypes == 0)
+		return 1;
+	if (t != NULL && strncasecmp(t, "application/", 12) == 0)
+		t += 12;
+	for (i = 0; t != NULL && i < cfg->ntypes; i++) {
+		w = cfg->types[i];
+		if (strncasecmp(w, "application/", 12) == 0)
+			w += 12;
+		if (strcasecmp(w, t) == 0)
+			return 1;
+	}
+	jwt_status_sanitize(safe, sizeof(safe), typ, 40);
+	snprintf(err, errlen, "token typ %s%s%s is not one of"
+	    " EPICS_AUTH_JWT_TYPES (e.g. an ID token where an access token"
+	    " is wanted)", typ != NULL ? "'" : "", typ != NULL ? safe :
+	    "(none)", typ != NULL ? "'" : "");
+	return 0;
+}
+
+/*
+ * Whether url may be fetched: https, or plain http to a loopback host
+ * only (a token or a secret never crosses a network in the clear).
+ */
+int
+jwt_config_fetchable(const char *url, char *err, size_t errlen)
+{
+	struct jwt_url u;
+	char why[128];
+
+	if (jwt_url_parse(url, 0, &u, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (strcmp(u.scheme, "https") != 0 && strcmp(u.host, "localhost") !=
+	    0 && strcmp(u.host, "::1") != 0 && strncmp(u.host, "127.", 4) !=
+	    0) {
+		snprintf(err, errlen, "plain http:// is allowed to a loopback"
+		    " host only (use https)");
+		return -1;
+	}
+	return 0;
+}
+
 struct jwt_config *
 jwt_config_load(jwt_config_get_fn get, char *err, size_t errlen)
 {
@@ -295,13 +439,6 @@ jwt_config_load(jwt_config_get_fn get, char *err, size_t errlen)
 	/* Remote, local or both (DESIGN §7); local keys: jwt_local.c. */
 	if ((v = jwt_config_trim(get("EPICS_AUTH_JWT_TRUSTED_URI"))) == NULL)
 		goto nomem;
-	if (*v == '\0' && !jwt_config_local_configured(get)) {
-		snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: not set;"
-		    " it must name the token validator, e.g."
-		    " http://localhost:8080/default/verify (or set"
-		    " EPICS_AUTH_JWT_JWKS_URI to verify tokens locally)");
-		goto bad;
-	}
 	if ((cfg->mode = jwt_config_mode(get, *v != '\0', err, errlen)) < 0)
 		goto bad;
 	if ((cfg->mode & JWT_MODE_REMOTE) &&
@@ -386,6 +523,8 @@ jwt_config_load(jwt_config_get_fn get, char *err, size_t errlen)
 	free(v);
 	v = NULL;
 
+	if (jwt_config_lists(cfg, get, err, errlen) != 0)
+		goto bad;
 	if (jwt_config_script(get, "EPICS_AUTH_JWT_CLAIMS_SCRIPT",
 	    &cfg->claims_script, err, errlen) != 0 ||
 	    jwt_config_script(get, "EPICS_AUTH_JWT_RESPONSE_SCRIPT",
@@ -416,6 +555,10 @@ jwt_config_free(struct jwt_config *cfg)
 	free(cfg->response_format);
 	free(cfg->claims_script);
 	free(cfg->response_script);
+	jwt_list_free(cfg->types, cfg->ntypes);
+	jwt_list_free(cfg->introspect_uris, cfg->nissuers);
+	jwt_list_free(cfg->issuers, cfg->nissuers);
+	jwt_list_free(cfg->audiences, cfg->naudiences);
 	free(cfg);
 }
 
@@ -455,9 +598,11 @@ jwt_config_mode(jwt_config_get_fn get, int have_remote, char *err,
 	word[n] = '\0';
 	if (n == 0) {
 		if (!have_remote && !have_local) {
-			snprintf(err, errlen, "EPICS_AUTH_JWT_TRUSTED_URI: not"
-			    " set; it must name the token validator (or set"
-			    " EPICS_AUTH_JWT_JWKS_URI to verify locally)");
+			snprintf(err, errlen, "no token check is configured:"
+			    " set EPICS_AUTH_JWT_ISSUER (an OpenID issuer URL:"
+			    " its keys are discovered), EPICS_AUTH_JWT_JWKS_URI"
+			    " with it, or EPICS_AUTH_JWT_TRUSTED_URI (a"
+			    " validator)");
 			return -1;
 		}
 		return (have_remote ? JWT_MODE_REMOTE : 0) |
@@ -469,9 +614,25 @@ jwt_config_mode(jwt_config_get_fn get, int have_remote, char *err,
 		want = JWT_MODE_LOCAL;
 	else if (strcasecmp(word, "both") == 0)
 		want = JWT_MODE_BOTH;
-	else {
+	else if (strcasecmp(word, "introspect") == 0) {
+		if (!jwt_config_nonblank(get("EPICS_AUTH_JWT_ISSUER"))) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_MODE is introspect"
+			    " but EPICS_AUTH_JWT_ISSUER is not set (the"
+			    " issuer whose tokens are introspected)");
+			return -1;
+		}
+		if (!jwt_config_nonblank(get(
+		    "EPICS_AUTH_JWT_INTROSPECTION_URI"))) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_MODE is introspect"
+			    " but EPICS_AUTH_JWT_INTROSPECTION_URI is not set"
+			    " and discovery found no introspection_endpoint");
+			return -1;
+		}
+		/* With local keys a JWT is verified here first. */
+		return JWT_MODE_INTROSPECT | (have_local ? JWT_MODE_LOCAL : 0);
+	} else {
 		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE: expected remote,"
-		    " local or both");
+		    " local, both or introspect");
 		return -1;
 	}
 	if ((want & JWT_MODE_REMOTE) && !have_remote) {
@@ -480,9 +641,10 @@ jwt_config_mode(jwt_config_get_fn get, int have_remote, char *err,
 		return -1;
 	}
 	if ((want & JWT_MODE_LOCAL) && !have_local) {
-		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE is %s but neither"
-		    " EPICS_AUTH_JWT_JWKS_URI nor EPICS_AUTH_JWT_HS_SECRET_FILE"
-		    " is set", word);
+		snprintf(err, errlen, "EPICS_AUTH_JWT_MODE is %s but no key"
+		    " source is set: EPICS_AUTH_JWT_ISSUER (an OpenID issuer"
+		    " URL, discovered), EPICS_AUTH_JWT_JWKS_URI or"
+		    " EPICS_AUTH_JWT_HS_SECRET_FILE", word);
 		return -1;
 	}
 	return want;

@@ -21,6 +21,8 @@
 
 typedef const char *(*jwt_config_get_fn)(const char *env_name);
 
+struct jwt_cred;
+
 struct jwt_config {
 	int mode;			/* JWT_MODE_* below */
 	/*
@@ -42,6 +44,28 @@ struct jwt_config {
 	long timeout_ms;		/* 100..60000, default 5000 */
 	char *claims_script;		/* ..._CLAIMS_SCRIPT path, or NULL */
 	char *response_script;		/* ..._RESPONSE_SCRIPT path, or NULL */
+	/*
+	 * EPICS_AUTH_JWT_TYPES: allowed typ values (NULL-terminated, owned),
+	 * or NULL to allow any.
+	 */
+	char **types;
+	size_t ntypes;
+	/*
+	 * Set by jwt_config_pick's caller: the credential presented to the
+	 * picked validator (borrowed, may be NULL), and the pick's index.
+	 */
+	const struct jwt_cred *cred;
+	size_t pick;
+	/*
+	 * Introspect mode: the issuers (EPICS_AUTH_JWT_ISSUER) and, parallel
+	 * to them, their endpoints (EPICS_AUTH_JWT_INTROSPECTION_URI, or
+	 * what discovery found); and the accepted audiences.  All owned.
+	 */
+	char **issuers;
+	size_t nissuers;
+	char **introspect_uris;
+	char **audiences;
+	size_t naudiences;
 };
 
 /*
@@ -66,6 +90,30 @@ int jwt_config_pick(const struct jwt_config *cfg, const char *iss,
     struct jwt_config *out, char *err, size_t errlen);
 
 /*
+ * Introspect mode: the issuer a token belongs to.  A JWT's iss (may be
+ * NULL) must be one of cfg->issuers exactly; an opaque token (is_jwt 0)
+ * can name none, so it belongs to the one issuer when there is one.
+ * Returns the index, or -1 with a reason (issuer_mismatch) in err.
+ */
+long jwt_config_issuer(const struct jwt_config *cfg, int is_jwt,
+    const char *iss, char *err, size_t errlen);
+
+/*
+ * Whether url may be fetched by pvacms: https, or http to a loopback
+ * host (127.0.0.0/8, ::1, localhost).  Returns 0, or -1 with a reason.
+ */
+int jwt_config_fetchable(const char *url, char *err, size_t errlen);
+
+/*
+ * EPICS_AUTH_JWT_TYPES: whether typ (may be NULL) is allowed.  Compared
+ * without case and without an "application/" prefix (RFC 7515 §4.1.9).
+ * Returns 1 when allowed (always, when the variable is unset), else 0
+ * with a reason in err.
+ */
+int jwt_config_type_ok(const struct jwt_config *cfg, const char *typ,
+    char *err, size_t errlen);
+
+/*
  * Parse a yes/no word: yes true 1 y on -> 1; no false 0 n off or empty
  * -> 0 (case-insensitive); anything else -1.
  */
@@ -75,6 +123,8 @@ int jwt_config_bool(const char *s);
 #define JWT_MODE_REMOTE 1
 #define JWT_MODE_LOCAL 2
 #define JWT_MODE_BOTH (JWT_MODE_REMOTE | JWT_MODE_LOCAL)
+/* RFC 7662 introspection decides; with local keys a JWT is checked too. */
+#define JWT_MODE_INTROSPECT 4
 
 /* 1 when s (may be NULL) holds more than white space, else 0. */
 int jwt_config_nonblank(const char *s);

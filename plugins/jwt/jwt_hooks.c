@@ -25,6 +25,8 @@
 
 static int	jwt_hooks_text_ok(const char *s, size_t max);
 static int	jwt_hooks_status(int verdict);
+static int	jwt_hooks_have_code(const struct pvacms_host_services *svc);
+static int	jwt_hooks_code(const char *code, char *err, size_t errlen);
 
 int
 jwt_hooks_available(const struct pvacms_host_services *svc)
@@ -76,7 +78,7 @@ jwt_hooks_judge(const struct pvacms_host_services *svc,
     const struct pvacms_http_response *resp, char *err, size_t errlen)
 {
 	const char *headers[2] = { NULL, NULL };
-	char reason[PVACMS_REASON_MAX], *ct = NULL;
+	char reason[PVACMS_REASON_MAX], code[PVACMS_CODE_MAX], *ct = NULL;
 	const char *body = resp->body != NULL ? resp->body : "";
 	size_t len = resp->body != NULL ? resp->body_len : 0, n;
 	long status = resp->status;
@@ -89,7 +91,8 @@ jwt_hooks_judge(const struct pvacms_host_services *svc,
 	}
 	/* The answers that are errors whatever a script would say. */
 	if (hook == NULL || status <= 0 || status >= 500 ||
-	    (status >= 300 && status < 400))
+	    (status >= 300 && status < 400) || ((status == 401 ||
+	    status == 403) && jwt_remote_has_cred(cfg)))
 		return jwt_remote_judge(cfg, status, body, len, err, errlen);
 
 	if (resp->content_type != NULL && *resp->content_type != '\0') {
@@ -101,11 +104,16 @@ jwt_hooks_judge(const struct pvacms_host_services *svc,
 		snprintf(ct, n, "Content-Type: %s", resp->content_type);
 		headers[0] = ct;
 	}
-	reason[0] = '\0';
-	v = svc->hook_interpret_response(hook, status, body, len, headers,
-	    reason, sizeof(reason));
+	reason[0] = code[0] = '\0';
+	if (jwt_hooks_have_code(svc))
+		v = svc->hook_interpret_response_code(hook, status, body, len,
+		    headers, code, sizeof(code), reason, sizeof(reason));
+	else
+		v = svc->hook_interpret_response(hook, status, body, len,
+		    headers, reason, sizeof(reason));
 	free(ct);
 	reason[sizeof(reason) - 1] = '\0';
+	code[sizeof(code) - 1] = '\0';
 	if (v == PVACMS_ALLOW) {
 		if (status >= 200 && status < 300)
 			return JWT_OK;
@@ -115,7 +123,47 @@ jwt_hooks_judge(const struct pvacms_host_services *svc,
 		return JWT_REJECTED;
 	}
 	jwt_hooks_reason(err, errlen, JWT_HOOK_RESPONSE, reason);
+	if (v == PVACMS_DENY && code[0] != '\0')
+		return jwt_hooks_code(code, err, errlen);
 	return jwt_hooks_status(v);
+}
+
+/* Whether the host has hook_interpret_response_code (ABI 1.5). */
+static int
+jwt_hooks_have_code(const struct pvacms_host_services *svc)
+{
+	return PVACMS_AUTHN_ABI_GET_MINOR(svc->version) >= 5 &&
+	    svc->size >= offsetof(struct pvacms_host_services,
+	    hook_interpret_response_code) +
+	    sizeof(svc->hook_interpret_response_code) &&
+	    svc->hook_interpret_response_code != NULL;
+}
+
+/*
+ * The reason code an interpret_response script gave with false: one of
+ * the documented set (pvacms-lua(5)) becomes that outcome; any other is
+ * a script error, since a code the plugin does not know cannot be
+ * answered honestly.
+ */
+static int
+jwt_hooks_code(const char *code, char *err, size_t errlen)
+{
+	static const int allowed[] = {
+		JWT_REJECTED, JWT_INACTIVE, JWT_EXPIRED, JWT_NOT_YET_VALID,
+		JWT_AUDIENCE_MISMATCH, JWT_ISSUER_MISMATCH,
+		JWT_TYPE_NOT_ALLOWED, JWT_SUBJECT_INVALID, JWT_SCRIPT_DENIED,
+		JWT_VALIDATOR_AUTH, JWT_VALIDATOR_ERROR,
+	};
+	char safe[PVACMS_CODE_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (strcmp(code, jwt_status_code(allowed[i])) == 0)
+			return allowed[i];
+	jwt_status_sanitize(safe, sizeof(safe), code, sizeof(safe) - 1);
+	snprintf(err, errlen, JWT_HOOK_RESPONSE ": unknown reason code '%s'"
+	    " (pvacms-lua(5) lists the codes it may give)", safe);
+	return JWT_SCRIPT_ERROR;
 }
 
 /* Whether s is at most max bytes without C0 or DEL characters. */

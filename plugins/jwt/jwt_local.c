@@ -27,97 +27,11 @@
 #include "jwt_status.h"
 #include "jwt_url.h"
 
-static void	jwt_local_strv_free(char **v, size_t n);
-static int	jwt_local_split(const char *name, const char *value,
-		    size_t max, char ***out, size_t *n, char *err,
-		    size_t errlen);
-static const char *jwt_local_pick(char **v, size_t n, size_t i);
 static struct jwt_jwks *jwt_local_cache(struct jwt_local *l, char ***srcs,
 		    const char *src, const struct pvacms_host_services *svc,
 		    long timeout_ms, char *err, size_t errlen);
 static cjose_jwk_t *jwt_local_secret(const char *path, char *err,
 		    size_t errlen);
-static int	jwt_local_aud_ok(const struct jwt_local *l, json_t *aud);
-
-static void
-jwt_local_strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/*
- * Split a space-separated value into at most max words, each at most
- * JWT_LOCAL_ITEM_MAX printable ASCII bytes.  *out is a new array of new
- * strings (free with jwt_local_strv_free), NULL when *n is 0.
- */
-static int
-jwt_local_split(const char *name, const char *value, size_t max,
-    char ***out, size_t *n, char *err, size_t errlen)
-{
-	const char *p = value, *end;
-	char **v = NULL;
-	size_t len, k = 0;
-
-	*out = NULL;
-	*n = 0;
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		if (*p == '\0')
-			break;
-		for (end = p; *end != '\0' && *end != ' ' && *end != '\t' &&
-		    *end != '\n'; end++)
-			if ((unsigned char)*end < 0x20 ||
-			    (unsigned char)*end >= 0x7f) {
-				snprintf(err, errlen, "%s: holds a control or"
-				    " non-ASCII character", name);
-				goto bad;
-			}
-		len = (size_t)(end - p);
-		if (len > JWT_LOCAL_ITEM_MAX) {
-			snprintf(err, errlen, "%s: an entry is longer than %d"
-			    " bytes", name, JWT_LOCAL_ITEM_MAX);
-			goto bad;
-		}
-		if (k == max) {
-			snprintf(err, errlen, "%s: more than %zu entries",
-			    name, max);
-			goto bad;
-		}
-		if (v == NULL && (v = calloc(max, sizeof(*v))) == NULL)
-			goto nomem;
-		if ((v[k] = strndup(p, len)) == NULL)
-			goto nomem;
-		k++;
-		p = end;
-	}
-	*out = v;
-	*n = k;
-	return 0;
-nomem:
-	snprintf(err, errlen, "out of memory");
-bad:
-	jwt_local_strv_free(v, k);
-	return -1;
-}
-
-/* Entry i of a list that is empty, one for all, or parallel; or NULL. */
-static const char *
-jwt_local_pick(char **v, size_t n, size_t i)
-{
-	const char *s;
-
-	if (n == 0)
-		return NULL;
-	s = n == 1 ? v[0] : v[i];
-	return strcmp(s, "-") == 0 ? NULL : s;
-}
 
 /* The cache for src, shared by every issuer naming the same source. */
 static struct jwt_jwks *
@@ -207,16 +121,16 @@ jwt_local_load(jwt_config_get_fn get, const struct pvacms_host_services *svc,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (jwt_local_split("EPICS_AUTH_JWT_ISSUER",
+	if (jwt_list_split("EPICS_AUTH_JWT_ISSUER",
 	    get("EPICS_AUTH_JWT_ISSUER"), JWT_LOCAL_MAX_ISSUERS, &iss, &niss,
 	    err, errlen) != 0 ||
-	    jwt_local_split("EPICS_AUTH_JWT_JWKS_URI",
+	    jwt_list_split("EPICS_AUTH_JWT_JWKS_URI",
 	    get("EPICS_AUTH_JWT_JWKS_URI"), JWT_LOCAL_MAX_ISSUERS, &uris,
 	    &nuris, err, errlen) != 0 ||
-	    jwt_local_split("EPICS_AUTH_JWT_HS_SECRET_FILE",
+	    jwt_list_split("EPICS_AUTH_JWT_HS_SECRET_FILE",
 	    get("EPICS_AUTH_JWT_HS_SECRET_FILE"), JWT_LOCAL_MAX_ISSUERS,
 	    &secrets, &nsecrets, err, errlen) != 0 ||
-	    jwt_local_split("EPICS_AUTH_JWT_AUDIENCE",
+	    jwt_list_split("EPICS_AUTH_JWT_AUDIENCE",
 	    get("EPICS_AUTH_JWT_AUDIENCE"), JWT_LOCAL_MAX_AUDIENCES,
 	    &l->audiences, &l->naudiences, err, errlen) != 0)
 		goto bad;
@@ -297,11 +211,11 @@ jwt_local_load(jwt_config_get_fn get, const struct pvacms_host_services *svc,
 		is->iss = iss[i];
 		iss[i] = NULL;
 		l->nissuers++;
-		if ((src = jwt_local_pick(uris, nuris, i)) != NULL &&
+		if ((src = jwt_list_pick(uris, nuris, i)) != NULL &&
 		    (is->jwks = jwt_local_cache(l, &srcs, src, svc,
 		    timeout_ms, err, errlen)) == NULL)
 			goto bad;
-		if ((src = jwt_local_pick(secrets, nsecrets, i)) != NULL &&
+		if ((src = jwt_list_pick(secrets, nsecrets, i)) != NULL &&
 		    (is->hs_key = jwt_local_secret(src, err, errlen)) == NULL)
 			goto bad;
 		if (is->jwks == NULL && is->hs_key == NULL) {
@@ -310,16 +224,16 @@ jwt_local_load(jwt_config_get_fn get, const struct pvacms_host_services *svc,
 			goto bad;
 		}
 	}
-	jwt_local_strv_free(iss, niss);
-	jwt_local_strv_free(uris, nuris);
-	jwt_local_strv_free(secrets, nsecrets);
-	jwt_local_strv_free(srcs, l->ncaches);
+	jwt_list_free(iss, niss);
+	jwt_list_free(uris, nuris);
+	jwt_list_free(secrets, nsecrets);
+	jwt_list_free(srcs, l->ncaches);
 	return l;
 bad:
-	jwt_local_strv_free(iss, niss);
-	jwt_local_strv_free(uris, nuris);
-	jwt_local_strv_free(secrets, nsecrets);
-	jwt_local_strv_free(srcs, l->ncaches);
+	jwt_list_free(iss, niss);
+	jwt_list_free(uris, nuris);
+	jwt_list_free(secrets, nsecrets);
+	jwt_list_free(srcs, l->ncaches);
 	jwt_local_free(l);
 	return NULL;
 }
@@ -340,7 +254,7 @@ jwt_local_free(struct jwt_local *l)
 		jwt_jwks_free(l->caches[i]);
 	free(l->issuers);
 	free(l->caches);
-	jwt_local_strv_free(l->audiences, l->naudiences);
+	jwt_list_free(l->audiences, l->naudiences);
 	free(l);
 }
 
@@ -401,30 +315,6 @@ jwt_local_stats(struct jwt_local *l, size_t i, struct jwt_jwks_stats *st)
 	if (l == NULL || i >= l->nissuers || l->issuers[i].jwks == NULL)
 		return -1;
 	jwt_jwks_stats(l->issuers[i].jwks, st);
-	return 0;
-}
-
-/* Whether aud holds one of the configured audiences (any, if none). */
-static int
-jwt_local_aud_ok(const struct jwt_local *l, json_t *aud)
-{
-	json_t *a;
-	size_t i, k;
-
-	if (l->naudiences == 0)
-		return 1;
-	if (json_is_string(aud)) {
-		for (i = 0; i < l->naudiences; i++)
-			if (strcmp(json_string_value(aud), l->audiences[i]) ==
-			    0)
-				return 1;
-		return 0;
-	}
-	json_array_foreach(aud, k, a)
-		for (i = 0; i < l->naudiences; i++)
-			if (json_is_string(a) && strcmp(json_string_value(a),
-			    l->audiences[i]) == 0)
-				return 1;
 	return 0;
 }
 
@@ -526,7 +416,7 @@ jwt_local_verify(struct jwt_local *l, const char *tok, size_t len,
 		goto out;
 	}
 
-	if (!jwt_local_aud_ok(l, t->aud)) {
+	if (!jwt_claims_aud_ok(l->audiences, l->naudiences, t->aud)) {
 		snprintf(err, errlen, t->aud == NULL ? "token has no aud" :
 		    "token aud names none of EPICS_AUTH_JWT_AUDIENCE");
 		r = JWT_AUDIENCE_MISMATCH;

@@ -22,12 +22,13 @@
 #include "pvacms/authn.h"
 
 #include "jwt_config.h"
+#include "jwt_list.h"
 #include "jwt_jwks.h"
 #include "jwt_token.h"
 
-#define JWT_LOCAL_MAX_ISSUERS 16
-#define JWT_LOCAL_MAX_AUDIENCES 16
-#define JWT_LOCAL_ITEM_MAX 2048	/* one issuer, URL, path or audience */
+#define JWT_LOCAL_MAX_ISSUERS JWT_LIST_MAX
+#define JWT_LOCAL_MAX_AUDIENCES JWT_LIST_MAX
+#define JWT_LOCAL_ITEM_MAX JWT_LIST_ITEM_MAX
 #define JWT_HS_SECRET_MAX 4096
 #define JWT_HS_SECRET_MIN 32
 
@@ -60,6 +61,8 @@ struct jwt_local *jwt_local_load(jwt_config_get_fn get,
     size_t errlen);
 
 void jwt_local_free(struct jwt_local *l);
+
+
 
 /*
  * Log the local setup through svc->log: one INFO line per issuer and

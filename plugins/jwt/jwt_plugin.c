@@ -16,7 +16,7 @@
  *      last two are 503 with retry_after); in both, both must accept
  *   5. remote and both modes: the remote validator, judged by the
  *      response pattern or by the
- *      interpret_response hook (validator_rejected, validator_error,
+ *      interpret_response hook (token_rejected, validator_error,
  *      validator_unreachable, validator_timeout, script_denied,
  *      script_error); a dry run judges a saved answer or skips this
  *   5b. the key binding of a verified token: a cnf.jkt must be the
@@ -40,21 +40,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pvacms/authn.h"
 
 #include "jwt_claims.h"
 #include "jwt_cnf.h"
 #include "jwt_config.h"
+#include "jwt_cred.h"
+#include "jwt_discovery.h"
 #include "jwt_hooks.h"
+#include "jwt_introspect.h"
 #include "jwt_local.h"
 #include "jwt_remote.h"
 #include "jwt_status.h"
 #include "jwt_token.h"
+#include "jwt_trust.h"
 
 struct jwt_state {
 	struct jwt_config *cfg;
 	struct jwt_local *local;	/* local and both modes, else NULL */
+	struct jwt_creds *creds;	/* per validator or issuer; may be empty */
 	unsigned long refs;
 };
 
@@ -80,7 +86,15 @@ static int	jwt_plugin_cnf(const struct pvacms_authn_request *req,
 static int	jwt_plugin_hooks_load(const struct jwt_config *cfg,
 		    char *err, size_t errlen);
 static int	jwt_plugin_same(const char *a, const char *b);
+static const char *jwt_plugin_get(const char *name);
+static int	jwt_plugin_discover(char *err, size_t errlen);
+static struct jwt_creds *jwt_plugin_creds(const struct jwt_config *cfg,
+		    char *err, size_t errlen);
 static void	jwt_plugin_fini(void);
+static void	jwt_plugin_audit(struct pvacms_authn_result *res,
+		    const struct jwt_token *tok);
+static int	jwt_plugin_access_type(json_t *type, char *why,
+		    size_t whylen);
 static struct jwt_state *jwt_plugin_acquire(void);
 static void	jwt_plugin_release(struct jwt_state *st);
 static void	jwt_plugin_set(struct pvacms_authn_result *res, int status,
@@ -89,6 +103,13 @@ static void	jwt_plugin_retry(struct pvacms_authn_result *res,
 		    int seconds);
 
 static const struct pvacms_host_services *jwt_services;
+
+/*
+ * What discovery found at the last load, served by jwt_plugin_get in
+ * place of the unset variables it stands for.  Written only by load,
+ * which runs while no verify does.
+ */
+static struct jwt_discovery jwt_found;
 static pthread_mutex_t jwt_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct jwt_state *jwt_current;
 
@@ -131,6 +152,22 @@ static const struct pvacms_authn_option jwt_options[] = {
 	    "shared secret file enabling HS256/384/512 (never with JWKS)" },
 	{ "jwt-jwks-cooldown", "EPICS_AUTH_JWT_JWKS_COOLDOWN",
 	    "least seconds between unknown-kid JWKS fetches (default 30)" },
+	{ "jwt-introspection-uri", "EPICS_AUTH_JWT_INTROSPECTION_URI",
+	    "RFC 7662 endpoint for introspect mode (default: discovered)" },
+	{ "jwt-client-id", "EPICS_AUTH_JWT_CLIENT_ID",
+	    "client id pvacms presents to the validator (per issuer)" },
+	{ "jwt-client-secret-file", "EPICS_AUTH_JWT_CLIENT_SECRET_FILE",
+	    "file (mode 0600) holding that client's secret" },
+	{ "jwt-client-auth", "EPICS_AUTH_JWT_CLIENT_AUTH",
+	    "basic (HTTP Basic, default) or post (in the form body)" },
+	{ "jwt-bearer-file", "EPICS_AUTH_JWT_BEARER_FILE",
+	    "file (mode 0600) holding a bearer token for the validator" },
+	{ "jwt-client-keychain", "EPICS_AUTH_JWT_CLIENT_KEYCHAIN",
+	    "PKCS#12 file (mode 0600) for validators that want mutual TLS" },
+	{ "jwt-types", "EPICS_AUTH_JWT_TYPES",
+	    "allowed typ values, e.g. at+jwt (default: any)" },
+	{ "jwt-ca-file", "EPICS_AUTH_JWT_CA_FILE",
+	    "PEM trust anchors for the provider's https (default: system)" },
 	{ NULL, NULL, NULL }
 };
 
@@ -172,6 +209,7 @@ jwt_plugin_release(struct jwt_state *st)
 	pthread_mutex_unlock(&jwt_lock);
 	if (last) {
 		jwt_local_free(st->local);
+		jwt_creds_free(st->creds);
 		jwt_config_free(st->cfg);
 		free(st);
 	}
@@ -240,6 +278,121 @@ nomem:
 }
 
 /*
+ * config_get, with what discovery found standing in for an unset
+ * EPICS_AUTH_JWT_JWKS_URI or EPICS_AUTH_JWT_INTROSPECTION_URI.
+ */
+static const char *
+jwt_plugin_get(const char *name)
+{
+	const char *v = jwt_services->config_get(name);
+
+	if (jwt_config_nonblank(v))
+		return v;
+	if (jwt_found.jwks_uris != NULL &&
+	    strcmp(name, "EPICS_AUTH_JWT_JWKS_URI") == 0)
+		return jwt_found.jwks_uris;
+	if (jwt_found.introspection_uris != NULL &&
+	    strcmp(name, "EPICS_AUTH_JWT_INTROSPECTION_URI") == 0)
+		return jwt_found.introspection_uris;
+	return v;
+}
+
+/*
+ * OpenID Connect discovery, when the configuration leaves something to
+ * it: an EPICS_AUTH_JWT_ISSUER without any key source (outside remote
+ * mode) gets its jwks_uri; introspect mode without
+ * EPICS_AUTH_JWT_INTROSPECTION_URI gets the introspection_endpoint.
+ * On failure the previous findings stay (a reload keeps the old state).
+ */
+static int
+jwt_plugin_discover(char *err, size_t errlen)
+{
+	jwt_config_get_fn get = jwt_services->config_get;
+	struct jwt_discovery found;
+	const char *mode = get("EPICS_AUTH_JWT_MODE");
+	char word[16];
+	size_t n = 0;
+	long timeout = JWT_TIMEOUT_DEFAULT;
+	int want_jwks, want_intro;
+	const char *t;
+
+	while (mode != NULL && (*mode == ' ' || *mode == '\t'))
+		mode++;
+	while (mode != NULL && mode[n] != '\0' && mode[n] != ' ' &&
+	    n + 1 < sizeof(word)) {
+		word[n] = (char)(mode[n] | 0x20);
+		n++;
+	}
+	word[n] = '\0';
+	want_intro = strcmp(word, "introspect") == 0 &&
+	    jwt_config_nonblank(get("EPICS_AUTH_JWT_ISSUER")) &&
+	    !jwt_config_nonblank(get("EPICS_AUTH_JWT_INTROSPECTION_URI"));
+	/*
+	 * Introspect mode with a configured endpoint discovers nothing: the
+	 * issuer need not publish a configuration (give its JWKS to have
+	 * JWTs verified here too).
+	 */
+	want_jwks = jwt_config_nonblank(get("EPICS_AUTH_JWT_ISSUER")) &&
+	    !jwt_config_local_configured(get) &&
+	    strcmp(word, "remote") != 0 && (n > 0 ||
+	    !jwt_config_nonblank(get("EPICS_AUTH_JWT_TRUSTED_URI"))) &&
+	    (strcmp(word, "introspect") != 0 || want_intro);
+	if (!want_jwks && !want_intro) {
+		jwt_discovery_clear(&jwt_found);
+		return 0;
+	}
+	if ((t = get("EPICS_AUTH_JWT_TIMEOUT_MS")) != NULL &&
+	    atol(t) >= JWT_TIMEOUT_MIN && atol(t) <= JWT_TIMEOUT_MAX)
+		timeout = atol(t);
+	if (jwt_discovery_run(jwt_services, get("EPICS_AUTH_JWT_ISSUER"),
+	    want_jwks, want_intro, timeout, &found, err, errlen) != 0)
+		return -1;
+	jwt_discovery_clear(&jwt_found);
+	jwt_found = found;
+	jwt_services->log(PVACMS_LOG_INFO, "discovered from the OpenID"
+	    " configuration:%s%s%s%s", want_jwks ? " jwks_uri " : "",
+	    want_jwks ? found.jwks_uris : "", want_intro ?
+	    " introspection_endpoint " : "", want_intro ?
+	    found.introspection_uris : "");
+	return 0;
+}
+
+/*
+ * The credentials pvacms presents, one per trusted URI (remote mode) or
+ * per issuer (introspect mode).  client_secret_post in remote mode
+ * needs a form request format to add itself to.
+ */
+static struct jwt_creds *
+jwt_plugin_creds(const struct jwt_config *cfg, char *err, size_t errlen)
+{
+	struct jwt_creds *c;
+	size_t i;
+
+	if (cfg->mode & JWT_MODE_INTROSPECT)
+		c = jwt_creds_load(jwt_plugin_get, cfg->nissuers,
+		    "EPICS_AUTH_JWT_ISSUER", err, errlen);
+	else
+		c = jwt_creds_load(jwt_plugin_get, (cfg->mode &
+		    JWT_MODE_REMOTE) ? cfg->ntrusted : 0,
+		    "EPICS_AUTH_JWT_TRUSTED_URI", err, errlen);
+	if (c == NULL)
+		return NULL;
+	for (i = 0; i < c->n && !(cfg->mode & JWT_MODE_INTROSPECT); i++)
+		if (c->v[i].post && c->v[i].client_id != NULL &&
+		    (cfg->method_get || strncmp(cfg->request_format,
+		    "#token#", 7) == 0 || strchr(cfg->request_format, '=') ==
+		    NULL)) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_CLIENT_AUTH: post"
+			    " needs EPICS_AUTH_JWT_REQUEST_METHOD POST and a"
+			    " form EPICS_AUTH_JWT_REQUEST_FORMAT such as"
+			    " token=#token#");
+			jwt_creds_free(c);
+			return NULL;
+		}
+	return c;
+}
+
+/*
  * Load the configuration and make it current; the old one is released.
  * At init (first) the scripts are loaded too; on reload a changed
  * script path is refused, since the host owns and reloads the states.
@@ -250,20 +403,29 @@ jwt_plugin_load(int first, char *err, size_t errlen)
 	struct jwt_state *st, *old;
 	struct jwt_config *cfg;
 	struct jwt_local *local = NULL;
+	struct jwt_creds *creds;
 	const char *trusted;
 	size_t i;
 
-	if ((cfg = jwt_config_load(jwt_services->config_get, err,
-	    errlen)) == NULL)
+	if (jwt_trust_set(jwt_services->config_get("EPICS_AUTH_JWT_CA_FILE"),
+	    err, errlen) != 0 || jwt_plugin_discover(err, errlen) != 0)
+		return -1;
+	if ((cfg = jwt_config_load(jwt_plugin_get, err, errlen)) == NULL)
 		return -1;
 	/* Pinned key files and secrets are read now; JWKS URLs lazily. */
 	if ((cfg->mode & JWT_MODE_LOCAL) && (local = jwt_local_load(
-	    jwt_services->config_get, jwt_services, cfg->timeout_ms, err,
+	    jwt_plugin_get, jwt_services, cfg->timeout_ms, err,
 	    errlen)) == NULL) {
 		jwt_config_free(cfg);
 		return -1;
 	}
+	if ((creds = jwt_plugin_creds(cfg, err, errlen)) == NULL) {
+		jwt_local_free(local);
+		jwt_config_free(cfg);
+		return -1;
+	}
 	if (first && jwt_plugin_hooks_load(cfg, err, errlen) != 0) {
+		jwt_creds_free(creds);
 		jwt_local_free(local);
 		jwt_config_free(cfg);
 		return -1;
@@ -277,11 +439,13 @@ jwt_plugin_load(int first, char *err, size_t errlen)
 		    !jwt_plugin_same(cfg->claims_script, jwt_claims_path) ?
 		    "EPICS_AUTH_JWT_CLAIMS_SCRIPT" :
 		    "EPICS_AUTH_JWT_RESPONSE_SCRIPT");
+		jwt_creds_free(creds);
 		jwt_local_free(local);
 		jwt_config_free(cfg);
 		return -1;
 	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		jwt_creds_free(creds);
 		jwt_local_free(local);
 		jwt_config_free(cfg);
 		snprintf(err, errlen, "out of memory");
@@ -289,6 +453,7 @@ jwt_plugin_load(int first, char *err, size_t errlen)
 	}
 	st->cfg = cfg;
 	st->local = local;
+	st->creds = creds;
 	st->refs = 1;
 	pthread_mutex_lock(&jwt_lock);
 	old = jwt_current;
@@ -302,7 +467,18 @@ jwt_plugin_load(int first, char *err, size_t errlen)
 	jwt_services->log(PVACMS_LOG_INFO, "mode %s, leeway %lds, timeout"
 	    " %ldms", cfg->mode == JWT_MODE_BOTH ? "both (local and remote"
 	    " must both accept)" : cfg->mode == JWT_MODE_LOCAL ? "local" :
-	    "remote", cfg->leeway, cfg->timeout_ms);
+	    cfg->mode == JWT_MODE_INTROSPECT ? "introspect" :
+	    cfg->mode == (JWT_MODE_INTROSPECT | JWT_MODE_LOCAL) ?
+	    "introspect (a JWT is verified locally too)" : "remote",
+	    cfg->leeway, cfg->timeout_ms);
+	for (i = 0; i < cfg->nissuers; i++)
+		jwt_services->log(PVACMS_LOG_INFO, "issuer %s introspected at"
+		    " %s%s", cfg->issuers[i], cfg->introspect_uris[i],
+		    jwt_creds_get(creds, i)->client_id != NULL ?
+		    " with client credentials" : "");
+	if (cfg->ntypes > 0)
+		jwt_services->log(PVACMS_LOG_INFO, "token types allowed: %zu"
+		    " (EPICS_AUTH_JWT_TYPES)", cfg->ntypes);
 	/* Not the whole URI: its query might carry a key. */
 	for (i = 0; i < cfg->ntrusted; i++)
 		jwt_services->log(PVACMS_LOG_INFO, "validator %s://%s:%u%s"
@@ -348,7 +524,8 @@ jwt_plugin_init(const struct pvacms_host_services *services, char *err,
 		snprintf(err, errlen, "host services table is incomplete");
 		return -1;
 	}
-	jwt_services = services;
+	/* The modules fetch through a table that adds our trust anchors. */
+	jwt_services = jwt_trust_wrap(services);
 	if (jwt_plugin_load(1, err, errlen) != 0) {
 		jwt_plugin_fini();
 		return -1;
@@ -383,6 +560,8 @@ jwt_plugin_fini(void)
 	free(jwt_response_path);
 	jwt_claims_path = NULL;
 	jwt_response_path = NULL;
+	jwt_discovery_clear(&jwt_found);
+	jwt_trust_clear();
 	jwt_services = NULL;
 }
 
@@ -434,6 +613,18 @@ jwt_plugin_remote(struct jwt_config *cfg, const char *tok, size_t len,
 			return status;
 		status = jwt_hooks_judge(jwt_services, jwt_response_hook, cfg,
 		    &resp, why, whylen);
+		/* The site's problem: show what the validator said. */
+		if (status == JWT_VALIDATOR_ERROR ||
+		    status == JWT_VALIDATOR_AUTH) {
+			char ex[JWT_EXCERPT_MAX + 8];
+			size_t n = strlen(why);
+
+			jwt_remote_excerpt(ex, sizeof(ex), resp.body,
+			    resp.body_len, tok, len);
+			if (n + 12 < whylen)
+				snprintf(why + n, whylen - n, ": answer '%s'",
+				    ex);
+		}
 		jwt_services->http_free(&resp);
 	}
 	if (status == JWT_OK)
@@ -473,6 +664,147 @@ jwt_plugin_cnf(const struct pvacms_authn_request *req,
 }
 
 /*
+ * Step 5, introspect mode: ask issuer ipick's endpoint about the token
+ * (offline: read the saved answer, or skip for a JWT).  For an opaque
+ * token *tok is made from the answer; for a JWT the answer must agree
+ * with it.  Then the answer's iss and, for both kinds, aud are checked.
+ * Returns JWT_OK or a jwt_status with the reason in why (on JWT_OK
+ * offline, what became of the step).
+ */
+static int
+jwt_plugin_introspect(struct jwt_state *st, size_t ipick, const char *p,
+    size_t len, int is_jwt, int offline,
+    const struct pvacms_http_response *saved, struct jwt_token *tok,
+    char *why, size_t whylen)
+{
+	const struct jwt_config *cfg = st->cfg;
+	json_t *answer = NULL;
+	json_error_t jerr;
+	const char *said, *sub;
+	int status;
+
+	if (offline && saved == NULL) {
+		if (!is_jwt) {
+			snprintf(why, whylen, "an opaque token can be judged"
+			    " only with its introspection answer (--response)");
+			return JWT_MALFORMED;
+		}
+		snprintf(why, whylen, "introspection skipped: no --response"
+		    " given");
+		return JWT_OK;
+	}
+	if (offline) {
+		answer = json_loadb(saved->body != NULL ? saved->body : "",
+		    saved->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (answer == NULL || !json_is_object(answer) ||
+		    !json_is_boolean(json_object_get(answer, "active"))) {
+			json_decref(answer);
+			snprintf(why, whylen, "introspection answer is not a"
+			    " JSON object with a boolean active");
+			return JWT_VALIDATOR_ERROR;
+		}
+		if (!json_is_true(json_object_get(answer, "active"))) {
+			json_decref(answer);
+			snprintf(why, whylen, "token is not active");
+			return JWT_INACTIVE;
+		}
+	} else if ((status = jwt_introspect_call(jwt_services,
+	    cfg->introspect_uris[ipick], jwt_creds_get(st->creds, ipick),
+	    cfg->timeout_ms, p, len, &answer, why, whylen)) != JWT_OK)
+		return status;
+	/*
+	 * Some endpoints answer active for a refresh token too (the hint
+	 * says access_token, but RFC 7662 lets them look further): only an
+	 * access token is a credential for a certificate.
+	 */
+	if (!jwt_plugin_access_type(json_object_get(answer, "token_type"),
+	    why, whylen)) {
+		json_decref(answer);
+		return JWT_TYPE_NOT_ALLOWED;
+	}
+	said = json_string_value(json_object_get(answer, "iss"));
+	if (json_object_get(answer, "iss") != NULL && (said == NULL ||
+	    strcmp(said, cfg->issuers[ipick]) != 0)) {
+		json_decref(answer);
+		snprintf(why, whylen, "introspection answer names another"
+		    " issuer than %s", cfg->issuers[ipick]);
+		return JWT_ISSUER_MISMATCH;
+	}
+	if (!is_jwt) {
+		status = jwt_introspect_token(answer, tok, why, whylen);
+		json_decref(answer);
+		if (status != JWT_OK)
+			return status;
+	} else {
+		sub = json_string_value(json_object_get(answer, "sub"));
+		if (sub != NULL && tok->sub != NULL &&
+		    strcmp(sub, tok->sub) != 0) {
+			json_decref(answer);
+			snprintf(why, whylen, "introspection answer names another"
+			    " subject than the token");
+			return JWT_VALIDATOR_ERROR;
+		}
+		json_decref(answer);
+	}
+	if (!jwt_claims_aud_ok(cfg->audiences, cfg->naudiences, tok->aud)) {
+		snprintf(why, whylen, tok->aud == NULL ? "token has no aud" :
+		    "token aud names none of EPICS_AUTH_JWT_AUDIENCE");
+		return JWT_AUDIENCE_MISMATCH;
+	}
+	snprintf(why, whylen, "introspection: active");
+	return JWT_OK;
+}
+
+/*
+ * An introspection answer's token_type (RFC 7662 §2.2; may be NULL):
+ * absent, or an access token's type (bearer, DPoP, access_token).
+ * Returns 1, or 0 with a reason in why.
+ */
+static int
+jwt_plugin_access_type(json_t *type, char *why, size_t whylen)
+{
+	static const char *const ok[] = { "bearer", "dpop", "access_token",
+	    "urn:ietf:params:oauth:token-type:access_token" };
+	const char *t = json_string_value(type);
+	char safe[64];
+	size_t i;
+
+	if (type == NULL)
+		return 1;
+	for (i = 0; t != NULL && i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcasecmp(t, ok[i]) == 0)
+			return 1;
+	jwt_status_sanitize(safe, sizeof(safe), t != NULL ? t : "(not a"
+	    " string)", 40);
+	snprintf(why, whylen, "introspection says the token is of type '%s',"
+	    " not an access token", safe);
+	return 0;
+}
+
+/*
+ * An opaque token (introspect mode): 1..JWT_TOKEN_MAX bytes of
+ * printable ASCII without spaces, or token_malformed.
+ */
+static int
+jwt_plugin_opaque_ok(const char *p, size_t len, char *why, size_t whylen)
+{
+	size_t i;
+
+	if (len == 0 || len > JWT_TOKEN_MAX) {
+		snprintf(why, whylen, len == 0 ? "token is empty" :
+		    "token is longer than %d bytes", JWT_TOKEN_MAX);
+		return JWT_MALFORMED;
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f) {
+			snprintf(why, whylen, "opaque token holds a byte that"
+			    " is not printable ASCII");
+			return JWT_MALFORMED;
+		}
+	return JWT_OK;
+}
+
+/*
  * The one decision behind verify() and dry_run(): offline never touches
  * the network (saved is the answer to judge, or NULL to skip).
  */
@@ -488,9 +820,10 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 	char why[PVACMS_REASON_MAX], remote[PVACMS_REASON_MAX];
 	char local[PVACMS_REASON_MAX], lwhy[PVACMS_REASON_MAX - 64];
 	char note[128];
-	const char *p;
+	const char *p, *base = NULL;
 	size_t len;
-	int status, approval = 0, retry = 0;
+	long ipick = -1;
+	int status, approval = 0, retry = 0, is_jwt = 1;
 
 	memset(&tok, 0, sizeof(tok));
 	remote[0] = local[0] = note[0] = '\0';
@@ -511,39 +844,50 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 	    p[len - 1] == '\r' || p[len - 1] == '\n'))
 		len--;
 
-	if ((status = jwt_token_parse(p, len, &tok, why, sizeof(why))) !=
-	    JWT_OK) {
+	/* Introspection also takes opaque tokens; every other mode JWTs. */
+	if (cfg->mode & JWT_MODE_INTROSPECT)
+		is_jwt = jwt_introspect_is_jwt(p, len);
+	if (!is_jwt)
+		status = jwt_plugin_opaque_ok(p, len, why, sizeof(why));
+	else
+		status = jwt_token_parse(p, len, &tok, why, sizeof(why));
+	if (status != JWT_OK) {
 		jwt_plugin_set(res, status, why);
 		goto out;
 	}
-	if (tok.sub != NULL && jwt_claims_subject_ok(tok.sub))
-		snprintf(res->sub, sizeof(res->sub), "%s", tok.sub);
-	else
-		jwt_status_sanitize(res->sub, sizeof(res->sub), tok.sub, 200);
-	jwt_status_sanitize(res->iss, sizeof(res->iss), tok.iss, 200);
-	jwt_status_sanitize(res->jti, sizeof(res->jti), tok.jti, 200);
+	if (is_jwt && !jwt_config_type_ok(cfg, tok.typ, why, sizeof(why))) {
+		jwt_plugin_set(res, JWT_TYPE_NOT_ALLOWED, why);
+		goto out;
+	}
+	if (is_jwt)
+		jwt_plugin_audit(res, &tok);
 
-	/* The one trusted URI this iss belongs to: no fallthrough. */
+	/* The one trusted URI (or issuer) the token belongs to. */
 	if (cfg->mode & JWT_MODE_REMOTE) {
 		if (jwt_config_pick(cfg, tok.iss, &pick, why,
 		    sizeof(why)) != 0) {
 			jwt_plugin_set(res, JWT_ISSUER_MISMATCH, why);
 			goto out;
 		}
+		pick.cred = jwt_creds_get(st->creds, pick.pick);
 		rcfg = &pick;
+		base = rcfg->trusted_uri;
 	}
-	if ((status = jwt_claims_check(&tok, req->now, cfg->leeway, why,
-	    sizeof(why))) != JWT_OK) {
+	if (cfg->mode & JWT_MODE_INTROSPECT) {
+		if ((ipick = jwt_config_issuer(cfg, is_jwt, tok.iss, why,
+		    sizeof(why))) < 0) {
+			jwt_plugin_set(res, JWT_ISSUER_MISMATCH, why);
+			goto out;
+		}
+		base = cfg->issuers[ipick];
+	}
+	if (is_jwt && (status = jwt_claims_check(&tok, req->now, cfg->leeway,
+	    why, sizeof(why))) != JWT_OK) {
 		jwt_plugin_set(res, status, why);
 		goto out;
 	}
-	if (jwt_claims_identity(&tok, rcfg != NULL ? rcfg->trusted_uri : NULL,
-	    req->now, &id, why, sizeof(why)) != 0) {
-		jwt_plugin_set(res, JWT_MALFORMED, why);
-		goto out;
-	}
 	/* Local before remote: a forged token never reaches the validator. */
-	if (st->local != NULL) {
+	if (is_jwt && st->local != NULL) {
 		status = jwt_local_verify(st->local, p, len, &tok, req->now,
 		    cfg->leeway, offline, &retry, lwhy, sizeof(lwhy));
 		if (status == JWT_JWKS_UNREACHABLE && offline)
@@ -560,6 +904,31 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 		} else
 			snprintf(local, sizeof(local), "signature verified"
 			    " locally");
+	}
+	if (ipick >= 0) {
+		status = jwt_plugin_introspect(st, (size_t)ipick, p, len,
+		    is_jwt, offline, saved, &tok, remote, sizeof(remote));
+		if (status != JWT_OK) {
+			if (jwt_status_verdict(status) == PVACMS_ERROR &&
+			    !offline)
+				jwt_services->log(PVACMS_LOG_WARN, "issuer %s: %s",
+				    cfg->issuers[ipick], remote);
+			jwt_plugin_set(res, status, remote);
+			goto out;
+		}
+		if (!is_jwt) {
+			jwt_plugin_audit(res, &tok);
+			if ((status = jwt_claims_check(&tok, req->now,
+			    cfg->leeway, why, sizeof(why))) != JWT_OK) {
+				jwt_plugin_set(res, status, why);
+				goto out;
+			}
+		}
+	}
+	if (jwt_claims_identity(&tok, base, req->now, &id, why,
+	    sizeof(why)) != 0) {
+		jwt_plugin_set(res, JWT_MALFORMED, why);
+		goto out;
 	}
 	if (rcfg != NULL && (status = jwt_plugin_remote(rcfg, p, len, tok.kid,
 	    offline, saved, remote, sizeof(remote))) != JWT_OK) {
@@ -596,6 +965,18 @@ jwt_plugin_decide(const struct pvacms_authn_request *req, int offline,
 out:
 	jwt_token_free(&tok);
 	jwt_plugin_release(st);
+}
+
+/* sub, iss and jti for the audit line, made safe. */
+static void
+jwt_plugin_audit(struct pvacms_authn_result *res, const struct jwt_token *tok)
+{
+	if (tok->sub != NULL && jwt_claims_subject_ok(tok->sub))
+		snprintf(res->sub, sizeof(res->sub), "%s", tok->sub);
+	else
+		jwt_status_sanitize(res->sub, sizeof(res->sub), tok->sub, 200);
+	jwt_status_sanitize(res->iss, sizeof(res->iss), tok->iss, 200);
+	jwt_status_sanitize(res->jti, sizeof(res->jti), tok->jti, 200);
 }
 
 static void

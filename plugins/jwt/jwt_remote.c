@@ -18,53 +18,24 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jwt_cred.h"
 #include "jwt_pattern.h"
 #include "jwt_remote.h"
 #include "jwt_status.h"
+#include "jwt_url.h"
 
 #define JWT_TOKEN_TAG "#token#"
 #define JWT_KID_TAG "#kid#"
 
-static size_t	jwt_remote_put(char *out, const char *s, size_t len,
-		    int urlencode);
 static void	jwt_remote_redact(char *msg, const char *token,
 		    size_t toklen, int cut_query);
 static int	jwt_remote_timeout(const char *msg);
 static int	jwt_remote_is_form(const char *fmt);
-
-/* Copy (or just measure, with out NULL) s, percent-encoded if asked. */
-static size_t
-jwt_remote_put(char *out, const char *s, size_t len, int urlencode)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		int plain = !urlencode ||
-		    (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
-		    ch == '_' || ch == '~';
-
-		if (plain) {
-			if (out != NULL)
-				out[n] = (char)ch;
-			n++;
-		} else {
-			if (out != NULL) {
-				out[n] = '%';
-				out[n + 1] = hex[ch >> 4];
-				out[n + 2] = hex[ch & 15];
-			}
-			n += 3;
-		}
-	}
-	return n;
-}
 
 int
 jwt_remote_kid_ok(const char *kid)
@@ -115,11 +86,11 @@ jwt_remote_format(const char *fmt, const char *token, size_t toklen,
 		n = 0;
 		for (p = fmt; *p != '\0';) {
 			if (strncmp(p, JWT_TOKEN_TAG, tl) == 0) {
-				n += jwt_remote_put(out ? out + n : NULL, token,
+				n += jwt_url_encode(out ? out + n : NULL, token,
 				    toklen, urlencode);
 				p += tl;
 			} else if (strncmp(p, JWT_KID_TAG, kl) == 0) {
-				n += jwt_remote_put(out ? out + n : NULL,
+				n += jwt_url_encode(out ? out + n : NULL,
 				    kid != NULL ? kid : "", kidlen, urlencode);
 				p += kl;
 			} else {
@@ -187,6 +158,13 @@ jwt_remote_build(const struct jwt_config *cfg, const char *token,
 }
 
 int
+jwt_remote_has_cred(const struct jwt_config *cfg)
+{
+	return cfg->cred != NULL && (cfg->cred->client_id != NULL ||
+	    cfg->cred->bearer != NULL || cfg->cred->keychain != NULL);
+}
+
+int
 jwt_remote_judge(const struct jwt_config *cfg, long status, const char *body,
     size_t len, char *err, size_t errlen)
 {
@@ -200,6 +178,11 @@ jwt_remote_judge(const struct jwt_config *cfg, long status, const char *body,
 		snprintf(err, errlen, "validator error: HTTP %ld (redirects"
 		    " are not followed)", status);
 		return JWT_VALIDATOR_ERROR;
+	}
+	if ((status == 401 || status == 403) && jwt_remote_has_cred(cfg)) {
+		snprintf(err, errlen, "validator refused pvacms's own"
+		    " credentials (HTTP %ld)", status);
+		return JWT_VALIDATOR_AUTH;
 	}
 	if (status < 200 || status >= 300) {
 		snprintf(err, errlen, "validator rejected the token (HTTP %ld)",
@@ -279,6 +262,85 @@ jwt_remote_timeout(const char *msg)
 }
 
 int
+jwt_remote_call(const struct pvacms_host_services *svc,
+    const struct pvacms_http_request *req, const char *keychain,
+    const char *token, size_t toklen, struct pvacms_http_response *resp,
+    char *err, size_t errlen)
+{
+	struct pvacms_http_tls tls;
+	char why[PVACMS_REASON_MAX];
+	int rc;
+
+	memset(resp, 0, sizeof(*resp));
+	why[0] = '\0';
+	if (keychain != NULL) {
+		/* Mutual TLS needs the 1.5 host: never fall back without it. */
+		if (PVACMS_AUTHN_ABI_GET_MINOR(svc->version) < 5 ||
+		    svc->size < offsetof(struct pvacms_host_services,
+		    http_fetch_tls) + sizeof(svc->http_fetch_tls) ||
+		    svc->http_fetch_tls == NULL) {
+			snprintf(err, errlen, "EPICS_AUTH_JWT_CLIENT_KEYCHAIN:"
+			    " this pvacms cannot present a client keychain"
+			    " (needs plugin ABI 1.5)");
+			return JWT_INTERNAL;
+		}
+		memset(&tls, 0, sizeof(tls));
+		tls.client_keychain = keychain;
+		rc = svc->http_fetch_tls(req, &tls, resp, NULL, 0, why,
+		    sizeof(why));
+	} else
+		rc = svc->http_fetch(req, resp, why, sizeof(why));
+	if (rc != 0) {
+		memset(resp, 0, sizeof(*resp));
+		why[sizeof(why) - 1] = '\0';
+		jwt_remote_redact(why, token, toklen, 1);
+		if (jwt_remote_too_large(why)) {
+			/* It answered, with too much: not unreachable. */
+			snprintf(err, errlen, "validator error: %s", why);
+			return JWT_VALIDATOR_ERROR;
+		}
+		if (jwt_remote_timeout(why)) {
+			snprintf(err, errlen, "validator timed out: %s", why);
+			return JWT_TIMEOUT;
+		}
+		snprintf(err, errlen, "validator unreachable: %s",
+		    why[0] != '\0' ? why : "no reason given");
+		return JWT_UNREACHABLE;
+	}
+	if (resp->body_len > req->max_response && req->max_response > 0) {
+		svc->http_free(resp);
+		memset(resp, 0, sizeof(*resp));
+		snprintf(err, errlen, "validator error: answer larger than %zu"
+		    " bytes", req->max_response);
+		return JWT_VALIDATOR_ERROR;
+	}
+	return JWT_OK;
+}
+
+void
+jwt_remote_excerpt(char *dst, size_t dstlen, const char *body, size_t len,
+    const char *token, size_t toklen)
+{
+	char raw[JWT_EXCERPT_MAX + 1];
+	size_t n = len < JWT_EXCERPT_MAX ? len : JWT_EXCERPT_MAX, i;
+
+	if (dstlen == 0)
+		return;
+	memcpy(raw, body != NULL ? body : "", body != NULL ? n : 0);
+	raw[body != NULL ? n : 0] = '\0';
+	/* One line: white space runs become one space. */
+	for (i = 0; raw[i] != '\0'; i++)
+		if (raw[i] == '\n' || raw[i] == '\r' || raw[i] == '\t')
+			raw[i] = ' ';
+	/* An answer that echoes the token must not put it in a log. */
+	jwt_remote_redact(raw, token, toklen, 0);
+	jwt_status_sanitize(dst, dstlen, raw, len > JWT_EXCERPT_MAX ?
+	    JWT_EXCERPT_MAX - 3 : JWT_EXCERPT_MAX);
+	if (len > JWT_EXCERPT_MAX && strlen(dst) + 4 < dstlen)
+		strcat(dst, "...");
+}
+
+int
 jwt_remote_fetch(const struct pvacms_host_services *svc,
     const struct jwt_config *cfg, const char *token, size_t toklen,
     const char *kid, struct pvacms_http_response *resp, char *err,
@@ -287,8 +349,8 @@ jwt_remote_fetch(const struct pvacms_host_services *svc,
 	struct pvacms_http_request req;
 	const char *headers[4];
 	char *url = NULL, *body = NULL, *auth = NULL, *ctype_hdr = NULL;
+	char *cauth = NULL, *cform = NULL, *joined;
 	const char *ctype;
-	char why[PVACMS_REASON_MAX];
 	size_t nh = 0, len;
 	int rc = JWT_INTERNAL;
 
@@ -301,15 +363,30 @@ jwt_remote_fetch(const struct pvacms_host_services *svc,
 	if (jwt_remote_build(cfg, token, toklen, kid, &url, &body,
 	    &ctype) != 0)
 		goto nomem;
+	if (jwt_cred_request(cfg->cred, &cauth, &cform) != 0)
+		goto nomem;
 	headers[nh++] = "Accept: application/json, text/plain;q=0.9, */*;q=0.1";
+	if (cauth != NULL)
+		headers[nh++] = cauth;	/* pvacms's own credential */
 	if (cfg->method_get) {
-		len = strlen("Authorization: Bearer ") + toklen + 1;
-		if ((auth = malloc(len)) == NULL)
-			goto nomem;
-		snprintf(auth, len, "Authorization: Bearer %.*s", (int)toklen,
-		    token);
-		headers[nh++] = auth;
+		if (cauth == NULL) {
+			len = strlen("Authorization: Bearer ") + toklen + 1;
+			if ((auth = malloc(len)) == NULL)
+				goto nomem;
+			snprintf(auth, len, "Authorization: Bearer %.*s",
+			    (int)toklen, token);
+			headers[nh++] = auth;
+		}
 	} else {
+		if (cform != NULL) {
+			/* client_secret_post: a form format (checked at load). */
+			len = strlen(body) + 1 + strlen(cform) + 1;
+			if ((joined = malloc(len)) == NULL)
+				goto nomem;
+			snprintf(joined, len, "%s&%s", body, cform);
+			jwt_cred_wipe(body);
+			body = joined;
+		}
 		len = strlen("Content-Type: ") + strlen(ctype) + 1;
 		if ((ctype_hdr = malloc(len)) == NULL)
 			goto nomem;
@@ -326,46 +403,18 @@ jwt_remote_fetch(const struct pvacms_host_services *svc,
 	req.body_len = body != NULL ? strlen(body) : 0;
 	req.timeout_ms = cfg->timeout_ms;
 	req.max_response = JWT_BODY_MAX;
-
-	why[0] = '\0';
-	if (svc->http_fetch(&req, resp, why, sizeof(why)) != 0) {
-		memset(resp, 0, sizeof(*resp));
-		why[sizeof(why) - 1] = '\0';
-		jwt_remote_redact(why, token, toklen, 1);
-		if (jwt_remote_too_large(why)) {
-			/* It answered, with too much: not unreachable. */
-			snprintf(err, errlen, "validator error: %s", why);
-			rc = JWT_VALIDATOR_ERROR;
-		} else if (jwt_remote_timeout(why)) {
-			snprintf(err, errlen, "validator timed out: %s", why);
-			rc = JWT_TIMEOUT;
-		} else {
-			snprintf(err, errlen, "validator unreachable: %s",
-			    why[0] != '\0' ? why : "no reason given");
-			rc = JWT_UNREACHABLE;
-		}
-		goto out;
-	}
-	if (resp->body_len > JWT_BODY_MAX) {
-		svc->http_free(resp);
-		memset(resp, 0, sizeof(*resp));
-		snprintf(err, errlen, "validator error: answer larger than %d"
-		    " bytes", JWT_BODY_MAX);
-		rc = JWT_VALIDATOR_ERROR;
-		goto out;
-	}
-	rc = JWT_OK;
+	rc = jwt_remote_call(svc, &req, cfg->cred != NULL ?
+	    cfg->cred->keychain : NULL, token, toklen, resp, err, errlen);
 	goto out;
 nomem:
 	snprintf(err, errlen, "out of memory");
 	rc = JWT_INTERNAL;
 out:
 	free(url);
-	free(body);
-	if (auth != NULL) {
-		memset(auth, 0, strlen(auth));
-		free(auth);
-	}
+	jwt_cred_wipe(body);
+	jwt_cred_wipe(auth);
+	jwt_cred_wipe(cauth);
+	jwt_cred_wipe(cform);
 	free(ctype_hdr);
 	return rc;
 }

@@ -12,6 +12,9 @@
 #include "jwt_config.h"
 
 #define JWT_KID_MAX 128
+#define JWT_EXCERPT_MAX 160	/* bytes of a validator's answer in a reason */
+
+struct jwt_cred;
 
 /*
  * Call the validator for token[0..toklen) (already parsed, so made of
@@ -37,6 +40,31 @@ int jwt_remote_fetch(const struct pvacms_host_services *svc,
     size_t errlen);
 
 /*
+ * Send a prepared request to a validator or introspection endpoint,
+ * presenting keychain (a PKCS#12 path, or NULL) for mutual TLS through
+ * the host's http_fetch_tls (ABI 1.5).  token[0..toklen) is only used to
+ * keep it out of err.  Returns JWT_OK with *resp filled (release with
+ * svc->http_free; any status), or JWT_UNREACHABLE, JWT_TIMEOUT,
+ * JWT_VALIDATOR_ERROR (an answer over req->max_response) or
+ * JWT_INTERNAL with *resp empty and a one-line reason in err.
+ */
+int jwt_remote_call(const struct pvacms_host_services *svc,
+    const struct pvacms_http_request *req, const char *keychain,
+    const char *token, size_t toklen, struct pvacms_http_response *resp,
+    char *err, size_t errlen);
+
+/*
+ * A capped, cleaned excerpt of a validator's answer for a reason or a
+ * log line: at most JWT_EXCERPT_MAX bytes on one line, printable ASCII
+ * only, the token cut out should the answer echo it.
+ */
+void jwt_remote_excerpt(char *dst, size_t dstlen, const char *body,
+    size_t len, const char *token, size_t toklen);
+
+/* Whether cfg->cred holds a credential pvacms presents. */
+int jwt_remote_has_cred(const struct jwt_config *cfg);
+
+/*
  * Substitute #token# and #kid# in fmt; with urlencode set, the
  * substituted values are percent-encoded (RFC 3986 unreserved kept).
  * Returns a string the caller frees, or NULL on allocation failure.
@@ -59,9 +87,10 @@ int jwt_remote_build(const struct jwt_config *cfg, const char *token,
     const char **ctype);
 
 /*
- * Judge an answer: JWT_OK, JWT_REJECTED (4xx, non-200 with
- * use_response_code, pattern says no) or JWT_VALIDATOR_ERROR (5xx,
- * redirects, no status), with a reason in err.
+ * Judge an answer: JWT_OK, JWT_VALIDATOR_AUTH (401 or 403 when pvacms
+ * presented a credential: its own was refused), JWT_REJECTED (other
+ * 4xx, non-200 with use_response_code, pattern says no) or
+ * JWT_VALIDATOR_ERROR (5xx, redirects, no status), with a reason in err.
  */
 int jwt_remote_judge(const struct jwt_config *cfg, long status,
     const char *body, size_t len, char *err, size_t errlen);

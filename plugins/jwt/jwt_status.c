@@ -22,7 +22,7 @@ static const struct {
 	[JWT_NOT_YET_VALID] = { "token_not_yet_valid", PVACMS_DENY, 401 },
 	[JWT_SUBJECT_INVALID] = { "subject_invalid", PVACMS_DENY, 401 },
 	[JWT_ISSUER_MISMATCH] = { "issuer_mismatch", PVACMS_DENY, 401 },
-	[JWT_REJECTED] = { "validator_rejected", PVACMS_DENY, 401 },
+	[JWT_REJECTED] = { "token_rejected", PVACMS_DENY, 401 },
 	[JWT_VALIDATOR_ERROR] = { "validator_error", PVACMS_ERROR, 502 },
 	[JWT_UNREACHABLE] = { "validator_unreachable", PVACMS_ERROR, 503 },
 	[JWT_TIMEOUT] = { "validator_timeout", PVACMS_ERROR, 504 },
@@ -48,6 +48,11 @@ static const struct {
 	    503 },
 	/* A genuine token, but not for this key: policy, not the token. */
 	[JWT_KEY_MISMATCH] = { "key_mismatch", PVACMS_DENY, 403 },
+	[JWT_INACTIVE] = { "token_inactive", PVACMS_DENY, 401 },
+	/* pvacms's own credentials refused: the site's fault, not the user's. */
+	[JWT_VALIDATOR_AUTH] = { "validator_auth_failed", PVACMS_ERROR, 502 },
+	[JWT_TYPE_NOT_ALLOWED] = { "token_type_not_allowed", PVACMS_DENY,
+	    401 },
 };
 
 #define JWT_NSTATUS \

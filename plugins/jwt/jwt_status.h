@@ -16,7 +16,7 @@ enum jwt_status {
 	JWT_NOT_YET_VALID,	/* token_not_yet_valid */
 	JWT_SUBJECT_INVALID,	/* subject_invalid */
 	JWT_ISSUER_MISMATCH,	/* issuer_mismatch */
-	JWT_REJECTED,		/* validator_rejected */
+	JWT_REJECTED,		/* token_rejected: the validator said no */
 	JWT_VALIDATOR_ERROR,	/* validator_error */
 	JWT_UNREACHABLE,	/* validator_unreachable */
 	JWT_TIMEOUT,		/* validator_timeout */
@@ -39,7 +39,16 @@ enum jwt_status {
 	 * key_mismatch: the token is bound (cnf, RFC 7800) to another key
 	 * than the one to certify, or in a way pvacms cannot check.
 	 */
-	JWT_KEY_MISMATCH
+	JWT_KEY_MISMATCH,
+	/* token_inactive: the introspection endpoint says active false. */
+	JWT_INACTIVE,
+	/*
+	 * validator_auth_failed: the validator or introspection endpoint
+	 * refused pvacms's own credentials (401/403): the site's problem.
+	 */
+	JWT_VALIDATOR_AUTH,
+	/* token_type_not_allowed: typ is not in EPICS_AUTH_JWT_TYPES. */
+	JWT_TYPE_NOT_ALLOWED
 };
 
 /* The stable machine code, e.g. "token_expired". */

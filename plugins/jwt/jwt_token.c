@@ -156,7 +156,6 @@ jwt_token_parse(const char *tok, size_t len, struct jwt_token *t, char *err,
 {
 	const char *d1, *d2, *sig;
 	size_t i, siglen;
-	json_t *aud;
 	int rc = JWT_MALFORMED;
 
 	memset(t, 0, sizeof(*t));
@@ -233,17 +232,32 @@ jwt_token_parse(const char *tok, size_t len, struct jwt_token *t, char *err,
 		snprintf(err, errlen, "token header has unsupported crit");
 		goto bad;
 	}
+	if (jwt_token_claims(t, err, errlen) != 0)
+		goto bad;
+	t->signing_len = (size_t)(d2 - tok);
+	t->sig_len = siglen;
+	return JWT_OK;
+bad:
+	jwt_token_free(t);
+	return rc;
+}
+
+int
+jwt_token_claims(struct jwt_token *t, char *err, size_t errlen)
+{
+	json_t *aud;
+
 	if (jwt_token_string(t->claims, "sub", &t->sub, err, errlen) != 0 ||
 	    jwt_token_string(t->claims, "iss", &t->iss, err, errlen) != 0 ||
 	    jwt_token_string(t->claims, "jti", &t->jti, err, errlen) != 0)
-		goto bad;
+		return -1;
 	if (jwt_token_time(t->claims, "exp", &t->has_exp, &t->exp, err,
 	    errlen) != 0 ||
 	    jwt_token_time(t->claims, "nbf", &t->has_nbf, &t->nbf, err,
 	    errlen) != 0 ||
 	    jwt_token_time(t->claims, "iat", &t->has_iat, &t->iat, err,
 	    errlen) != 0)
-		goto bad;
+		return -1;
 	if ((aud = json_object_get(t->claims, "aud")) != NULL) {
 		if (json_is_array(aud)) {
 			size_t k;
@@ -253,20 +267,15 @@ jwt_token_parse(const char *tok, size_t len, struct jwt_token *t, char *err,
 				if (!json_is_string(a)) {
 					snprintf(err, errlen,
 					    "token aud is not a string list");
-					goto bad;
+					return -1;
 				}
 		} else if (!json_is_string(aud)) {
 			snprintf(err, errlen, "token aud is not a string");
-			goto bad;
+			return -1;
 		}
 		t->aud = aud;
 	}
-	t->signing_len = (size_t)(d2 - tok);
-	t->sig_len = siglen;
-	return JWT_OK;
-bad:
-	jwt_token_free(t);
-	return rc;
+	return 0;
 }
 
 void

@@ -45,6 +45,13 @@ struct jwt_token {
 int jwt_token_parse(const char *tok, size_t len, struct jwt_token *t,
     char *err, size_t errlen);
 
+/*
+ * Fill the borrowed members of *t from t->claims: sub, iss, jti (strings),
+ * exp, nbf, iat (integers in range), aud (a string or a list of them).
+ * Returns 0, or -1 with a reason in err when a member has the wrong type.
+ */
+int jwt_token_claims(struct jwt_token *t, char *err, size_t errlen);
+
 /* Release what jwt_token_parse allocated; safe on an empty token. */
 void jwt_token_free(struct jwt_token *t);
 

@@ -214,3 +214,32 @@ jwt_url_path_covers(const char *prefix, const char *path)
 		return 0;
 	return path[plen] == '\0' || path[plen] == '/';
 }
+
+size_t
+jwt_url_encode(char *out, const char *s, size_t len, int encode)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		int plain = !encode ||
+		    (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
+		    ch == '_' || ch == '~';
+
+		if (plain) {
+			if (out != NULL)
+				out[n] = (char)ch;
+			n++;
+		} else {
+			if (out != NULL) {
+				out[n] = '%';
+				out[n + 1] = hex[ch >> 4];
+				out[n + 2] = hex[ch & 15];
+			}
+			n += 3;
+		}
+	}
+	return n;
+}

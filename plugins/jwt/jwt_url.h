@@ -39,4 +39,12 @@ int jwt_url_parse(const char *url, int strict, struct jwt_url *u,
  */
 int jwt_url_path_covers(const char *prefix, const char *path);
 
+/*
+ * Copy s[0..len) into out (or only measure, with out NULL), with encode
+ * set percent-encoding every byte but RFC 3986's unreserved ones, as
+ * URL queries and forms (RFC 6749 §2.3.1) want.  No NUL is added.
+ * Returns the length written (or needed).
+ */
+size_t jwt_url_encode(char *out, const char *s, size_t len, int encode);
+
 #endif

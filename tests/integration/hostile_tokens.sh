@@ -24,17 +24,17 @@ TOKENS=()
 # case  local-code  remote-code
 CASES="
 none		alg_not_allowed		alg_not_allowed
-hs-confusion	alg_not_allowed		validator_rejected
-wrong-key	bad_signature		validator_rejected
-unknown-kid	kid_unknown		validator_rejected
+hs-confusion	alg_not_allowed		token_rejected
+wrong-key	bad_signature		token_rejected
+unknown-kid	kid_unknown		token_rejected
 jku		alg_not_allowed		alg_not_allowed
 jwk		alg_not_allowed		alg_not_allowed
-tampered	bad_signature		validator_rejected
+tampered	bad_signature		token_rejected
 expired		token_expired		token_expired
 future-nbf	token_not_yet_valid	token_not_yet_valid
 no-exp		token_malformed		token_malformed
 huge-exp	token_malformed		token_malformed
-wrong-aud	audience_mismatch	validator_rejected
+wrong-aud	audience_mismatch	token_rejected
 wrong-iss	issuer_mismatch		issuer_mismatch
 iss-prefix	issuer_mismatch		issuer_mismatch
 iss-suffix	issuer_mismatch		issuer_mismatch

@@ -368,10 +368,14 @@ start_pvacms()
 		cd "$home" || exit 1
 		export HOME=$home XDG_CONFIG_HOME=$home/.config \
 		    XDG_DATA_HOME=$home/.local/share
-		export EPICS_AUTH_JWT_REQUEST_FORMAT='#token#'
-		export EPICS_AUTH_JWT_REQUEST_METHOD='GET'
-		export EPICS_AUTH_JWT_RESPONSE_FORMAT='{ *, "valid": "#response#" }'
-		export EPICS_AUTH_JWT_TRUSTED_URI="http://localhost:${ISSUER_PORT:-1}/default/verify"
+		# PVACMS_BARE=1: no validator of the sample issuer, so that
+		# the flags alone say how tokens are checked.
+		if [ -z "${PVACMS_BARE:-}" ]; then
+			export EPICS_AUTH_JWT_REQUEST_FORMAT='#token#'
+			export EPICS_AUTH_JWT_REQUEST_METHOD='GET'
+			export EPICS_AUTH_JWT_RESPONSE_FORMAT='{ *, "valid": "#response#" }'
+			export EPICS_AUTH_JWT_TRUSTED_URI="http://localhost:${ISSUER_PORT:-1}/default/verify"
+		fi
 		exec pvacms --https-listen 127.0.0.1:0 \
 		    --http-listen 127.0.0.1:0 --pvas-server-port 0 \
 		    --pvas-broadcast-port 0 --listen-info "$li" \
@@ -622,6 +626,16 @@ print(json.dumps({"type": "jwt", "usage": sys.argv[3],
                   "csr": open(sys.argv[1]).read(),
                   "data": {"token": sys.argv[2]}}))
 EOF_PY
+}
+
+
+# cert_subject: "subject=..." (RFC 2253 order) of the certificate in the
+# answer BODY of the last post_token.
+cert_subject()
+{
+	printf '%s' "$BODY" | "$PYTHON3" -c 'import json, sys
+print(json.load(sys.stdin)["certificate"])' |
+	    "$OPENSSL" x509 -noout -subject -nameopt RFC2253 2>/dev/null
 }
 
 # ec_csr NAME: a P-256 key and CSR, $ROOT/run/NAME.key and NAME.csr.

@@ -70,7 +70,7 @@ like "$(grep '"event":"denied"' "$AUDIT_LOG" | tail -n 1)" \
 user_token ina inactive '&preferred_username=ina&roles=epics-user'
 run as_user ina authnjwt --token-file token_file
 is "$RC" 1 "inactive: authnjwt exits 1"
-is "$ERR" "authnjwt: request denied: interpret_response: token is not active" \
+is "$ERR" "authnjwt: token rejected: interpret_response: token is not active" \
     "inactive: the introspection answer refuses the token"
 check "inactive: no keychain" [ ! -e "$(keychain_path ina client)" ]
 

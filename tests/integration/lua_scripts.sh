@@ -139,28 +139,39 @@ is "$(tr -d ' \n' <"$d/intro_off")" '{"active":false}' \
     "issuer: introspection says inactive for sub 'inactive'"
 dry_run_logged --token "$d/inactive" --jwt-trusted-uri "$TRUSTED" \
     --jwt-response-script "$I" --response "$d/intro_off"
-expect_deny "introspection: inactive" script_denied \
+expect_deny "introspection: inactive" token_inactive \
     "interpret_response: token is not active"
 printf '{"active": "true"}' >"$d/intro_str"
 dry_run_logged --token "$d/plain" --jwt-trusted-uri "$TRUSTED" \
     --jwt-response-script "$I" --response "$d/intro_str"
-expect_deny "introspection: only a JSON true counts" script_denied \
+expect_deny "introspection: only a JSON true counts" token_inactive \
     "interpret_response: token is not active"
 printf '{"active": true, "token_type": "mac"}' >"$d/intro_mac"
 dry_run_logged --token "$d/plain" --jwt-trusted-uri "$TRUSTED" \
     --jwt-response-script "$I" --response "$d/intro_mac"
-expect_deny "introspection: token_type checked" script_denied \
+expect_deny "introspection: token_type checked" token_rejected \
     "interpret_response: token_type is not Bearer"
 dry_run_logged --token "$d/plain" --jwt-trusted-uri "$TRUSTED" \
     --jwt-response-script "$I" --response "$d/intro_live" \
     --response-status 401
-expect_deny "introspection: HTTP 401" script_denied \
-    "interpret_response: introspection answered HTTP 401"
+# The script's reason code: pvacms's own credentials refused, the site's
+# problem (an ERROR, 502), not the user's.
+is "$RC" 1 "introspection: HTTP 401: exit 1"
+is "$(dry_field Decision)" ERROR "introspection: HTTP 401 is an ERROR"
+is "$(dry_field Code)" validator_auth_failed \
+    "introspection: HTTP 401: the script's code validator_auth_failed"
+is "$(dry_field Reason)" \
+    "interpret_response: introspection refused pvacms's credentials (HTTP 401)" \
+    "introspection: HTTP 401: Reason"
 printf 'not json' >"$d/intro_text"
 dry_run_logged --token "$d/plain" --jwt-trusted-uri "$TRUSTED" \
     --jwt-response-script "$I" --response "$d/intro_text"
-expect_deny "introspection: not JSON" script_denied \
-    "interpret_response: introspection answer is not a JSON object"
+is "$RC" 1 "introspection: not JSON: exit 1"
+is "$(dry_field Decision)" ERROR "introspection: not JSON is an ERROR"
+is "$(dry_field Code)" validator_error "introspection: not JSON: validator_error"
+is "$(dry_field Reason)" \
+    "interpret_response: introspection answer is not a JSON object" \
+    "introspection: not JSON: Reason"
 dry_run_logged --token "$d/plain" --jwt-trusted-uri "$TRUSTED" \
     --jwt-response-script "$I" --response "$d/intro_live" \
     --response-status 503
@@ -200,7 +211,7 @@ dry_run_logged --token "$d/plain" --jwt-trusted-uri "$VERIFY" \
     --jwt-response-format '{ *, "valid": "#response#" }' \
     --response "$d/seed_no"
 is "$RC" 1 "seed pattern: not valid: exit 1"
-is "$(dry_field Code)" validator_rejected "seed pattern: validator_rejected"
+is "$(dry_field Code)" token_rejected "seed pattern: token_rejected"
 
 # ---- a site's own script: approval, a later start, a wider window
 cat >"$ROOT/approve.lua" <<'EOF'

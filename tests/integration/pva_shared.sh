@@ -55,7 +55,7 @@ PVXS_CLIENT_ENV=()
 pvxs_client getter "" pvxget -w 10 "$SRV_PV"
 like "$OUT" 'state string = "VALID"' \
     "pvxget: the status PV found through the shared port"
-pvxs_client getter "" pvxget -w 10 "$PFX:ai"
+pvxs_client getter "" pvxget -w 20 "$PFX:ai"
 like "$OUT" 'value double = 42.5' \
     "pvxget: the IOC's record still found on the shared port"
 

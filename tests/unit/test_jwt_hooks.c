@@ -404,7 +404,7 @@ main(void)
 	fh.claims_calls = 0;
 	fk.body = FK_FALSE_BODY;
 	run(tok, PVACMS_USAGE_CLIENT, 0, NULL, &res);
-	is_str(res.code, "validator_rejected", "validator no: before the"
+	is_str(res.code, "token_rejected", "validator no: before the"
 	    " script");
 	is_int(fh.claims_calls, 0, "extract_claims not called");
 	fk.body = FK_SEED_BODY;
@@ -466,7 +466,7 @@ main(void)
 	fk.status = 401;
 	run(tok, PVACMS_USAGE_CLIENT, 0, NULL, &res);
 	is_int(fh.resp_calls, 1, "4xx: the script is asked");
-	is_str(res.code, "validator_rejected", "4xx: a script's yes is not"
+	is_str(res.code, "token_rejected", "4xx: a script's yes is not"
 	    " taken");
 	fk.status = 200;
 
@@ -520,7 +520,7 @@ main(void)
 	saved.body = FK_FALSE_BODY;
 	saved.body_len = strlen(saved.body);
 	run(tok, PVACMS_USAGE_CLIENT, 1, &saved, &res);
-	is_str(res.code, "validator_rejected", "dry run: pattern says no");
+	is_str(res.code, "token_rejected", "dry run: pattern says no");
 	saved.status = 500;
 	run(tok, PVACMS_USAGE_CLIENT, 1, &saved, &res);
 	is_int(res.verdict, PVACMS_ERROR, "dry run: 500 is an error");

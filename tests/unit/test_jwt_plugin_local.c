@@ -167,7 +167,7 @@ main(void)
 	run(tok, 0, &res);
 	ok(res.verdict == PVACMS_DENY, "validator says no: denied (%s)",
 	    res.reason);
-	is_str(res.code, "validator_rejected", "code validator_rejected");
+	is_str(res.code, "token_rejected", "code token_rejected");
 	fk.calls = 0;
 	fk.body = "true";
 	run(forged, 0, &res);

@@ -245,6 +245,51 @@ test_response(void)
 #undef RESP
 }
 
+/* ABI 1.5: "false, reason, code". */
+static void
+test_response_code(void)
+{
+	char err[512], code[PVACMS_CODE_MAX];
+	struct pvacms_hook *h;
+	int v;
+
+	h = tl_load("interpret_response", "code.lua",
+	    "function interpret_response(r)\n"
+	    "  if r.status == 401 then\n"
+	    "    return false, 'refused us', 'validator_auth_failed'\n"
+	    "  end\n"
+	    "  if r.status == 402 then return false, 'x', 42 end\n"
+	    "  if r.status == 403 then return false, 'x', 'Bad-Code' end\n"
+	    "  if r.status == 404 then return false, 'x', nil end\n"
+	    "  if r.status == 405 then return false, 'x', string.rep('a', 80)"
+	    " end\n"
+	    "  return true, 'ignored', 'token_inactive'\n"
+	    "end\n", err, sizeof(err));
+	ok(h != NULL, "code.lua loads (%s)", err);
+#define CODE(status) luahook_interpret_response_code(h, status, "{}", 2, \
+    NULL, code, sizeof(code), err, sizeof(err))
+	v = CODE(401);
+	ok(v == PVACMS_DENY, "false, reason, code denies");
+	is_str(code, "validator_auth_failed", "the code comes back");
+	is_str(err, "interpret_response: refused us", "with the reason");
+	v = CODE(402);
+	ok(v == PVACMS_ERROR && strstr(err, "expected a reason code (string)"
+	    " after the reason, got number") != NULL,
+	    "a number as code is an error: %s", err);
+	v = CODE(403);
+	ok(v == PVACMS_ERROR && strstr(err, "a-z and _") != NULL,
+	    "a code with capitals or '-' is an error: %s", err);
+	v = CODE(404);
+	ok(v == PVACMS_DENY && code[0] == '\0', "a nil code: no code");
+	v = CODE(405);
+	ok(v == PVACMS_ERROR, "a code longer than PVACMS_CODE_MAX - 1 is an "
+	    "error");
+	v = CODE(200);
+	ok(v == PVACMS_ALLOW && code[0] == '\0', "true: no code, whatever"
+	    " follows");
+#undef CODE
+}
+
 static void
 test_load_errors(void)
 {
@@ -332,11 +377,12 @@ test_reload(void)
 int
 main(void)
 {
-	tap_plan(67);
+	tap_plan(76);
 	tl_setup();
 	test_claims_returns();
 	test_claims_input();
 	test_response();
+	test_response_code();
 	test_load_errors();
 	tl_teardown();
 	tl_setup();

@@ -40,6 +40,10 @@
  *        (name, organization, organization_unit, country) and validity
  *        (requested_not_before, requested_not_after); spki_der and
  *        spki_der_len, the key to certify (e.g. for a token's cnf.jkt).
+ *   1.5  services http_fetch_tls (a client keychain and trust anchors
+ *        for validators that want mutual TLS; struct pvacms_http_tls)
+ *        and hook_interpret_response_code (the reason code a script
+ *        gives with "false, reason, code").
  */
 #ifndef PVACMS_AUTHN_H
 #define PVACMS_AUTHN_H
@@ -52,7 +56,7 @@ extern "C" {
 #endif
 
 #define PVACMS_AUTHN_ABI_MAJOR 1
-#define PVACMS_AUTHN_ABI_MINOR 4
+#define PVACMS_AUTHN_ABI_MINOR 5
 #define PVACMS_AUTHN_ABI_VERSION \
 	((PVACMS_AUTHN_ABI_MAJOR << 16) | PVACMS_AUTHN_ABI_MINOR)
 #define PVACMS_AUTHN_ABI_GET_MAJOR(v) ((unsigned)(v) >> 16)
@@ -112,6 +116,15 @@ struct pvacms_http_response {
 	char *body;
 	size_t body_len;
 	char *content_type;		/* may be NULL */
+};
+
+/*
+ * TLS settings of one request made with services->http_fetch_tls (ABI
+ * 1.5).  Both paths are borrowed; either may be NULL.
+ */
+struct pvacms_http_tls {
+	const char *client_keychain;	/* PKCS#12, no password: for mutual TLS */
+	const char *ca_file;		/* PEM trust anchors; NULL: the system's */
 };
 
 /* An opaque handle to a site script the host has loaded (ABI 1.1). */
@@ -223,6 +236,31 @@ struct pvacms_host_services {
 	int (*http_fetch_headers)(const struct pvacms_http_request *req,
 	    struct pvacms_http_response *resp, char *headers,
 	    size_t headers_len, char *err, size_t errlen);
+
+	/* ---- ABI 1.5 ---- */
+
+	/*
+	 * http_fetch_headers with the TLS settings in *tls (may be NULL):
+	 * the host presents tls->client_keychain to a server that asks for
+	 * a client certificate, and trusts tls->ca_file instead of the
+	 * system's anchors.  headers may be NULL.
+	 */
+	int (*http_fetch_tls)(const struct pvacms_http_request *req,
+	    const struct pvacms_http_tls *tls,
+	    struct pvacms_http_response *resp, char *headers,
+	    size_t headers_len, char *err, size_t errlen);
+
+	/*
+	 * hook_interpret_response, and the script's reason code: after
+	 * "false, reason, code" code receives the third value, a string of
+	 * 1 to PVACMS_CODE_MAX - 1 bytes of a-z and '_' (another value is
+	 * PVACMS_ERROR); without one, or after true, code is "".  The
+	 * plugin decides which codes it takes.
+	 */
+	int (*hook_interpret_response_code)(struct pvacms_hook *hook,
+	    long status, const char *body, size_t body_len,
+	    const char *const *headers, char *code, size_t codelen,
+	    char *reason, size_t reasonlen);
 };
 
 /* A command-line flag a plugin accepts; the host maps it to env_name. */
