@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "jwt_claims.h"
+#include "jwt_config.h"
 #include "jwt_introspect.h"
 #include "jwt_remote.h"
 #include "jwt_status.h"
@@ -169,5 +172,135 @@ jwt_introspect_token(json_t *answer, struct jwt_token *t, char *err,
 		t->sub = json_string_value(v);
 		break;
 	}
+	return JWT_OK;
+}
+
+/*
+ * An introspection answer's token_type (RFC 7662 §2.2; may be NULL):
+ * absent, or an access token's type (bearer, DPoP, access_token).
+ * Returns 1, or 0 with a reason in why.
+ */
+static int
+jwt_introspect_access_type(json_t *type, char *why, size_t whylen)
+{
+	static const char *const ok[] = { "bearer", "dpop", "access_token",
+	    "urn:ietf:params:oauth:token-type:access_token" };
+	const char *t = json_string_value(type);
+	char safe[64];
+	size_t i;
+
+	if (type == NULL)
+		return 1;
+	for (i = 0; t != NULL && i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcasecmp(t, ok[i]) == 0)
+			return 1;
+	jwt_status_sanitize(safe, sizeof(safe), t != NULL ? t : "(not a"
+	    " string)", 40);
+	snprintf(why, whylen, "introspection says the token is of type '%s',"
+	    " not an access token", safe);
+	return 0;
+}
+
+int
+jwt_introspect_step(const struct pvacms_host_services *svc,
+    const struct jwt_config *cfg, const struct jwt_cred *cred, size_t ipick,
+    const char *p, size_t len, int is_jwt, int offline,
+    const struct pvacms_http_response *saved, struct jwt_token *tok,
+    char *why, size_t whylen)
+{
+	json_t *answer = NULL;
+	json_error_t jerr;
+	const char *said, *sub;
+	int status;
+
+	if (offline && saved == NULL) {
+		if (!is_jwt) {
+			snprintf(why, whylen, "an opaque token can be judged"
+			    " only with its introspection answer (--response)");
+			return JWT_MALFORMED;
+		}
+		snprintf(why, whylen, "introspection skipped: no --response"
+		    " given");
+		return JWT_OK;
+	}
+	if (offline) {
+		answer = json_loadb(saved->body != NULL ? saved->body : "",
+		    saved->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (answer == NULL || !json_is_object(answer) ||
+		    !json_is_boolean(json_object_get(answer, "active"))) {
+			json_decref(answer);
+			snprintf(why, whylen, "introspection answer is not a"
+			    " JSON object with a boolean active");
+			return JWT_VALIDATOR_ERROR;
+		}
+		if (!json_is_true(json_object_get(answer, "active"))) {
+			json_decref(answer);
+			snprintf(why, whylen, "token is not active");
+			return JWT_INACTIVE;
+		}
+	} else if ((status = jwt_introspect_call(svc,
+	    cfg->introspect_uris[ipick], cred, cfg->timeout_ms, p, len,
+	    &answer, why, whylen)) != JWT_OK)
+		return status;
+	/*
+	 * Some endpoints answer active for a refresh token too (the hint
+	 * says access_token, but RFC 7662 lets them look further): only an
+	 * access token is a credential for a certificate.
+	 */
+	if (!jwt_introspect_access_type(json_object_get(answer, "token_type"),
+	    why, whylen)) {
+		json_decref(answer);
+		return JWT_TYPE_NOT_ALLOWED;
+	}
+	said = json_string_value(json_object_get(answer, "iss"));
+	if (json_object_get(answer, "iss") != NULL && (said == NULL ||
+	    strcmp(said, cfg->issuers[ipick]) != 0)) {
+		json_decref(answer);
+		snprintf(why, whylen, "introspection answer names another"
+		    " issuer than %s", cfg->issuers[ipick]);
+		return JWT_ISSUER_MISMATCH;
+	}
+	if (!is_jwt) {
+		status = jwt_introspect_token(answer, tok, why, whylen);
+		json_decref(answer);
+		if (status != JWT_OK)
+			return status;
+	} else {
+		sub = json_string_value(json_object_get(answer, "sub"));
+		if (sub != NULL && tok->sub != NULL &&
+		    strcmp(sub, tok->sub) != 0) {
+			json_decref(answer);
+			snprintf(why, whylen, "introspection answer names another"
+			    " subject than the token");
+			return JWT_VALIDATOR_ERROR;
+		}
+		json_decref(answer);
+	}
+	if (!jwt_claims_aud_ok(cfg->audiences, cfg->naudiences, tok->aud)) {
+		snprintf(why, whylen, tok->aud == NULL ? "token has no aud" :
+		    "token aud names none of EPICS_AUTH_JWT_AUDIENCE");
+		return JWT_AUDIENCE_MISMATCH;
+	}
+	snprintf(why, whylen, "introspection: active");
+	return JWT_OK;
+}
+
+int
+jwt_introspect_opaque_ok(const char *p, size_t len, char *why,
+    size_t whylen)
+{
+	size_t i;
+
+	if (len == 0 || len > JWT_TOKEN_MAX) {
+		snprintf(why, whylen, len == 0 ? "token is empty" :
+		    "token is longer than %d bytes", JWT_TOKEN_MAX);
+		return JWT_MALFORMED;
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f) {
+			snprintf(why, whylen, "opaque token holds a byte that"
+			    " is not printable ASCII");
+			return JWT_MALFORMED;
+		}
 	return JWT_OK;
 }

@@ -53,4 +53,29 @@ int jwt_introspect_token(json_t *answer, struct jwt_token *t, char *err,
  */
 int jwt_introspect_is_jwt(const char *tok, size_t len);
 
+struct jwt_config;
+
+/*
+ * The introspection step of a request in introspect mode: ask issuer
+ * ipick's endpoint (cfg->introspect_uris[ipick], presenting cred) about
+ * p[0..len); offline, judge the saved answer instead, or skip for a JWT.
+ * For an opaque token (is_jwt 0) *tok is made from the answer; for a JWT
+ * the answer must name the same subject.  Then the answer's token_type
+ * (an access token's), iss (the issuer's) and the token's aud
+ * (cfg->audiences) are checked.  Returns JWT_OK, or a jwt_status with
+ * the reason in why; on JWT_OK offline, why says what became of it.
+ */
+int jwt_introspect_step(const struct pvacms_host_services *svc,
+    const struct jwt_config *cfg, const struct jwt_cred *cred, size_t ipick,
+    const char *p, size_t len, int is_jwt, int offline,
+    const struct pvacms_http_response *saved, struct jwt_token *tok,
+    char *why, size_t whylen);
+
+/*
+ * An opaque token: 1..JWT_TOKEN_MAX bytes of printable ASCII without
+ * spaces.  Returns JWT_OK, or JWT_MALFORMED with a reason in why.
+ */
+int jwt_introspect_opaque_ok(const char *p, size_t len, char *why,
+    size_t whylen);
+
 #endif
