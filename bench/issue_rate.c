@@ -5,7 +5,11 @@
  * loop for a fixed time, with a pre-generated CSR and a fresh token per
  * request.  The tokens come from the sample issuer and are fetched before
  * the timed window, so the window measures pvacms alone (and the token
- * validator it calls for every request, which is the real cost).  Each
+ * validator it calls for every request, which is the real cost).  With
+ * --token-file the tokens come from a file instead (one a line, dealt
+ * round-robin to the clients): that is how a benchmark brings tokens of
+ * a real identity provider, which has no GET-a-token URL, and opaque
+ * ones, which the sample issuer never makes.  Each
  * thread owns one libcurl easy handle, so its connection is kept alive.
  * 201 answers and everything else are counted separately.  A second,
  * optional phase measures GET /v1/certs/{id}/status on the HTTP listener
@@ -38,6 +42,7 @@
 #define IR_MAX_URL	2048
 #define IR_CERTID_MAX	128
 #define IR_ERR_LEN	160	/* first error shown */
+#define IR_MAX_TOKFILE	(64 * 1024 * 1024) /* bytes of a --token-file */
 
 /* The settings shared by every thread (read only once threads run). */
 struct ir_conf {
@@ -45,6 +50,7 @@ struct ir_conf {
 	const char	*cms;		/* https://127.0.0.1:PORT */
 	const char	*cacert;
 	const char	*status_base;	/* http://127.0.0.1:PORT, or NULL */
+	const char	*token_file;	/* tokens one a line, or NULL */
 	char		*csr_json[IR_MAX_CLIENTS]; /* JSON-escaped, owned */
 	int		 ncsr;
 	int		 status_secs;
@@ -71,13 +77,16 @@ static int	 ir_find_cert_id(const char *, char *, size_t);
 static void	 ir_report(const char *, const char *, struct ir_client *, int,
 		    double);
 static void	 ir_free_clients(struct ir_client *, int);
+static int	 ir_token_text_ok(const char *, size_t);
+static int	 ir_read_tokens(const char *, struct ir_client *, int);
 
 static void
 ir_usage(FILE *f)
 {
 	fprintf(f,
 "usage: issue_rate --cms URL --cacert FILE --csr FILE [--csr FILE ...]\n"
-"                  --token-url URL [--status-base URL] [--clients N]\n"
+"                  (--token-url URL | --token-file FILE)\n"
+"                  [--status-base URL] [--clients N]\n"
 "                  [--secs S] [--status-secs S] [--tokens N]\n"
 "                  [--timeout-ms MS] [--usage client|server|ioc]\n"
 "                  [--cpu-pid PID]\n"
@@ -87,11 +96,14 @@ ir_usage(FILE *f)
 "  --cacert FILE      the CA certificate pvacms proves itself with\n"
 "  --csr FILE         a PEM CSR; client i uses the (i mod n)-th one\n"
 "  --token-url URL    GET here gives one fresh token (fetched before timing)\n"
+"  --token-file FILE  tokens one a line (JWT or opaque), dealt round-robin\n"
+"                     to the clients, each used once (--tokens is not used)\n"
 "  --status-base URL  the HTTP status base; 0 --status-secs skips it\n"
 "  --clients N        concurrent clients (default 4)\n"
 "  --secs S           issue window in seconds (default 10)\n"
 "  --status-secs S    status window in seconds (default 5)\n"
-"  --tokens N         tokens fetched per client (default 2000)\n"
+"  --tokens N         tokens fetched per client with --token-url\n"
+"                     (default 2000)\n"
 "  --timeout-ms MS    bound of each request (default 10000)\n"
 "  --usage U          certificate usage asked for (default client)\n"
 "  --cpu-pid PID      report the CPU time PID (pvacms) spent per certificate\n");
@@ -319,6 +331,90 @@ ir_free_clients(struct ir_client *cl, int n)
 		bench_client_free(&cl[i].bc);
 }
 
+/*
+ * A token from a file goes into the JSON body as it is, so it must need
+ * no escaping: printable ASCII without quote, backslash or space.  A
+ * JWT and the opaque tokens providers hand out (base64url, hex) are.
+ */
+static int
+ir_token_text_ok(const char *t, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > BENCH_MAX_TOKEN)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (t[i] <= ' ' || t[i] > '~' || t[i] == '"' || t[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/*
+ * Deal the tokens of path (one a line; blank lines and a CR before the
+ * LF are ignored) round-robin to the n clients, so that each holds a
+ * share of the file and a token is used once.  Prints the "read" line.
+ * 0, or -1 (said on stderr, naming the line but never the token).
+ */
+static int
+ir_read_tokens(const char *path, struct ir_client *cl, int n)
+{
+	char err[256], *text, *line, *next, **grown;
+	size_t len, cap[IR_MAX_CLIENTS] = { 0 };
+	long lineno = 0, total = 0;
+	struct bench_client *c;
+
+	if (bench_read_file(path, IR_MAX_TOKFILE, &text, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "issue_rate: %s\n", err);
+		return -1;
+	}
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		len = strlen(line);
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (!ir_token_text_ok(line, len)) {
+			fprintf(stderr, "issue_rate: %s line %ld: not a "
+			    "token (empty, over %d bytes, or a character a "
+			    "token has not)\n", path, lineno, BENCH_MAX_TOKEN);
+			goto fail;
+		}
+		c = &cl[total % n].bc;
+		if ((size_t)c->ntok == cap[total % n]) {
+			cap[total % n] = cap[total % n] ?
+			    2 * cap[total % n] : 64;
+			if ((grown = realloc(c->tok, cap[total % n] *
+			    sizeof(*c->tok))) == NULL)
+				goto oom;
+			c->tok = grown;
+		}
+		if ((c->tok[c->ntok] = strdup(line)) == NULL)
+			goto oom;
+		c->ntok++;
+		total++;
+	}
+	free(text);
+	if (total < n) {
+		fprintf(stderr, "issue_rate: %s: %ld tokens for %d clients "
+		    "(at least one each)\n", path, total, n);
+		return -1;
+	}
+	printf("read %ld tokens from the token file before the window "
+	    "(%ld%s per client)\n", total, total / n,
+	    total % n != 0 ? " or 1 more" : "");
+	return 0;
+oom:
+	fprintf(stderr, "issue_rate: out of memory\n");
+fail:
+	/* What was dealt so far is freed with the clients. */
+	free(text);
+	return -1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -328,6 +424,7 @@ main(int argc, char *argv[])
 		{ "csr", required_argument, NULL, 'r' },
 		{ "status-base", required_argument, NULL, 'b' },
 		{ "status-secs", required_argument, NULL, 'S' },
+		{ "token-file", required_argument, NULL, 'F' },
 		BENCH_LONGOPTS
 	};
 	static struct ir_client cl[IR_MAX_CLIENTS];
@@ -350,6 +447,7 @@ main(int argc, char *argv[])
 		case 'c': conf.cms = optarg; break;
 		case 'a': conf.cacert = optarg; break;
 		case 'b': conf.status_base = optarg; break;
+		case 'F': conf.token_file = optarg; break;
 		case 'r':
 			if (conf.ncsr == IR_MAX_CLIENTS)
 				goto usage;
@@ -368,7 +466,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind != argc || conf.cms == NULL || conf.cacert == NULL ||
-	    conf.o.token_url == NULL || conf.ncsr == 0 ||
+	    (conf.o.token_url == NULL) == (conf.token_file == NULL) ||
+	    conf.ncsr == 0 ||
 	    strlen(conf.cms) > IR_MAX_URL - 64 ||
 	    (conf.status_base != NULL &&
 	    strlen(conf.status_base) > IR_MAX_URL - 64 - IR_CERTID_MAX) ||
@@ -401,7 +500,10 @@ main(int argc, char *argv[])
 	}
 
 	/* Before the window: a pool of fresh tokens per client. */
-	if (bench_fetch_tokens("issue_rate", &conf.o, conf.cacert, cl,
+	if (conf.token_file != NULL) {
+		if (ir_read_tokens(conf.token_file, cl, conf.o.clients) != 0)
+			goto out_curl;
+	} else if (bench_fetch_tokens("issue_rate", &conf.o, conf.cacert, cl,
 	    sizeof(cl[0]), conf.o.clients) != 0)
 		goto out_curl;
 
