@@ -51,6 +51,7 @@
 #include "jwt_discovery.h"
 #include "jwt_hooks.h"
 #include "jwt_introspect.h"
+#include "jwt_list.h"
 #include "jwt_local.h"
 #include "jwt_remote.h"
 #include "jwt_status.h"
@@ -87,7 +88,7 @@ static int	jwt_plugin_hooks_load(const struct jwt_config *cfg,
 		    char *err, size_t errlen);
 static int	jwt_plugin_same(const char *a, const char *b);
 static const char *jwt_plugin_get(const char *name);
-static int	jwt_plugin_discover(char *err, size_t errlen);
+static int	jwt_plugin_discover(int first, char *err, size_t errlen);
 static struct jwt_creds *jwt_plugin_creds(const struct jwt_config *cfg,
 		    char *err, size_t errlen);
 static void	jwt_plugin_fini(void);
@@ -108,6 +109,7 @@ static const struct pvacms_host_services *jwt_services;
  * which runs while no verify does.
  */
 static struct jwt_discovery jwt_found;
+static char *jwt_found_for;	/* "<wants> <issuers>" jwt_found answers */
 static pthread_mutex_t jwt_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct jwt_state *jwt_current;
 
@@ -301,9 +303,12 @@ jwt_plugin_get(const char *name)
  * mode) gets its jwks_uri; introspect mode without
  * EPICS_AUTH_JWT_INTROSPECTION_URI gets the introspection_endpoint.
  * On failure the previous findings stay (a reload keeps the old state).
+ * A reload (SIGHUP, on the event loop) asks the providers again only
+ * when the issuers changed: the key sets refresh themselves, and a
+ * provider that is slow to answer must not stall the loop.
  */
 static int
-jwt_plugin_discover(char *err, size_t errlen)
+jwt_plugin_discover(int first, char *err, size_t errlen)
 {
 	jwt_config_get_fn get = jwt_services->config_get;
 	struct jwt_discovery found;
@@ -313,6 +318,7 @@ jwt_plugin_discover(char *err, size_t errlen)
 	long timeout = JWT_TIMEOUT_DEFAULT;
 	int want_jwks, want_intro;
 	const char *t;
+	char key[JWT_LIST_MAX * (JWT_LIST_ITEM_MAX + 1) + 8];
 
 	while (mode != NULL && (*mode == ' ' || *mode == '\t'))
 		mode++;
@@ -337,6 +343,16 @@ jwt_plugin_discover(char *err, size_t errlen)
 	    (strcmp(word, "introspect") != 0 || want_intro);
 	if (!want_jwks && !want_intro) {
 		jwt_discovery_clear(&jwt_found);
+		free(jwt_found_for);
+		jwt_found_for = NULL;
+		return 0;
+	}
+	snprintf(key, sizeof(key), "%d%d %s", want_jwks, want_intro,
+	    get("EPICS_AUTH_JWT_ISSUER"));
+	if (!first && jwt_found_for != NULL && strcmp(key, jwt_found_for) ==
+	    0) {
+		jwt_services->log(PVACMS_LOG_INFO, "the issuers did not change:"
+		    " what discovery found at start stays");
 		return 0;
 	}
 	if ((t = get("EPICS_AUTH_JWT_TIMEOUT_MS")) != NULL &&
@@ -347,6 +363,8 @@ jwt_plugin_discover(char *err, size_t errlen)
 		return -1;
 	jwt_discovery_clear(&jwt_found);
 	jwt_found = found;
+	free(jwt_found_for);
+	jwt_found_for = strdup(key);	/* NULL only means: ask again */
 	jwt_services->log(PVACMS_LOG_INFO, "discovered from the OpenID"
 	    " configuration:%s%s%s%s", want_jwks ? " jwks_uri " : "",
 	    want_jwks ? found.jwks_uris : "", want_intro ?
@@ -406,7 +424,7 @@ jwt_plugin_load(int first, char *err, size_t errlen)
 	size_t i;
 
 	if (jwt_trust_set(jwt_services->config_get("EPICS_AUTH_JWT_CA_FILE"),
-	    err, errlen) != 0 || jwt_plugin_discover(err, errlen) != 0)
+	    err, errlen) != 0 || jwt_plugin_discover(first, err, errlen) != 0)
 		return -1;
 	if ((cfg = jwt_config_load(jwt_plugin_get, err, errlen)) == NULL)
 		return -1;
@@ -559,6 +577,8 @@ jwt_plugin_fini(void)
 	jwt_claims_path = NULL;
 	jwt_response_path = NULL;
 	jwt_discovery_clear(&jwt_found);
+	free(jwt_found_for);
+	jwt_found_for = NULL;
 	jwt_trust_clear();
 	jwt_services = NULL;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # idp_oidc.sh - pvacms against a real OpenID Connect provider, the npm
 # package oidc-provider (tests/idp), as a site would run it:
-#   - local mode from the issuer URL alone: discovery finds the JWKS;
+#   - local mode from the issuer URL alone: discovery finds the JWKS
+#     (once: SIGHUP keeps what it found);
 #     user and client-credentials JWT access tokens (at+jwt) get
 #     certificates, ID tokens, wrong audiences and expired tokens do not,
 #     and a key rotation at the provider is taken on the first token;
@@ -101,6 +102,21 @@ is "$RC" 0 "local: authnjwt exchanges a provider's token end to end"
 check "local: ... and writes the keychain" \
     [ -s "$(keychain_path alice client)" ]
 no_token_leaked "$TOK"
+
+# SIGHUP: the same issuers are not asked again (the key set refreshes
+# itself; a slow provider must not stall the event loop).
+disc=$(grep -c 'GET /.well-known/openid-configuration' "$OP_LOG")
+kill -HUP "$PVACMS_PID"
+for _ in $(seq $((WAIT_SECS * 20))); do
+	grep -q 'what discovery found at start stays' "$PVACMS_ERR" && break
+	sleep 0.05
+done
+like "$(cat "$PVACMS_ERR")" 'the issuers did not change: what discovery found at start stays' \
+    "SIGHUP: discovery's findings stay"
+is "$(grep -c 'GET /.well-known/openid-configuration' "$OP_LOG")" "$disc" \
+    "SIGHUP: ... without asking the provider again"
+post_as user-jwt alice
+is "$CODE" 201 "SIGHUP: tokens still get certificates"
 stop_pvacms
 
 # ---- what is wrong is said at start
