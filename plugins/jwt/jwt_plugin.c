@@ -101,7 +101,8 @@ static void	jwt_plugin_set(struct pvacms_authn_result *res, int status,
 static void	jwt_plugin_retry(struct pvacms_authn_result *res,
 		    int seconds);
 
-static const struct pvacms_host_services *jwt_services;
+static const struct pvacms_host_services *jwt_host;	/* the host's own */
+static const struct pvacms_host_services *jwt_services;	/* what we use */
 
 /*
  * What discovery found at the last load, served by jwt_plugin_get in
@@ -420,11 +421,16 @@ jwt_plugin_load(int first, char *err, size_t errlen)
 	struct jwt_config *cfg;
 	struct jwt_local *local = NULL;
 	struct jwt_creds *creds;
+	const struct pvacms_host_services *svc;
 	const char *trusted;
 	size_t i;
 
-	if (jwt_trust_set(jwt_services->config_get("EPICS_AUTH_JWT_CA_FILE"),
-	    err, errlen) != 0 || jwt_plugin_discover(first, err, errlen) != 0)
+	/* The modules fetch through a table that adds our trust anchors. */
+	if ((svc = jwt_trust_set(jwt_host, jwt_host->config_get(
+	    "EPICS_AUTH_JWT_CA_FILE"), err, errlen)) == NULL)
+		return -1;
+	jwt_services = svc;
+	if (jwt_plugin_discover(first, err, errlen) != 0)
 		return -1;
 	if ((cfg = jwt_config_load(jwt_plugin_get, err, errlen)) == NULL)
 		return -1;
@@ -540,8 +546,7 @@ jwt_plugin_init(const struct pvacms_host_services *services, char *err,
 		snprintf(err, errlen, "host services table is incomplete");
 		return -1;
 	}
-	/* The modules fetch through a table that adds our trust anchors. */
-	jwt_services = jwt_trust_wrap(services);
+	jwt_host = jwt_services = services;
 	if (jwt_plugin_load(1, err, errlen) != 0) {
 		jwt_plugin_fini();
 		return -1;
@@ -580,7 +585,7 @@ jwt_plugin_fini(void)
 	free(jwt_found_for);
 	jwt_found_for = NULL;
 	jwt_trust_clear();
-	jwt_services = NULL;
+	jwt_services = jwt_host = NULL;
 }
 
 static void

@@ -72,7 +72,8 @@ jwt_trust_fetch(const struct pvacms_http_request *req,
 	return jwt_trust_host->http_fetch(req, resp, err, errlen);
 }
 
-const struct pvacms_host_services *
+/* Fill jwt_trust_table: host's, with our fetch services. */
+static void
 jwt_trust_wrap(const struct pvacms_host_services *host)
 {
 	size_t n = host->size < sizeof(jwt_trust_table) ? host->size :
@@ -90,45 +91,43 @@ jwt_trust_wrap(const struct pvacms_host_services *host)
 		jwt_trust_table.http_fetch_headers = jwt_trust_fetch_headers;
 	if (jwt_trust_host_tls(host))
 		jwt_trust_table.http_fetch_tls = jwt_trust_fetch_tls;
-	return &jwt_trust_table;
 }
 
-int
-jwt_trust_set(const char *ca_file, char *err, size_t errlen)
+const struct pvacms_host_services *
+jwt_trust_set(const struct pvacms_host_services *host, const char *ca_file,
+    char *err, size_t errlen)
 {
 	const char *p = ca_file;
 	char *copy;
 
 	while (p != NULL && (*p == ' ' || *p == '\t'))
 		p++;
-	if (p == NULL || *p == '\0') {
-		free(jwt_trust_ca);
-		jwt_trust_ca = NULL;
-		return 0;
-	}
+	if (p == NULL || *p == '\0')
+		return host;	/* nothing to add: the host's own table */
 	if (strlen(p) > JWT_TRUST_PATH_MAX || strchr(p, ' ') != NULL) {
 		snprintf(err, errlen, "EPICS_AUTH_JWT_CA_FILE: one path of at"
 		    " most %d bytes", JWT_TRUST_PATH_MAX);
-		return -1;
+		return NULL;
 	}
 	if (access(p, R_OK) != 0) {
 		snprintf(err, errlen, "EPICS_AUTH_JWT_CA_FILE: %s: %s", p,
 		    strerror(errno));
-		return -1;
+		return NULL;
 	}
-	if (!jwt_trust_host_tls(jwt_trust_host)) {
+	if (!jwt_trust_host_tls(host)) {
 		snprintf(err, errlen, "EPICS_AUTH_JWT_CA_FILE: this pvacms"
 		    " cannot take trust anchors from a plugin (needs plugin ABI"
 		    " 1.5)");
-		return -1;
+		return NULL;
 	}
 	if ((copy = strdup(p)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
 	free(jwt_trust_ca);
 	jwt_trust_ca = copy;
-	return 0;
+	jwt_trust_wrap(host);
+	return &jwt_trust_table;
 }
 
 void

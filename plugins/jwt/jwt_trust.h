@@ -13,21 +13,17 @@
 #include "pvacms/authn.h"
 
 /*
- * The table the modules use: a copy of host's (its size and version)
- * whose fetch services go through the trust anchors of jwt_trust_set.
- * Static: valid until the next call.  Call from init only.
+ * The table the modules are to use with the PEM file ca_file (NULL or
+ * blank: none): host itself without one, else a copy of host whose
+ * fetch services trust ca_file (valid until the next call).  The file
+ * must be readable and the host must offer http_fetch_tls (ABI 1.5).
+ * Returns the table, or NULL with a reason naming
+ * EPICS_AUTH_JWT_CA_FILE in err (the previous table stays valid).  Call
+ * while no fetch runs (init, reload).
  */
-const struct pvacms_host_services *jwt_trust_wrap(
-    const struct pvacms_host_services *host);
-
-/*
- * Use the PEM file ca_file (NULL or blank: the system's anchors) from
- * now on.  It must be readable, and the host must offer http_fetch_tls
- * (ABI 1.5).  Returns 0, or -1 with a reason naming
- * EPICS_AUTH_JWT_CA_FILE in err, the old setting kept.  Call while no
- * fetch runs (init, reload).
- */
-int jwt_trust_set(const char *ca_file, char *err, size_t errlen);
+const struct pvacms_host_services *jwt_trust_set(
+    const struct pvacms_host_services *host, const char *ca_file, char *err,
+    size_t errlen);
 
 /* Forget the wrapped table and the anchors (fini). */
 void jwt_trust_clear(void);
