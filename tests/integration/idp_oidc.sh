@@ -4,7 +4,8 @@
 #   - local mode from the issuer URL alone: discovery finds the JWKS
 #     (once: SIGHUP keeps what it found);
 #     user and client-credentials JWT access tokens (at+jwt) get
-#     certificates, ID tokens, wrong audiences and expired tokens do not,
+#     certificates, ID tokens, wrong audiences and expired tokens do not
+#     (token_type_not_allowed, audience_mismatch, token_expired),
 #     and a key rotation at the provider is taken on the first token;
 #   - a wrong issuer URL, an unreachable provider, a secret file open to
 #     others: pvacms says so at start and exits 1;
@@ -203,6 +204,24 @@ like "$BODY" "lacks scope 'pvacms:server'" "cc script: ... and says which"
 TOK=$(op_token cc-opaque pvacms:server)
 post_token "$TOK" server
 is "$CODE" 201 "cc script: a server certificate with pvacms:server"
+stop_pvacms
+
+# ---- expired tokens: a provider whose tokens live 2 s, no leeway
+start_oidc_provider --at-ttl 2
+start_pvacms --jwt-issuer "$OP_URL" --jwt-audience urn:pvacms --jwt-leeway 0
+TOK=$(op_token user-jwt alice)
+sleep 3
+post_token "$TOK"
+is "$CODE" 401 "local: an expired JWT -> 401"
+is "$ECODE" token_expired "local: ... token_expired"
+stop_pvacms
+start_pvacms --jwt-mode introspect --jwt-issuer "$OP_URL" --jwt-leeway 0 \
+    --jwt-client-id pvacms --jwt-client-secret-file "$OP_SECRETS/pvacms"
+TOK=$(op_token user-opaque alice)
+sleep 3
+post_token "$TOK"
+is "$CODE" 401 "introspect: an expired opaque token -> 401"
+is "$ECODE" token_inactive "introspect: ... token_inactive (the provider says so)"
 stop_pvacms
 is "$STOP_RC" 0 "pvacms stops cleanly"
 done_testing
