@@ -19,6 +19,7 @@
 #include "jwt_cred.h"
 #include "jwt_discovery.h"
 #include "jwt_introspect.h"
+#include "jwt_remote.h"
 #include "jwt_status.h"
 
 #define ISS "https://idp.example"
@@ -376,6 +377,68 @@ test_config(void)
 	fk.nvars = 0;
 }
 
+/* Remote mode: pvacms's credential on the validator call, and its 401. */
+static void
+test_remote_cred(void)
+{
+	struct jwt_config *cfg;
+	struct jwt_creds *c;
+	char err[512];
+	const char *tok = "aaa.bbb.ccc";
+	int rc;
+
+	fk.nvars = 0;
+	fk_set("EPICS_AUTH_JWT_TRUSTED_URI", ISS "/verify");
+	fk_set("EPICS_AUTH_JWT_REQUEST_METHOD", "GET");
+	fk_set("EPICS_AUTH_JWT_CLIENT_ID", "pvacms");
+	fk_set("EPICS_AUTH_JWT_CLIENT_SECRET_FILE", put(0, "secret", "pw\n",
+	    0600));
+	cfg = jwt_config_load(fk_get, err, sizeof(err));
+	c = jwt_creds_load(fk_get, 1, "EPICS_AUTH_JWT_TRUSTED_URI", err,
+	    sizeof(err));
+	ok(cfg != NULL && c != NULL, "remote mode with a client secret");
+	cfg->cred = jwt_creds_get(c, 0);
+	fk.status = 200;
+	fk.body = "true";
+	rc = jwt_remote_verify(&fk_services, cfg, tok, strlen(tok), NULL, err,
+	    sizeof(err));
+	is_int(rc, JWT_OK, "GET with Basic: accepted");
+	ok(strstr(fk.headers, "Authorization: Basic cHZhY21zOnB3") != NULL &&
+	    strstr(fk.headers, "Bearer") == NULL,
+	    "the credential takes the Authorization header");
+	ok(strstr(fk.url, "token=aaa.bbb.ccc") != NULL,
+	    "the token stays in the query");
+	fk.status = 403;
+	fk.body = "{\"error\":\"unauthorized_client\"}";
+	rc = jwt_remote_verify(&fk_services, cfg, tok, strlen(tok), NULL, err,
+	    sizeof(err));
+	is_int(rc, JWT_VALIDATOR_AUTH, "403 to pvacms's credential:"
+	    " validator_auth_failed");
+	cfg->cred = NULL;
+	rc = jwt_remote_verify(&fk_services, cfg, tok, strlen(tok), NULL, err,
+	    sizeof(err));
+	is_int(rc, JWT_REJECTED, "403 without a credential: the token's"
+	    " (token_rejected)");
+	jwt_config_free(cfg);
+	jwt_creds_free(c);
+
+	fk_set("EPICS_AUTH_JWT_REQUEST_METHOD", "POST");
+	fk_set("EPICS_AUTH_JWT_REQUEST_FORMAT", "token=#token#");
+	fk_set("EPICS_AUTH_JWT_CLIENT_AUTH", "post");
+	cfg = jwt_config_load(fk_get, err, sizeof(err));
+	c = jwt_creds_load(fk_get, 1, "X", err, sizeof(err));
+	cfg->cred = jwt_creds_get(c, 0);
+	fk.status = 200;
+	fk.body = "true";
+	jwt_remote_verify(&fk_services, cfg, tok, strlen(tok), NULL, err,
+	    sizeof(err));
+	is_str(fk.body_sent, "token=aaa.bbb.ccc&client_id=pvacms"
+	    "&client_secret=pw", "POST form: client_secret_post appended");
+	jwt_config_free(cfg);
+	jwt_creds_free(c);
+	fk.nvars = 0;
+}
+
 int
 main(void)
 {
@@ -385,6 +448,7 @@ main(void)
 	test_introspect();
 	test_discovery();
 	test_config();
+	test_remote_cred();
 	{
 		char cmd[600];
 
