@@ -45,6 +45,7 @@ IT_DIR=$top_srcdir/tests/integration
 . "$IT_DIR/idp_lib.sh"
 # shellcheck source=SCRIPTDIR/../tests/integration/glewlwyd_lib.sh
 . "$IT_DIR/glewlwyd_lib.sh"
+. "$(dirname "$0")/stats.sh"
 
 MODES=${MODES:-local introspect both}
 RUNS=${RUNS:-20}
@@ -112,19 +113,6 @@ cpu_ms()
 	    awk -v t="$t" '{ printf "%.0f\n", ($12 + $13) * 1000 / t }'
 }
 
-# stats MS...: "MEDIAN P90" (p90 by nearest rank).
-stats()
-{
-	printf '%s\n' "$@" | sort -g | awk '
-	{ v[NR] = $1 }
-	END {
-		n = NR
-		if (n % 2) med = v[(n + 1) / 2]
-		else med = (v[n / 2] + v[n / 2 + 1]) / 2
-		r = int(0.9 * n); if (r < 0.9 * n) r++
-		printf "%.1f %.1f\n", med, v[r]
-	}'
-}
 
 # count_lines FILE: non-empty lines.
 count_lines()
@@ -262,7 +250,7 @@ measure()
 		    "$(tail -n 2 "$ROOT/run/authnjwt.err")"
 		times+=("$MS")
 	done
-	read -r MED P90 <<<"$(stats "${times[@]}")"
+	read -r MED _ P90 _ <<<"$(stats_values "${times[@]}")"
 	echo "  authnjwt ($user_kind, $AUTHN_KEY key): $RUNS runs," \
 	    "median $MED ms, p90 $P90 ms"
 

@@ -239,18 +239,14 @@ as_user()
 	export EPICS_PVACMS_URL=$CMS_URL EPICS_PVACMS_CA_FILE=$CA_FILE
 }
 
+. "$BENCH_DIR/stats.sh"
+
 # stats MS...: "median X ms (min X, p90 X, max X)" of the values
 # (p90: nearest rank).
 stats()
 {
-	printf '%s\n' "$@" | sort -g | awk '
-	{ v[NR] = $1 }
-	END {
-		n = NR
-		if (n % 2) med = v[(n + 1) / 2]
-		else med = (v[n / 2] + v[n / 2 + 1]) / 2
-		r = int(0.9 * n); if (r < 0.9 * n) r++
-		printf "median %.1f ms (min %.1f, p90 %.1f, max %.1f)\n",
-		    med, v[1], v[r], v[n]
-	}'
+	local med min p90 max
+	read -r med min p90 max <<<"$(stats_values "$@")"
+	printf 'median %s ms (min %s, p90 %s, max %s)\n' "$med" "$min" \
+	    "$p90" "$max"
 }
