@@ -579,23 +579,31 @@ jwt_config_local_configured(jwt_config_get_fn get)
 	    jwt_config_nonblank(get("EPICS_AUTH_JWT_HS_SECRET_FILE"));
 }
 
-int
-jwt_config_mode(jwt_config_get_fn get, int have_remote, char *err,
-    size_t errlen)
+size_t
+jwt_config_mode_word(jwt_config_get_fn get, char *word, size_t size)
 {
 	const char *v = get("EPICS_AUTH_JWT_MODE");
-	int have_local = jwt_config_local_configured(get), want;
-	char word[16];
 	size_t n = 0;
 
 	while (v != NULL && isspace((unsigned char)*v))
 		v++;
 	while (v != NULL && v[n] != '\0' && !isspace((unsigned char)v[n]) &&
-	    n + 1 < sizeof(word)) {
-		word[n] = v[n];
+	    n + 1 < size) {
+		word[n] = (char)tolower((unsigned char)v[n]);
 		n++;
 	}
 	word[n] = '\0';
+	return n;
+}
+
+int
+jwt_config_mode(jwt_config_get_fn get, int have_remote, char *err,
+    size_t errlen)
+{
+	int have_local = jwt_config_local_configured(get), want;
+	char word[16];
+	size_t n = jwt_config_mode_word(get, word, sizeof(word));
+
 	if (n == 0) {
 		if (!have_remote && !have_local) {
 			snprintf(err, errlen, "no token check is configured:"

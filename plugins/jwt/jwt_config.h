@@ -136,6 +136,13 @@ int jwt_config_nonblank(const char *s);
 int jwt_config_local_configured(jwt_config_get_fn get);
 
 /*
+ * The first word of EPICS_AUTH_JWT_MODE, lower-cased, into word (size
+ * bytes, NUL included; a longer word is cut and so matches no mode).
+ * Returns its length, 0 when unset or blank.
+ */
+size_t jwt_config_mode_word(jwt_config_get_fn get, char *word, size_t size);
+
+/*
  * EPICS_AUTH_JWT_MODE: "remote", "local", "both", or unset/blank for
  * what is configured (both when both are).  have_remote says whether
  * EPICS_AUTH_JWT_TRUSTED_URI is set.  Returns the JWT_MODE_* bits, or

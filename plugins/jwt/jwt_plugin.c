@@ -313,22 +313,13 @@ jwt_plugin_discover(int first, char *err, size_t errlen)
 {
 	jwt_config_get_fn get = jwt_services->config_get;
 	struct jwt_discovery found;
-	const char *mode = get("EPICS_AUTH_JWT_MODE");
 	char word[16];
-	size_t n = 0;
+	size_t n = jwt_config_mode_word(get, word, sizeof(word));
 	long timeout = JWT_TIMEOUT_DEFAULT;
 	int want_jwks, want_intro;
 	const char *t;
 	char key[JWT_LIST_MAX * (JWT_LIST_ITEM_MAX + 1) + 8];
 
-	while (mode != NULL && (*mode == ' ' || *mode == '\t'))
-		mode++;
-	while (mode != NULL && mode[n] != '\0' && mode[n] != ' ' &&
-	    n + 1 < sizeof(word)) {
-		word[n] = (char)(mode[n] | 0x20);
-		n++;
-	}
-	word[n] = '\0';
 	want_intro = strcmp(word, "introspect") == 0 &&
 	    jwt_config_nonblank(get("EPICS_AUTH_JWT_ISSUER")) &&
 	    !jwt_config_nonblank(get("EPICS_AUTH_JWT_INTROSPECTION_URI"));
