@@ -485,10 +485,13 @@ jwt_plugin_load(int first, char *err, size_t errlen)
 	    "introspect (a JWT is verified locally too)" : "remote",
 	    cfg->leeway, cfg->timeout_ms);
 	for (i = 0; i < cfg->nissuers; i++)
+		/* Not the query: it might carry a key. */
 		jwt_services->log(PVACMS_LOG_INFO, "issuer %s introspected at"
-		    " %s%s", cfg->issuers[i], cfg->introspect_uris[i],
-		    jwt_creds_get(creds, i)->client_id != NULL ?
-		    " with client credentials" : "");
+		    " %.*s%s%s", cfg->issuers[i],
+		    (int)strcspn(cfg->introspect_uris[i], "?"),
+		    cfg->introspect_uris[i], strchr(cfg->introspect_uris[i],
+		    '?') != NULL ? "?..." : "", jwt_creds_get(creds,
+		    i)->client_id != NULL ? " with client credentials" : "");
 	if (cfg->ntypes > 0)
 		jwt_services->log(PVACMS_LOG_INFO, "token types allowed: %zu"
 		    " (EPICS_AUTH_JWT_TYPES)", cfg->ntypes);

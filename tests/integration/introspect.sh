@@ -125,6 +125,12 @@ is "$(dry_field Code)" token_type_not_allowed "dry run: ... not an access token"
 answer false Bearer
 dry_run --token opaque --response answer.json "${INTRO[@]}"
 is "$(dry_field Code)" token_inactive "dry run: active false -> token_inactive"
+dry_run --token opaque --response answer.json --jwt-mode introspect \
+    --jwt-issuer https://idp.example \
+    --jwt-introspection-uri 'https://idp.example/introspect?key=s3cr3t'
+like "$ERR" 'introspected at https://idp.example/introspect\?\.\.\.' \
+    "dry run: the log names the endpoint..."
+unlike "$ERR" 's3cr3t' "dry run: ... but not its query"
 dry_run --token opaque "${INTRO[@]}"
 is "$RC" 1 "dry run: an opaque token without a saved answer cannot be judged"
 like "$(dry_field Reason)" 'introspection answer \(--response\)' \
