@@ -47,6 +47,13 @@ for t in $FUZZ_TARGETS; do
 	pvacreate) src="host/pva/pvacreq.c host/pvacms/issue_order.c
 		host/common/cert.c host/pva/pvdata.c host/pva/pvtype.c
 		host/pva/pvvalue.c" ;;
+	introspect) src="plugins/jwt/jwt_introspect.c plugins/jwt/jwt_remote.c
+		plugins/jwt/jwt_cred.c plugins/jwt/jwt_claims.c
+		plugins/jwt/jwt_config.c plugins/jwt/jwt_iss.c
+		plugins/jwt/jwt_pattern.c plugins/jwt/jwt_list.c
+		plugins/jwt/jwt_status.c plugins/jwt/jwt_url.c
+		plugins/jwt/jwt_token.c plugins/jwt/jwt_jwks.c
+		plugins/jwt/jwt_alg.c" ;;
 	*)	echo "make fuzz: unknown target $t" >&2; exit 1 ;;
 	esac
 	bin="$out/fuzz_$t"
