@@ -1,5 +1,5 @@
 /*
- * test_jwt_fake.h - a fake host services table for the jwt tests: a
+ * test_jwt_fake.h - a fake host services table for the plugin tests: a
  * config lookup over a small table and an http_fetch that records the
  * request and answers what the test programmed.
  */

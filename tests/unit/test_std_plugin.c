@@ -1,29 +1,24 @@
 /*
  * test_std_plugin.c - the "std" plugin as the host sees it: the exported
- * struct, init against a fake services table (refusing an old host and a
- * bad setting), verify() on PVAccess creation requests (subject checks,
+ * struct, init against a fake services table (test_jwt_fake.h; refusing
+ * an old host and a bad setting), verify() on PVAccess creation requests (subject checks,
  * validity, approval per usage) and reload().  std_plugin.c is compiled
  * into this program.
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tap.h"
+#include "test_jwt_fake.h"
 #include "pvacms/authn.h"
 
 extern struct pvacms_authn_plugin pvacms_authn_plugin;
 
 #define NOW 1755147136LL
-#define NVARS 8
 
-static const char *fake_get(const char *name);
-static void	fake_set(const char *name, const char *value);
 static void	fake_clear(void);
-static void	fake_log(int level, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
 static void	req_init(struct pvacms_authn_request *req, int usage,
 		    const char *name);
 static void	run(const struct pvacms_authn_request *req,
@@ -34,63 +29,13 @@ static int	approval_of(int usage);
 static void	approvals(const char *what, int client, int server, int ioc);
 
 static const struct pvacms_authn_plugin *pl = &pvacms_authn_plugin;
-static const char *names[NVARS], *values[NVARS];
-static size_t nvars;
-static char logbuf[4096];
 
-static struct pvacms_host_services fake = {
-	.version = PVACMS_AUTHN_ABI_VERSION,
-	.size = sizeof(struct pvacms_host_services),
-	.log = fake_log,
-	.config_get = fake_get,
-};
-
-static const char *
-fake_get(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < nvars; i++)
-		if (strcmp(names[i], name) == 0)
-			return values[i];
-	return NULL;
-}
-
-static void
-fake_set(const char *name, const char *value)
-{
-	size_t i;
-
-	for (i = 0; i < nvars; i++)
-		if (strcmp(names[i], name) == 0) {
-			values[i] = value;
-			return;
-		}
-	names[nvars] = name;
-	values[nvars++] = value;
-}
-
+/* Forget the settings and the log lines of the last test. */
 static void
 fake_clear(void)
 {
-	nvars = 0;
-	logbuf[0] = '\0';
-}
-
-static void
-fake_log(int level, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(logbuf);
-
-	(void)level;
-	va_start(ap, fmt);
-	if (n + 2 < sizeof(logbuf))
-		vsnprintf(logbuf + n, sizeof(logbuf) - n - 1, fmt, ap);
-	va_end(ap);
-	n = strlen(logbuf);
-	if (n + 1 < sizeof(logbuf))
-		strcat(logbuf, "\n");
+	fk.nvars = 0;
+	fk.log[0] = '\0';
 }
 
 /* A request as the PVAccess front builds it for authnstd. */
@@ -196,7 +141,7 @@ main(void)
 	ok(pl->options[4].flag == NULL, "four options");
 
 	/* A host older than 1.4 is refused, at init and in verify. */
-	old = fake;
+	old = fk_services;
 	old.version = (1 << 16) | 3;
 	ok(pl->init(&old, err, sizeof(err)) != 0, "host 1.3: init refused");
 	ok(strstr(err, "1.3") != NULL && strstr(err, "1.4") != NULL &&
@@ -212,8 +157,8 @@ main(void)
 	/* A setting that is neither yes nor no stops the start. */
 	for (i = 0; i < sizeof(badvars) / sizeof(badvars[0]); i++) {
 		fake_clear();
-		fake_set(badvars[i], "maybe");
-		ok(pl->init(&fake, err, sizeof(err)) != 0, "%s=maybe: init"
+		fk_set(badvars[i], "maybe");
+		ok(pl->init(&fk_services, err, sizeof(err)) != 0, "%s=maybe: init"
 		    " fails", badvars[i]);
 		snprintf(want, sizeof(want), "%s", badvars[i]);
 		ok(strncmp(err, want, strlen(want)) == 0 &&
@@ -222,8 +167,8 @@ main(void)
 		    "... one line naming the variable and the value");
 	}
 	fake_clear();
-	fake_set("EPICS_PVACMS_REQUIRE_APPROVAL", "no\x1b[2J");
-	ok(pl->init(&fake, err, sizeof(err)) != 0 &&
+	fk_set("EPICS_PVACMS_REQUIRE_APPROVAL", "no\x1b[2J");
+	ok(pl->init(&fk_services, err, sizeof(err)) != 0 &&
 	    strchr(err, '\x1b') == NULL, "a bad value is not echoed raw");
 	run(&req, &res);
 	is_int(res.verdict, PVACMS_ERROR, "after a failed init nothing is"
@@ -231,8 +176,8 @@ main(void)
 
 	/* Defaults: every usage waits for approval. */
 	fake_clear();
-	ok(pl->init(&fake, err, sizeof(err)) == 0, "init with defaults");
-	ok(strstr(logbuf, "client yes, server yes, ioc yes") != NULL,
+	ok(pl->init(&fk_services, err, sizeof(err)) == 0, "init with defaults");
+	ok(strstr(fk.log, "client yes, server yes, ioc yes") != NULL,
 	    "the log says what needs approval");
 	req_init(&req, PVACMS_USAGE_CLIENT, "softioc");
 	req.organization = "site.example";
@@ -320,36 +265,36 @@ main(void)
 	    strstr(res.reason, "usage") != NULL, "usage 4: 400");
 
 	/* Approval per usage; the ioc follows only its own setting. */
-	fake_set("EPICS_PVACMS_REQUIRE_APPROVAL", "no");
+	fk_set("EPICS_PVACMS_REQUIRE_APPROVAL", "no");
 	approvals("REQUIRE_APPROVAL=no", 0, 0, 0);
-	ok(strstr(logbuf, "std client certificates are issued without"
+	ok(strstr(fk.log, "std client certificates are issued without"
 	    " approval") != NULL, "... and the log warns about it");
-	fake_set("EPICS_PVACMS_REQUIRE_IOC_APPROVAL", "yes");
+	fk_set("EPICS_PVACMS_REQUIRE_IOC_APPROVAL", "yes");
 	approvals("REQUIRE_APPROVAL=no, IOC=yes", 0, 0, 1);
 	fake_clear();
-	fake_set("EPICS_PVACMS_REQUIRE_CLIENT_APPROVAL", "No");
+	fk_set("EPICS_PVACMS_REQUIRE_CLIENT_APPROVAL", "No");
 	approvals("CLIENT=No", 0, 1, 1);
 	fake_clear();
-	fake_set("EPICS_PVACMS_REQUIRE_SERVER_APPROVAL", " off ");
+	fk_set("EPICS_PVACMS_REQUIRE_SERVER_APPROVAL", " off ");
 	approvals("SERVER=' off '", 1, 0, 1);
-	fake_set("EPICS_PVACMS_REQUIRE_CLIENT_APPROVAL", "FALSE");
+	fk_set("EPICS_PVACMS_REQUIRE_CLIENT_APPROVAL", "FALSE");
 	approvals("CLIENT and SERVER off", 0, 0, 1);
 	fake_clear();
-	fake_set("EPICS_PVACMS_REQUIRE_IOC_APPROVAL", "0");
+	fk_set("EPICS_PVACMS_REQUIRE_IOC_APPROVAL", "0");
 	approvals("IOC=0", 1, 1, 0);
-	fake_set("EPICS_PVACMS_REQUIRE_APPROVAL", "NO");
-	fake_set("EPICS_PVACMS_REQUIRE_CLIENT_APPROVAL", "TRUE");
-	fake_set("EPICS_PVACMS_REQUIRE_SERVER_APPROVAL", "On");
-	fake_set("EPICS_PVACMS_REQUIRE_IOC_APPROVAL", "1");
+	fk_set("EPICS_PVACMS_REQUIRE_APPROVAL", "NO");
+	fk_set("EPICS_PVACMS_REQUIRE_CLIENT_APPROVAL", "TRUE");
+	fk_set("EPICS_PVACMS_REQUIRE_SERVER_APPROVAL", "On");
+	fk_set("EPICS_PVACMS_REQUIRE_IOC_APPROVAL", "1");
 	approvals("all on over REQUIRE_APPROVAL=NO", 1, 1, 1);
-	fake_set("EPICS_PVACMS_REQUIRE_APPROVAL", "");
-	fake_set("EPICS_PVACMS_REQUIRE_CLIENT_APPROVAL", "no");
-	fake_set("EPICS_PVACMS_REQUIRE_SERVER_APPROVAL", "");
-	fake_set("EPICS_PVACMS_REQUIRE_IOC_APPROVAL", "  ");
+	fk_set("EPICS_PVACMS_REQUIRE_APPROVAL", "");
+	fk_set("EPICS_PVACMS_REQUIRE_CLIENT_APPROVAL", "no");
+	fk_set("EPICS_PVACMS_REQUIRE_SERVER_APPROVAL", "");
+	fk_set("EPICS_PVACMS_REQUIRE_IOC_APPROVAL", "  ");
 	approvals("blank settings count as unset", 0, 1, 1);
 
 	/* A bad value on reload keeps the running settings. */
-	fake_set("EPICS_PVACMS_REQUIRE_SERVER_APPROVAL", "nope");
+	fk_set("EPICS_PVACMS_REQUIRE_SERVER_APPROVAL", "nope");
 	ok(pl->reload(err, sizeof(err)) != 0 &&
 	    strstr(err, "EPICS_PVACMS_REQUIRE_SERVER_APPROVAL") != NULL,
 	    "reload with a bad value fails naming the variable");
