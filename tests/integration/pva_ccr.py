@@ -747,15 +747,24 @@ def summary(status, stage, message, fields=None, **extra):
     return out
 
 
-def run_rpc(conn, pv, body):
+def op_init(conn, cmd, pv):
+    """The channel and the INIT of one operation: (sid, INIT reply), or
+    (None, the error summary)."""
     sid, why = conn.create_channel(pv)
     if sid is None:
-        return summary("error", "channel", why)
-    conn.op(CMD_RPC, sid, IOID, SUB_INIT, pvrequest_bytes(conn.be))
-    d = conn.reply(CMD_RPC, IOID, SUB_INIT)
+        return None, summary("error", "channel", why)
+    conn.op(cmd, sid, IOID, SUB_INIT, pvrequest_bytes(conn.be))
+    d = conn.reply(cmd, IOID, SUB_INIT)
     code, msg = d.status()
     if code > 1:
-        return summary("error", "init", msg)
+        return None, summary("error", "init", msg)
+    return sid, d
+
+
+def run_rpc(conn, pv, body):
+    sid, d = op_init(conn, CMD_RPC, pv)
+    if sid is None:
+        return d
     conn.op(CMD_RPC, sid, IOID, 0x00, body)
     d = conn.reply(CMD_RPC, IOID, 0x00)
     code, msg = d.status()
@@ -776,14 +785,9 @@ def run_rpc(conn, pv, body):
 
 
 def run_get(conn, pv):
-    sid, why = conn.create_channel(pv)
+    sid, d = op_init(conn, CMD_GET, pv)
     if sid is None:
-        return summary("error", "channel", why)
-    conn.op(CMD_GET, sid, IOID, SUB_INIT, pvrequest_bytes(conn.be))
-    d = conn.reply(CMD_GET, IOID, SUB_INIT)
-    code, msg = d.status()
-    if code > 1:
-        return summary("error", "init", msg)
+        return d
     t = d.type()
     conn.op(CMD_GET, sid, IOID, 0x00)
     d = conn.reply(CMD_GET, IOID, 0x00)
