@@ -100,9 +100,6 @@ static const char db_schema[] =
 	" pem TEXT,"
 	" admin INTEGER NOT NULL DEFAULT 0,"
 	" approved INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX IF NOT EXISTS idx_certs_state ON certs(state);"
-	"CREATE INDEX IF NOT EXISTS idx_certs_not_after ON certs(not_after);"
-	"CREATE INDEX IF NOT EXISTS idx_certs_pubkey ON certs(pubkey_sha256);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_token ON certs(token_id);"
 	"PRAGMA user_version = 4;";
 
@@ -137,6 +134,13 @@ static const char db_upgrade_3_4[] =
  * expired or revoked rows the file holds.
  */
 static const char db_indexes[] =
+	/* Every index is pages rewritten, and synced, per certificate.
+	 * These three served no query: state and not_after alone are
+	 * prefixes the (state, ...) pairs below cover, and the prior
+	 * approval looks a key up by its subject (pvacms 0.7). */
+	"DROP INDEX IF EXISTS idx_certs_state;"
+	"DROP INDEX IF EXISTS idx_certs_not_after;"
+	"DROP INDEX IF EXISTS idx_certs_pubkey;"
 	"CREATE INDEX IF NOT EXISTS idx_certs_state_nb "
 	"ON certs(state, not_before);"
 	"CREATE INDEX IF NOT EXISTS idx_certs_state_na "
