@@ -4,7 +4,7 @@
 set -u
 pkgs="build-essential autoconf automake libtool pkg-config
 libssl-dev openssl libevent-dev libcurl4-openssl-dev liblua5.4-dev
-libjansson-dev libsqlite3-dev libcjose-dev mandoc curl sqlite3
+libjansson-dev libsqlite3-dev libcjose-dev mandoc curl sqlite3 strace
 python3 python3-flask python3-jwt python3-cryptography
 libssl3 libevent-core-2.1-7 libevent-openssl-2.1-7 libevent-pthreads-2.1-7
 libreadline8

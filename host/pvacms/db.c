@@ -425,6 +425,28 @@ fail:
 	return NULL;
 }
 
+int
+db_defer_sync(struct db *db, char *wal_path, size_t len, char *err,
+    size_t errlen)
+{
+	const char *wal;
+
+	/* NORMAL in WAL mode: a commit is not synced, a checkpoint is
+	 * (before the WAL it copies from can be overwritten). */
+	if (sqlite3_exec(db->h, "PRAGMA synchronous = NORMAL", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		db_seterr(db, err, errlen, "cannot defer the sync");
+		return -1;
+	}
+	wal = sqlite3_filename_wal(sqlite3_db_filename(db->h, "main"));
+	if (wal == NULL || *wal == '\0' || strlen(wal) >= len) {
+		snprintf(err, errlen, "the database has no WAL file name");
+		return -1;
+	}
+	memcpy(wal_path, wal, strlen(wal) + 1);
+	return 0;
+}
+
 void
 db_set_busy_ms(struct db *db, int ms)
 {

@@ -48,6 +48,15 @@ void db_close(struct db *db);
  */
 void db_set_busy_ms(struct db *db, int ms);
 
+/*
+ * Commits on this connection no longer wait for their fsync: the caller
+ * must make them durable itself, by syncing the WAL file whose path is
+ * copied to wal_path (walsync.h), before it tells anyone about them.
+ * Checkpoints still sync.  0, or -1 with err set.
+ */
+int db_defer_sync(struct db *db, char *wal_path, size_t len, char *err,
+    size_t errlen);
+
 /* 1 if the last call failed because another process held the lock. */
 int db_busy(struct db *db);
 

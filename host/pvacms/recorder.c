@@ -1,9 +1,13 @@
 /*
  * recorder.c - group commit on a thread of its own (recorder.h).
  *
- * items: submitted (any thread) -> queue -> the recorder thread applies a
- * batch in one transaction -> finished list -> one libevent event on the
- * loop thread runs their done() callbacks, oldest first.
+ * items: submitted (any thread) -> queue -> the writer thread applies a
+ * batch in one transaction and commits it -> committed list -> the
+ * syncer thread fdatasyncs the WAL (walsync.h), covering every batch
+ * committed before -> finished list -> one libevent event on the loop
+ * thread runs their done() callbacks, oldest first.  While the syncer
+ * waits for the disk, the writer writes the next batch: one fsync
+ * covers whatever was committed meanwhile.
  */
 #include "config.h"
 
@@ -22,6 +26,7 @@
 #include "hosterr.h"
 #include "log.h"
 #include "recorder.h"
+#include "walsync.h"
 
 #define RECORDER_MAX_QUEUED	4096	/* items waiting, beyond: 503 */
 #define RECORDER_LINES_MAX	(RECORDER_BATCH * 4096)
@@ -38,6 +43,16 @@ struct recorder {
 	pthread_t thread;
 	struct db *db;
 	struct event *done_ev;
+	/* The syncer: committed items wait for their fsync here. */
+	pthread_cond_t sync_cond;
+	struct recorder_item *committed, *committed_tail; /* oldest first */
+	int writer_done;	/* the writer thread has returned */
+	int sync_failed;	/* an fsync failed: nothing more is written */
+	int syncer_started;
+	pthread_t syncer;
+	struct walsync *wal;
+	recorder_sync_fn *sync_fn;	/* tests: in place of the WAL's */
+	void *sync_arg;
 	/* The audit tail (recorder.h): seq numbers of its lines. */
 	int64_t tail_written;	/* the newest line written to the file */
 	int64_t tail_synced;	/* the newest line the file has on disk */
@@ -46,6 +61,8 @@ struct recorder {
 };
 
 static void	*recorder_main(void *);
+static void	 recorder_write(struct recorder *);
+static void	*recorder_syncer(void *);
 static void	 recorder_batch(struct recorder *, struct recorder_item *);
 static void	 recorder_apply(struct recorder *, struct recorder_item *);
 static void	 recorder_fail(struct recorder_item *, int, const char *);
@@ -60,6 +77,7 @@ recorder_new(struct event_base *base, const char *db_path, char *err,
     size_t errlen)
 {
 	struct recorder *rec;
+	char wal_path[4096];
 	int r;
 
 	if ((rec = calloc(1, sizeof(*rec))) == NULL) {
@@ -68,9 +86,17 @@ recorder_new(struct event_base *base, const char *db_path, char *err,
 	}
 	pthread_mutex_init(&rec->lock, NULL);
 	pthread_cond_init(&rec->cond, NULL);
+	pthread_cond_init(&rec->sync_cond, NULL);
 	if ((rec->db = db_open(db_path, NULL, err, errlen)) == NULL)
 		goto fail;
 	db_set_busy_ms(rec->db, RECORDER_BUSY_MS);
+	if (db_defer_sync(rec->db, wal_path, sizeof(wal_path), err,
+	    errlen) != 0)
+		goto fail;
+	if ((rec->wal = walsync_new(wal_path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (recorder_restore(rec, err, errlen) != 0)
 		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &rec->synced_at);
@@ -79,6 +105,13 @@ recorder_new(struct event_base *base, const char *db_path, char *err,
 		snprintf(err, errlen, "cannot create the recorder's event");
 		goto fail;
 	}
+	if ((r = pthread_create(&rec->syncer, NULL, recorder_syncer,
+	    rec)) != 0) {
+		snprintf(err, errlen, "cannot start the recorder's syncer "
+		    "thread: %s", strerror(r));
+		goto fail;
+	}
+	rec->syncer_started = 1;
 	if ((r = pthread_create(&rec->thread, NULL, recorder_main, rec)) !=
 	    0) {
 		snprintf(err, errlen, "cannot start the recorder thread: %s",
@@ -127,15 +160,45 @@ recorder_pending(struct recorder *rec)
 	return n;
 }
 
-/* The thread: take up to RECORDER_BATCH items, write them, hand back. */
+void
+recorder_set_sync(struct recorder *rec, recorder_sync_fn *fn, void *arg)
+{
+	pthread_mutex_lock(&rec->lock);
+	rec->sync_fn = fn;
+	rec->sync_arg = arg;
+	pthread_mutex_unlock(&rec->lock);
+}
+
+/* The writer thread; once it returns, the syncer may finish too. */
 static void *
 recorder_main(void *arg)
 {
 	struct recorder *rec = arg;
+
+	recorder_write(rec);
+	pthread_mutex_lock(&rec->lock);
+	rec->writer_done = 1;
+	pthread_cond_signal(&rec->sync_cond);
+	pthread_mutex_unlock(&rec->lock);
+	return NULL;
+}
+
+/* Fail every item of a batch that was not written. */
+static void
+recorder_refuse(struct recorder_item *batch, int hosterr, const char *why)
+{
+	for (; batch != NULL; batch = batch->next)
+		recorder_fail(batch, hosterr, why);
+}
+
+/* Take up to RECORDER_BATCH items, write them, hand them to the syncer. */
+static void
+recorder_write(struct recorder *rec)
+{
 	struct recorder_item *batch, *last;
 	struct timespec until;
 	size_t n;
-	int stopping, r;
+	int stopping, sync_failed, r;
 
 	for (;;) {
 		pthread_mutex_lock(&rec->lock);
@@ -158,7 +221,7 @@ recorder_main(void *arg)
 		if (rec->head == NULL) {
 			pthread_mutex_unlock(&rec->lock);
 			recorder_sync_tail(rec, 1);
-			return NULL;
+			return;
 		}
 		batch = last = rec->head;
 		for (n = 1; n < RECORDER_BATCH && last->next != NULL; n++)
@@ -169,23 +232,83 @@ recorder_main(void *arg)
 		last->next = NULL;
 		rec->queued -= n;
 		stopping = rec->stopping;
+		sync_failed = rec->sync_failed;
 		pthread_mutex_unlock(&rec->lock);
 
 		/* Stopping: what is queued is written if it can be at once;
 		 * a lock held elsewhere must not hold up the exit. */
 		if (stopping)
 			db_set_busy_ms(rec->db, 0);
-		recorder_batch(rec, batch);
-		recorder_sync_tail(rec, 0);
+		if (sync_failed)
+			recorder_refuse(batch, HOSTERR_DB, "the certificate "
+			    "database could not be synced to disk; pvacms "
+			    "records nothing more until it is restarted");
+		else {
+			recorder_batch(rec, batch);
+			recorder_sync_tail(rec, 0);
+		}
 
 		pthread_mutex_lock(&rec->lock);
-		/* finished is newest first; reverse the batch onto it */
-		while (batch != NULL) {
-			struct recorder_item *next = batch->next;
+		if (rec->committed_tail != NULL)
+			rec->committed_tail->next = batch;
+		else
+			rec->committed = batch;
+		rec->committed_tail = last;
+		pthread_cond_signal(&rec->sync_cond);
+		pthread_mutex_unlock(&rec->lock);
+	}
+}
 
-			batch->next = rec->finished;
-			rec->finished = batch;
-			batch = next;
+/*
+ * The syncer thread: take every committed item, make them durable with
+ * one fdatasync, and only then hand them to the loop.  A failed sync
+ * fails the items it should have covered (their rows may not survive a
+ * power cut) and stops the writer: after a failed fsync, Linux may have
+ * dropped the pages it could not write, so no later sync can prove them.
+ */
+static void *
+recorder_syncer(void *arg)
+{
+	struct recorder *rec = arg;
+	struct recorder_item *list, *item, *next;
+	recorder_sync_fn *sync_fn;
+	char err[512];
+	int r;
+
+	for (;;) {
+		pthread_mutex_lock(&rec->lock);
+		while (rec->committed == NULL && !rec->writer_done)
+			pthread_cond_wait(&rec->sync_cond, &rec->lock);
+		if (rec->committed == NULL) {
+			pthread_mutex_unlock(&rec->lock);
+			return NULL;
+		}
+		list = rec->committed;
+		rec->committed = rec->committed_tail = NULL;
+		sync_fn = rec->sync_fn;
+		pthread_mutex_unlock(&rec->lock);
+
+		r = sync_fn != NULL ? sync_fn(rec->sync_arg, err, sizeof(err)) :
+		    walsync_sync(rec->wal, err, sizeof(err));
+		if (r != 0) {
+			log_error("cannot sync the certificate database: %s; "
+			    "recording stops until pvacms restarts", err);
+			pthread_mutex_lock(&rec->lock);
+			rec->sync_failed = 1;
+			pthread_mutex_unlock(&rec->lock);
+			for (item = list; item != NULL; item = item->next)
+				if (item->outcome != RECORDER_FAILED)
+					recorder_fail(item, HOSTERR_DB,
+					    "cannot sync the certificate "
+					    "database to disk");
+		}
+
+		pthread_mutex_lock(&rec->lock);
+		/* finished is newest first; reverse the list onto it */
+		for (item = list; item != NULL; item = next) {
+			next = item->next;
+			item->next = rec->finished;
+			rec->finished = item;
 		}
 		pthread_mutex_unlock(&rec->lock);
 		event_active(rec->done_ev, EV_READ, 0);
@@ -552,11 +675,19 @@ recorder_free(struct recorder *rec)
 	pthread_mutex_unlock(&rec->lock);
 	if (rec->started)
 		pthread_join(rec->thread, NULL);
+	pthread_mutex_lock(&rec->lock);
+	rec->writer_done = 1;	/* (again) so that the syncer ends */
+	pthread_cond_signal(&rec->sync_cond);
+	pthread_mutex_unlock(&rec->lock);
+	if (rec->syncer_started)
+		pthread_join(rec->syncer, NULL);
 	if (rec->done_ev != NULL) {
 		recorder_drain(-1, 0, rec);
 		event_free(rec->done_ev);
 	}
+	walsync_free(rec->wal);
 	db_close(rec->db);
+	pthread_cond_destroy(&rec->sync_cond);
 	pthread_cond_destroy(&rec->cond);
 	pthread_mutex_destroy(&rec->lock);
 	free(rec);

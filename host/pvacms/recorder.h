@@ -3,14 +3,17 @@
  *
  * Every change pvacms makes while serving (a new certificate, a state
  * change by an administrator, a holder or the clock) is an item handed
- * to the recorder.  Its thread takes whatever items are waiting (up to
- * RECORDER_BATCH) and, in one transaction, applies them and keeps their
- * audit lines in the audit tail (a table); it appends the lines to the
- * audit log with one write, commits with synchronous=FULL, and only then
- * hands each item back to the event loop (done).  Requests that arrive
- * together are committed together (group commit): one fsync per batch,
- * not per certificate.  The event loop never waits for the database
- * lock; only this thread does, bounded by RECORDER_BUSY_MS.
+ * to the recorder.  Its writer thread takes whatever items are waiting
+ * (up to RECORDER_BATCH) and, in one transaction, applies them and keeps
+ * their audit lines in the audit tail (a table); it appends the lines to
+ * the audit log with one write and commits.  Its syncer thread then
+ * fdatasyncs the WAL (walsync.h), and only then hands each item back to
+ * the event loop (done).  Requests that arrive together are committed
+ * together (group commit), and one fsync covers every batch committed
+ * while the one before was syncing: no answer before its change is on
+ * disk, and never one fsync per certificate.  The event loop never waits
+ * for the database lock; only the writer does, bounded by
+ * RECORDER_BUSY_MS.
  *
  * The audit log file itself is synced at most RECORDER_SYNC_SECS later;
  * then the tail forgets those lines.  A power cut can take the last
@@ -105,6 +108,14 @@ struct recorder *recorder_new(struct event_base *base, const char *db_path,
  * 503 itself.
  */
 int recorder_submit(struct recorder *rec, struct recorder_item *item);
+
+/*
+ * Tests: make a batch durable with fn(arg, err, errlen) (0, or -1 with
+ * err set) in place of the WAL's fdatasync.  Call before any submit.
+ */
+typedef int recorder_sync_fn(void *arg, char *err, size_t errlen);
+void recorder_set_sync(struct recorder *rec, recorder_sync_fn *fn,
+    void *arg);
 
 /* Items queued or being written whose done() has not run yet. */
 size_t recorder_pending(struct recorder *rec);

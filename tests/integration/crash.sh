@@ -8,8 +8,8 @@
 # for a request must have its "issued" audit line (pvacms writes the line
 # durably before the commit, and answers after it), and pvacms must start
 # again on the same files and answer for the certificates.  (A power cut
-# cannot be pulled here; the order of sync, commit and answer is checked
-# by test_recorder, and synchronous=FULL by test_db.)
+# cannot be pulled here; the order of commit, sync and answer is checked
+# by test_recorder, and in pvacms's own system calls by fsync_order.sh.)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/admin_lib.sh"

@@ -12,12 +12,17 @@
  * - a write cut short by RLIMIT_FSIZE (a full disk) leaves no torn line;
  * - the audit tail is empty once the recorder stopped (the log synced),
  *   and a start restores into the log the lines a power cut took from it
- *   (cutting a torn last line), each once.
+ *   (cutting a torn last line), each once;
+ * - done() runs only after a sync that began once the row was committed,
+ *   the writer commits the next batch while the syncer waits, and after
+ *   a failed sync nothing more is recorded.
  */
 #include "config.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,21 +55,23 @@ static pthread_t loop_thread;
 static const char *db_path;
 static int done_count, want_done, all_on_loop = 1, all_visible = 1;
 
-/* How many rows a fresh connection sees with this serial. */
+/* How many rows a fresh connection sees with serial `op` serial. */
 static int
-rows_with(uint64_t serial)
+rows_where(const char *op, uint64_t serial)
 {
 	sqlite3 *h;
 	sqlite3_stmt *st;
 	sqlite3_int64 v;
+	char sql[80];
 	int n = -1;
 
 	memcpy(&v, &serial, sizeof(v));
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM certs WHERE "
+	    "serial %s ?1", op);
 	if (sqlite3_open_v2(db_path, &h, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK)
 		return -1;
-	if (sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM certs WHERE "
-	    "serial = ?1", -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, v);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			n = sqlite3_column_int(st, 0);
@@ -72,6 +79,12 @@ rows_with(uint64_t serial)
 	}
 	sqlite3_close(h);
 	return n;
+}
+
+static int
+rows_with(uint64_t serial)
+{
+	return rows_where("=", serial);
 }
 
 static void
@@ -85,6 +98,64 @@ on_done(struct recorder_item *item, void *arg)
 		all_visible = 0;
 	if (++done_count == want_done)
 		event_base_loopexit(base, NULL);
+}
+
+/*
+ * The fsync discipline, seen through a sync of the test's own: it notes
+ * which rows were committed when it began, takes its time, and only then
+ * counts them as synced.  The first sync also waits to see whether the
+ * writer commits the next group meanwhile.
+ */
+#define GROUP 10
+static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
+static int synced_rows;		/* rows committed before a finished sync */
+static atomic_int sync_calls, sync_fail, writer_went_on = -1;
+static int all_synced = 1;
+
+/* Rows of this part a fresh connection sees; -1 on error. */
+static int
+rows_now(void)
+{
+	return rows_where(">=", 7000);
+}
+
+static int
+slow_sync(void *arg, char *err, size_t errlen)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int committed = rows_now(), i;
+
+	(void)arg;
+	if (atomic_fetch_add(&sync_calls, 1) == 0) {
+		/* The test submits its second group once this began. */
+		for (i = 0; i < 250 && rows_now() < 2 * GROUP; i++)
+			nanosleep(&pause, NULL);
+		writer_went_on = rows_now() == 2 * GROUP;
+	} else
+		nanosleep(&pause, NULL);
+	if (atomic_load(&sync_fail)) {
+		snprintf(err, errlen, "test: sync failed");
+		return -1;
+	}
+	pthread_mutex_lock(&sync_lock);
+	if (committed > synced_rows)
+		synced_rows = committed;
+	pthread_mutex_unlock(&sync_lock);
+	return 0;
+}
+
+static void
+on_done_synced(struct recorder_item *item, void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sync_lock);
+	/* Serials 7000.. are committed in order: row k is synced once
+	 * more than k rows were committed before a finished sync. */
+	if (item->outcome == RECORDER_DONE &&
+	    (int)(item->row->serial - 7000) >= synced_rows)
+		all_synced = 0;
+	pthread_mutex_unlock(&sync_lock);
+	on_done(item, arg);
 }
 
 static char *
@@ -111,6 +182,20 @@ mkrow(struct db_cert *c, uint64_t serial, const char *token_id)
 	c->state = STATE_VALID;
 	c->status_date = 1000;
 	snprintf(c->token_id, sizeof(c->token_id), "%s", token_id);
+}
+
+/* An insert of serial with token tok and the audit line of number n. */
+static void
+mkinsert(struct recorder_item *item, struct db_cert *row, uint64_t serial,
+    const char *tok, int n, char *line, size_t linelen,
+    recorder_done_fn *done)
+{
+	mkrow(row, serial, tok);
+	snprintf(line, linelen, "{\"event\":\"issued\",\"n\":%d}\n", n);
+	item->kind = RECORDER_INSERT;
+	item->row = row;
+	item->line = line;
+	item->done = done;
 }
 
 /* Run the loop until want more done() calls (with a deadline). */
@@ -186,7 +271,7 @@ main(void)
 	off_t size;
 	int i, ok_all, created;
 
-	tap_plan(22);
+	tap_plan(27);
 	alarm(60);
 	evthread_use_pthreads();
 	loop_thread = pthread_self();
@@ -209,13 +294,8 @@ main(void)
 	/* A burst: submitted together, committed in batches. */
 	for (i = 0; i < NITEMS; i++) {
 		snprintf(tok, sizeof(tok), "j:%d", i);
-		mkrow(&rows[i], 100 + (uint64_t)i, tok);
-		snprintf(line[i], sizeof(line[i]),
-		    "{\"event\":\"issued\",\"n\":%d}\n", i);
-		items[i].kind = RECORDER_INSERT;
-		items[i].row = &rows[i];
-		items[i].line = line[i];
-		items[i].done = on_done;
+		mkinsert(&items[i], &rows[i], 100 + (uint64_t)i, tok, i,
+		    line[i], sizeof(line[i]), on_done);
 		if (recorder_submit(rec, &items[i]) != 0)
 			bail_out("submit refused");
 	}
@@ -335,6 +415,59 @@ main(void)
 		    "the torn line is gone");
 		recorder_free(rec);
 		is_int(tail_rows(path), 0, "and the tail is empty again");
+		audit_close();
+	}
+
+	/* The fsync discipline. */
+	{
+		static struct db_cert srows[2 * GROUP + 2];
+		static struct recorder_item sitems[2 * GROUP + 2];
+		static char slines[2 * GROUP + 2][64];
+		struct timespec pause = { 0, 5 * 1000 * 1000 };
+		int k;
+
+		if (audit_open(audit, err, sizeof(err)) != 0 ||
+		    (rec = recorder_new(base, path, err, sizeof(err))) ==
+		    NULL)
+			bail_out(err);
+		recorder_set_sync(rec, slow_sync, NULL);
+		for (i = 0; i < 2 * GROUP + 2; i++) {
+			snprintf(tok, sizeof(tok), "s:%d", i);
+			mkinsert(&sitems[i], &srows[i], 7000 + (uint64_t)i,
+			    tok, 7000 + i, slines[i], sizeof(slines[i]),
+			    on_done_synced);
+		}
+		for (i = 0; i < GROUP; i++)
+			recorder_submit(rec, &sitems[i]);
+		for (k = 0; k < 400 && atomic_load(&sync_calls) == 0; k++)
+			nanosleep(&pause, NULL);
+		for (i = GROUP; i < 2 * GROUP; i++)
+			recorder_submit(rec, &sitems[i]);
+		run_until(2 * GROUP);
+		for (ok_all = 1, i = 0; i < 2 * GROUP; i++)
+			ok_all = ok_all && sitems[i].outcome == RECORDER_DONE;
+		ok(ok_all && all_synced, "no done() before a sync that began "
+		    "after its row was committed");
+		is_int(atomic_load(&writer_went_on), 1, "the next batch is "
+		    "committed while the one before is being synced");
+		is_int(atomic_load(&sync_calls), 2, "one sync covers all that "
+		    "was committed meanwhile");
+
+		atomic_store(&sync_fail, 1);
+		recorder_submit(rec, &sitems[2 * GROUP]);
+		run_until(1);
+		ok(sitems[2 * GROUP].outcome == RECORDER_FAILED &&
+		    sitems[2 * GROUP].hosterr == HOSTERR_DB &&
+		    strstr(sitems[2 * GROUP].err, "sync") != NULL,
+		    "a failed sync fails its items (%s)",
+		    sitems[2 * GROUP].err);
+		recorder_submit(rec, &sitems[2 * GROUP + 1]);
+		run_until(1);
+		ok(sitems[2 * GROUP + 1].outcome == RECORDER_FAILED &&
+		    rows_with(7000 + 2 * GROUP + 1) == 0,
+		    "and nothing more is recorded (%s)",
+		    sitems[2 * GROUP + 1].err);
+		recorder_free(rec);
 		audit_close();
 	}
 
