@@ -3,11 +3,12 @@
 # disk, seen in the system calls pvacms makes.
 #
 # strace follows every thread of a running pvacms while certificates
-# are requested one at a time.  Every write pvacms makes on an HTTPS
-# connection (the answers among them) must come after an fdatasync of
-# the database's WAL file that began after the last write to the WAL
-# (the commit of the certificate being answered) and returned before
-# the answer.  The recorder commits on one thread and syncs on another
+# are requested one at a time, over HTTPS and as CERT:CREATE over
+# PVAccess (authnjwt --cms pva://).  Every write pvacms makes on an HTTPS
+# or PVAccess TCP connection (the answers among them) must come after an
+# fdatasync of the database's WAL file that began after the last write
+# to the WAL (the commit of the certificate being answered) and returned
+# before the answer.  The recorder commits on one thread and syncs on another
 # (pvacms(8), DURABILITY); this is what keeps that split honest.  (A
 # power cut cannot be pulled here.)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -17,7 +18,8 @@ command -v strace >/dev/null || skip_all "strace not installed"
 setup_root
 start_issuer
 start_pvacms_local
-plan 5
+PVA_TCP=$(sed -n 's/^pva=.*:\([0-9]*\)$/\1/p' "$ROOT/run/pvacms.listen")
+plan 7
 
 TRACE=$ROOT/run/strace.out
 strace -f -qq -yy -o "$TRACE" -p "$PVACMS_PID" \
@@ -45,14 +47,24 @@ for i in 1 2 3 4 5; do
 	    --data-binary @"$ROOT/run/order.body" "$CMS_URL/v1/certs")
 done
 is "$codes" "201 201 201 201 201 " "five certificates issued under strace"
+rcs=
+for i in 1 2 3; do
+	make_home "pva$i"
+	get_token "pva$i" >"$ROOT/home/pva$i/token_file" ||
+	    bail_out "no token from the sample issuer"
+	run as_user "pva$i" authnjwt --cms "pva://127.0.0.1:$PVA_TCP" \
+	    --token-file token_file
+	rcs+="$RC "
+done
+is "$rcs" "0 0 0 " "three more over PVAccess (CERT:CREATE)"
 stop_pid "$STRACE_PID" INT
 
-"$PYTHON3" - "$TRACE" "$HTTPS_PORT" >"$ROOT/run/order.txt" <<'EOF_PY'
+"$PYTHON3" - "$TRACE" "$HTTPS_PORT" "$PVA_TCP" >"$ROOT/run/order.txt" <<'EOF_PY'
 import re, sys
 
 # One event per finished call: (kind, start, end) in trace order, where
 # start and end are line numbers ("<unfinished ...>" splits a call).
-trace, port = sys.argv[1], sys.argv[2]
+trace, ports = sys.argv[1], {'https': sys.argv[2], 'pva': sys.argv[3]}
 call = re.compile(r'^(\d+)\s+(\w+)\((\d+)<(TCP6?:\[[^\]]*\]|[^>]*)>')
 resumed = re.compile(r'^(\d+)\s+<\.\.\. (\w+) resumed>')
 open_calls, events = {}, []
@@ -63,9 +75,10 @@ def kind(name, target):
             return 'wal_write'
         if name in ('fdatasync', 'fsync'):
             return 'wal_sync'
-    if name in ('write', 'writev', 'sendmsg', 'sendto') and \
-            re.match(r'TCP6?:\[[^\]]*:%s->' % port, target):
-        return 'answer'
+    if name in ('write', 'writev', 'sendmsg', 'sendto'):
+        for front, port in ports.items():
+            if re.match(r'TCP6?:\[[^\]]*:%s->' % port, target):
+                return front
     return None
 
 for n, line in enumerate(open(trace, errors='replace')):
@@ -86,7 +99,7 @@ for n, line in enumerate(open(trace, errors='replace')):
 
 wal_writes = sorted(e[2] for e in events if e[0] == 'wal_write')
 syncs = [e for e in events if e[0] == 'wal_sync']
-answers = sorted(e[1] for e in events if e[0] == 'answer')
+answers = sorted(e[1] for e in events if e[0] in ports)
 bad = 0
 for a in answers:
     before = [w for w in wal_writes if w < a]
@@ -97,7 +110,8 @@ for a in answers:
         bad += 1
 print("wal_writes=%d" % len(wal_writes))
 print("wal_syncs=%d" % len(syncs))
-print("answers=%d" % len(answers))
+for front in ports:
+    print("%s_writes=%d" % (front, sum(1 for e in events if e[0] == front)))
 print("unsynced=%d" % bad)
 EOF_PY
 val() { sed -n "s/^$1=//p" "$ROOT/run/order.txt"; }
@@ -105,6 +119,7 @@ check "the trace shows the commits (writes to the WAL)" \
     test "$(val wal_writes)" -ge 5
 check "and syncs of the WAL" test "$(val wal_syncs)" -ge 5
 check "and the answers on the HTTPS connections" \
-    test "$(val answers)" -ge 5
+    test "$(val https_writes)" -ge 5
+check "and on the PVAccess connections" test "$(val pva_writes)" -ge 3
 is "$(val unsynced)" 0 \
-    "every HTTPS write follows a sync of the WAL begun after its last write"
+    "every HTTPS or PVAccess write follows a sync of the WAL begun after its last write"
