@@ -58,9 +58,20 @@ certid_issuer_of_ca(const X509 *ca, char out[CERTID_ISSUER_LEN])
 int
 certid_issuer_of_leaf(const X509 *leaf, char out[CERTID_ISSUER_LEN])
 {
+	AUTHORITY_KEYID *akid;
+	int rc;
+
 	if (leaf == NULL)
 		return -1;
-	return certid_hex4(X509_get0_authority_key_id((X509 *)leaf), out);
+	/* Decoded alone: X509_get0_authority_key_id would fill OpenSSL's
+	 * extension cache, which hashes the whole certificate (one more
+	 * DER encoding and a SHA-1 per certificate issued). */
+	if ((akid = X509_get_ext_d2i(leaf, NID_authority_key_identifier,
+	    NULL, NULL)) == NULL)
+		return -1;
+	rc = certid_hex4(akid->keyid, out);
+	AUTHORITY_KEYID_free(akid);
+	return rc;
 }
 
 int

@@ -47,7 +47,7 @@ int
 record_build(struct db_cert *row, X509 *cert, int usage, int state,
     int admin, int64_t now, char *err, size_t errlen)
 {
-	const ASN1_OCTET_STRING *skid;
+	ASN1_OCTET_STRING *skid;
 	X509_NAME *name = X509_get_subject_name(cert);
 	int i;
 
@@ -63,11 +63,16 @@ record_build(struct db_cert *row, X509 *cert, int usage, int state,
 		    "certificate's serial, issuer or validity");
 		return HOSTERR_INTERNAL;
 	}
-	if ((skid = X509_get0_subject_key_id(cert)) != NULL)
+	/* Decoded alone, as certid_issuer_of_leaf does: OpenSSL's
+	 * extension cache would hash the whole certificate. */
+	if ((skid = X509_get_ext_d2i(cert, NID_subject_key_identifier, NULL,
+	    NULL)) != NULL) {
 		for (i = 0; i < ASN1_STRING_length(skid) &&
 		    (size_t)i < (sizeof(row->skid) - 1) / 2; i++)
 			snprintf(row->skid + 2 * i, 3, "%02x",
 			    ASN1_STRING_get0_data(skid)[i]);
+		ASN1_OCTET_STRING_free(skid);
+	}
 	record_name_field(name, NID_commonName, row->cn, sizeof(row->cn));
 	record_name_field(name, NID_organizationName, row->o, sizeof(row->o));
 	record_name_field(name, NID_organizationalUnitName, row->ou,
