@@ -263,8 +263,10 @@ recorder_write(struct recorder *rec)
  * The syncer thread: take every committed item, make them durable with
  * one fdatasync, and only then hand them to the loop.  A failed sync
  * fails the items it should have covered (their rows may not survive a
- * power cut) and stops the writer: after a failed fsync, Linux may have
- * dropped the pages it could not write, so no later sync can prove them.
+ * power cut) and every item after them, and stops the writer: after a
+ * failed fsync, Linux may have dropped the pages it could not write, and
+ * a later commit in the WAL is lost with any frame before it, so no later
+ * sync can prove anything.
  */
 static void *
 recorder_syncer(void *arg)
@@ -273,7 +275,7 @@ recorder_syncer(void *arg)
 	struct recorder_item *list, *item, *next;
 	recorder_sync_fn *sync_fn;
 	char err[512];
-	int r;
+	int failed, r;
 
 	for (;;) {
 		pthread_mutex_lock(&rec->lock);
@@ -286,16 +288,21 @@ recorder_syncer(void *arg)
 		list = rec->committed;
 		rec->committed = rec->committed_tail = NULL;
 		sync_fn = rec->sync_fn;
+		failed = rec->sync_failed;
 		pthread_mutex_unlock(&rec->lock);
 
-		r = sync_fn != NULL ? sync_fn(rec->sync_arg, err, sizeof(err)) :
-		    walsync_sync(rec->wal, err, sizeof(err));
-		if (r != 0) {
+		if (failed)
+			r = -1;
+		else if ((r = sync_fn != NULL ? sync_fn(rec->sync_arg, err,
+		    sizeof(err)) : walsync_sync(rec->wal, err,
+		    sizeof(err))) != 0) {
 			log_error("cannot sync the certificate database: %s; "
 			    "recording stops until pvacms restarts", err);
 			pthread_mutex_lock(&rec->lock);
 			rec->sync_failed = 1;
 			pthread_mutex_unlock(&rec->lock);
+		}
+		if (r != 0) {
 			for (item = list; item != NULL; item = item->next)
 				if (item->outcome != RECORDER_FAILED)
 					recorder_fail(item, HOSTERR_DB,
