@@ -19,7 +19,6 @@
 #include "fsutil.h"
 
 static int	fs_write_all(int fd, const void *data, size_t len);
-static void	fs_fsync_dir(const char *dir);
 static char	*fs_dirname(const char *path);
 
 /* Returns the directory part of path ("." when none); caller frees. */
@@ -61,15 +60,25 @@ fs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static void
-fs_fsync_dir(const char *dir)
+int
+fs_sync_parent(const char *path, char *err, size_t errlen)
 {
-	int fd;
+	char *dir;
+	int fd, rc = 0;
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return;
-	(void)fsync(fd);
-	close(fd);
+	if ((dir = fs_dirname(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		rc = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
 }
 
 int
@@ -129,7 +138,7 @@ int
 fs_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, char *err, size_t errlen)
 {
-	char *dir = NULL, *tmp = NULL;
+	char *tmp = NULL;
 	size_t tlen;
 	int fd = -1, rc = -1;
 
@@ -139,8 +148,6 @@ fs_write_atomic(const char *path, const void *data, size_t len,
 	}
 	if (fs_mkdir_parents(path, err, errlen) != 0)
 		return -1;
-	if ((dir = fs_dirname(path)) == NULL)
-		goto nomem;
 	tlen = strlen(path) + sizeof(".tmp.XXXXXX");
 	if ((tmp = malloc(tlen)) == NULL)
 		goto nomem;
@@ -167,7 +174,8 @@ fs_write_atomic(const char *path, const void *data, size_t len,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	fs_fsync_dir(dir);
+	/* Renamed: a directory that will not sync does not undo that. */
+	(void)fs_sync_parent(path, NULL, 0);
 	rc = 0;
 	goto out;
 nomem:
@@ -182,7 +190,6 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(tmp);
-	free(dir);
 	return rc;
 }
 

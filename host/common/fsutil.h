@@ -35,6 +35,12 @@ int fs_read_file(const char *path, size_t cap, char **out, size_t *outlen,
  */
 int fs_read_password(const char *path, char **out, char *err, size_t errlen);
 
+/*
+ * fsync the directory that holds path, so that a file created or renamed
+ * there is still there after a power cut.  err may be NULL (errlen 0).
+ */
+int fs_sync_parent(const char *path, char *err, size_t errlen);
+
 /* 1 if path exists (any type), 0 if not. */
 int fs_exists(const char *path);
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "walsync.h"
 
 struct walsync {
@@ -39,36 +40,16 @@ walsync_new(const char *wal_path)
 static int
 walsync_open(struct walsync *ws, char *err, size_t errlen)
 {
-	char *dir, *slash;
-	int dfd, rc = 0;
-
 	if ((ws->fd = open(ws->path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "%s: %s", ws->path, strerror(errno));
 		return -1;
 	}
-	if ((dir = strdup(ws->path)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (fs_sync_parent(ws->path, err, errlen) != 0) {
 		close(ws->fd);
 		ws->fd = -1;
 		return -1;
 	}
-	if ((slash = strrchr(dir, '/')) != NULL)
-		slash[slash == dir ? 1 : 0] = '\0';
-	else
-		strcpy(dir, ".");
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    fsync(dfd) != 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		rc = -1;
-	}
-	if (dfd >= 0)
-		close(dfd);
-	free(dir);
-	if (rc != 0) {
-		close(ws->fd);
-		ws->fd = -1;
-	}
-	return rc;
+	return 0;
 }
 
 int

@@ -87,7 +87,7 @@ main(void)
 	char big[101];
 	size_t len = 0;
 
-	tap_plan(34);
+	tap_plan(36);
 	umask(022);
 	snprintf(root, sizeof(root), "%s/fsutil.XXXXXX",
 	    tmpdir && *tmpdir ? tmpdir : "/tmp");
@@ -194,6 +194,13 @@ main(void)
 
 	ok(fs_exists(at("pw1")) && !fs_exists(at("nope")),
 	    "fs_exists tells present from absent");
+
+	is_int(fs_sync_parent(at("pw1"), err, sizeof(err)), 0,
+	    "fs_sync_parent syncs the directory of a file");
+	err[0] = '\0';
+	ok(fs_sync_parent(at("nodir/file"), err, sizeof(err)) == -1 &&
+	    strstr(err, "nodir") != NULL,
+	    "a directory that is not there is an error naming it (%s)", err);
 
 	rm_rf(root);
 	return tap_done();
