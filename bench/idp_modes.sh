@@ -325,14 +325,30 @@ ec_csrs()
 
 # ---------------------------------------------------------------- modes
 
-mode_local()
+# mode_begin PROVIDER: what every mode starts with: a root, the watchdog,
+# the provider (oidc-provider or glewlwyd, IDP_PID), and a pvacms
+# environment without the sample validator.
+mode_begin()
 {
-	PROVIDER=oidc-provider
+	PROVIDER=$1
 	setup_root
 	mode_watchdog "$MODE_LIMIT"
-	start_oidc_provider
-	IDP_PID=$OP_PID
+	case $PROVIDER in
+	oidc-provider)
+		start_oidc_provider
+		IDP_PID=$OP_PID
+		;;
+	glewlwyd)
+		gw_start
+		IDP_PID=$GW_PID
+		;;
+	esac
 	export PVACMS_BARE=1
+}
+
+mode_local()
+{
+	mode_begin oidc-provider
 	start_pvacms --jwt-issuer "$OP_URL" --jwt-audience urn:pvacms
 	mint_user() { mint_oidc "$1" "$2" user-jwt alice; }
 	mint_cc() { mint_oidc "$1" "$2" cc-jwt pvacms:client; }
@@ -341,12 +357,7 @@ mode_local()
 
 mode_introspect()
 {
-	PROVIDER=oidc-provider
-	setup_root
-	mode_watchdog "$MODE_LIMIT"
-	start_oidc_provider
-	IDP_PID=$OP_PID
-	export PVACMS_BARE=1
+	mode_begin oidc-provider
 	start_pvacms --jwt-mode introspect --jwt-issuer "$OP_URL" \
 	    --jwt-client-id pvacms --jwt-client-secret-file "$OP_SECRETS/pvacms"
 	# oidc-provider's in-memory store keeps about 1000 entries: an
@@ -359,12 +370,7 @@ mode_introspect()
 
 mode_both()
 {
-	PROVIDER=glewlwyd
-	setup_root
-	mode_watchdog "$MODE_LIMIT"
-	gw_start
-	IDP_PID=$GW_PID
-	export PVACMS_BARE=1
+	mode_begin glewlwyd
 	start_pvacms --jwt-mode introspect --jwt-issuer "$GW_URL" \
 	    --jwt-audience pvacms --jwt-client-id pvacms \
 	    --jwt-client-secret-file "$GW_SECRETS/pvacms.secret"
