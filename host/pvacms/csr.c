@@ -8,8 +8,15 @@
  * their locks), which cost more than the signature check and the CA's
  * signature together.  The request is read here with OpenSSL's own ASN.1
  * templates for the same structure (RFC 2986 §4), the key decoded once
- * by a decoder context each thread keeps, and the key's encoding handed
- * to the CA as it came (ca_sign_spki).
+ * and the key's encoding handed to the CA as it came (ca_sign_spki).
+ *
+ * How the key is decoded: a named P-256 or P-384 key (what authnjwt and
+ * PVXS make) is its curve's parameters, built once per thread, with the
+ * request's point set in them; EC_POINT_oct2point refuses a point that
+ * is not on the curve.  That costs a fifth of going through a decoder
+ * context, which tries each provider's decoder chain under its locks.
+ * Any other key (RSA, other curves, explicit curve parameters) goes
+ * through a decoder context each thread keeps.
  */
 #include "config.h"
 
@@ -20,6 +27,7 @@
 
 #include <openssl/asn1t.h>
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -69,10 +77,21 @@ ASN1_SEQUENCE(CSR) = {
 	ASN1_SIMPLE(CSR, signature, ASN1_BIT_STRING)
 } static_ASN1_SEQUENCE_END(CSR)
 
-/* A thread's decoder of DER SubjectPublicKeyInfo, built once. */
+/* The named curves with a direct path, and their group names. */
+static const struct {
+	int nid;
+	const char *group;
+} csr_curves[] = {
+	{ NID_X9_62_prime256v1, "P-256" },
+	{ NID_secp384r1, "P-384" },
+};
+#define CSR_NCURVES	(sizeof(csr_curves) / sizeof(csr_curves[0]))
+
+/* A thread's decoders of SubjectPublicKeyInfo, each built on first use. */
 struct csr_decoder {
 	OSSL_DECODER_CTX *ctx;
 	EVP_PKEY *out;		/* where ctx puts each key it decodes */
+	EVP_PKEY *curve[CSR_NCURVES];	/* parameters only, no point */
 };
 
 static pthread_key_t csr_decoder_key;
@@ -81,7 +100,11 @@ static int csr_decoder_key_ok;
 
 static void	csr_decoder_free(void *);
 static void	csr_decoder_init(void);
-static EVP_PKEY	*csr_decode_spki(const unsigned char *, size_t);
+static struct csr_decoder *csr_decoder_get(void);
+static EVP_PKEY	*csr_decode_named_ec(struct csr_decoder *, const CSR_SPKI *,
+		    int *);
+static EVP_PKEY	*csr_decode_spki(const CSR_SPKI *, const unsigned char *,
+		    size_t);
 static int	csr_key_policy(EVP_PKEY *, char *, size_t);
 static X509_PUBKEY *csr_pubkey(const CSR_SPKI *);
 
@@ -94,6 +117,8 @@ csr_decoder_free(void *arg)
 		return;
 	OSSL_DECODER_CTX_free(d->ctx);
 	EVP_PKEY_free(d->out);
+	for (size_t i = 0; i < CSR_NCURVES; i++)
+		EVP_PKEY_free(d->curve[i]);
 	free(d);
 }
 
@@ -104,31 +129,108 @@ csr_decoder_init(void)
 	    csr_decoder_free) == 0;
 }
 
-/*
- * The key of a DER SubjectPublicKeyInfo, or NULL.  Caller frees with
- * EVP_PKEY_free.  Uses (and on first use builds) this thread's decoder.
- */
-static EVP_PKEY *
-csr_decode_spki(const unsigned char *der, size_t len)
+/* This thread's decoders (not to be freed), or NULL. */
+static struct csr_decoder *
+csr_decoder_get(void)
 {
 	struct csr_decoder *d;
-	EVP_PKEY *pk;
 
 	if (pthread_once(&csr_decoder_once, csr_decoder_init) != 0 ||
 	    !csr_decoder_key_ok)
 		return NULL;
-	if ((d = pthread_getspecific(csr_decoder_key)) == NULL) {
-		if ((d = calloc(1, sizeof(*d))) == NULL)
-			return NULL;
-		d->ctx = OSSL_DECODER_CTX_new_for_pkey(&d->out, "DER",
-		    "SubjectPublicKeyInfo", NULL, EVP_PKEY_PUBLIC_KEY, NULL,
-		    NULL);
-		if (d->ctx == NULL ||
-		    pthread_setspecific(csr_decoder_key, d) != 0) {
-			csr_decoder_free(d);
-			return NULL;
-		}
+	if ((d = pthread_getspecific(csr_decoder_key)) != NULL)
+		return d;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	if (pthread_setspecific(csr_decoder_key, d) != 0) {
+		free(d);
+		return NULL;
 	}
+	return d;
+}
+
+/*
+ * The key of a named P-256 or P-384 SubjectPublicKeyInfo, or NULL.
+ * *handled is 0 when spki is not such a key (the caller decodes it
+ * otherwise), 1 when it is: then NULL means the point is unreadable.
+ * Caller frees the key with EVP_PKEY_free.
+ */
+static EVP_PKEY *
+csr_decode_named_ec(struct csr_decoder *d, const CSR_SPKI *spki,
+    int *handled)
+{
+	const ASN1_OBJECT *alg;
+	const void *param;
+	const unsigned char *point;
+	EVP_PKEY *pk;
+	size_t i;
+	int ptype, len;
+
+	*handled = 0;
+	X509_ALGOR_get0(&alg, &ptype, &param, spki->algor);
+	if (OBJ_obj2nid(alg) != NID_X9_62_id_ecPublicKey ||
+	    ptype != V_ASN1_OBJECT)
+		return NULL;
+	for (i = 0; i < CSR_NCURVES; i++)
+		if (OBJ_obj2nid(param) == csr_curves[i].nid)
+			break;
+	if (i == CSR_NCURVES)
+		return NULL;
+	*handled = 1;
+	/* A whole number of octets, compressed or uncompressed (RFC 5480
+	 * §2.2): no point at infinity, no hybrid form. */
+	point = ASN1_STRING_get0_data(spki->key);
+	len = ASN1_STRING_length(spki->key);
+	if ((spki->key->flags & ASN1_STRING_FLAG_BITS_LEFT) != 0 &&
+	    (spki->key->flags & 0x07) != 0)
+		return NULL;
+	if (len < 1 || (point[0] != 0x02 && point[0] != 0x03 &&
+	    point[0] != 0x04))
+		return NULL;
+	if (d->curve[i] == NULL) {
+		EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC",
+		    NULL);
+		OSSL_PARAM params[2];
+
+		params[0] = OSSL_PARAM_construct_utf8_string(
+		    OSSL_PKEY_PARAM_GROUP_NAME, (char *)csr_curves[i].group, 0);
+		params[1] = OSSL_PARAM_construct_end();
+		if (pctx == NULL || EVP_PKEY_fromdata_init(pctx) != 1 ||
+		    EVP_PKEY_fromdata(pctx, &d->curve[i],
+		    EVP_PKEY_KEY_PARAMETERS, params) != 1)
+			d->curve[i] = NULL;
+		EVP_PKEY_CTX_free(pctx);
+		if (d->curve[i] == NULL)
+			return NULL;
+	}
+	if ((pk = EVP_PKEY_dup(d->curve[i])) == NULL ||
+	    EVP_PKEY_set1_encoded_public_key(pk, point, (size_t)len) != 1) {
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	return pk;
+}
+
+/*
+ * The key of a SubjectPublicKeyInfo, spki as parsed and der its DER, or
+ * NULL.  Caller frees with EVP_PKEY_free.
+ */
+static EVP_PKEY *
+csr_decode_spki(const CSR_SPKI *spki, const unsigned char *der, size_t len)
+{
+	struct csr_decoder *d;
+	EVP_PKEY *pk;
+	int handled;
+
+	if ((d = csr_decoder_get()) == NULL)
+		return NULL;
+	pk = csr_decode_named_ec(d, spki, &handled);
+	if (handled)
+		return pk;
+	if (d->ctx == NULL && (d->ctx = OSSL_DECODER_CTX_new_for_pkey(&d->out,
+	    "DER", "SubjectPublicKeyInfo", NULL, EVP_PKEY_PUBLIC_KEY, NULL,
+	    NULL)) == NULL)
+		return NULL;
 	d->out = NULL;
 	if (!OSSL_DECODER_from_data(d->ctx, &der, &len)) {
 		EVP_PKEY_free(d->out);
@@ -242,7 +344,8 @@ csr_check(const char *pem, size_t len, char spki_sha256[65],
 	}
 	if ((spki_len = ASN1_item_i2d((ASN1_VALUE *)req->info->spki,
 	    &spki_der, ASN1_ITEM_rptr(CSR_SPKI))) <= 0 ||
-	    (pk = csr_decode_spki(spki_der, (size_t)spki_len)) == NULL) {
+	    (pk = csr_decode_spki(req->info->spki, spki_der,
+	    (size_t)spki_len)) == NULL) {
 		snprintf(err, errlen, "malformed CSR: unreadable public key");
 		goto out;
 	}
@@ -314,7 +417,7 @@ csr_pubkey_check(const char *pem, size_t len, char spki_sha256[65],
 		    "SubjectPublicKeyInfo (BEGIN PUBLIC KEY)");
 		goto out;
 	}
-	if ((pk = csr_decode_spki(der, (size_t)derlen)) == NULL) {
+	if ((pk = csr_decode_spki(spki, der, (size_t)derlen)) == NULL) {
 		snprintf(err, errlen, "malformed public key: unreadable key");
 		goto out;
 	}
