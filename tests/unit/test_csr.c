@@ -157,6 +157,18 @@ check(int is_csr, const char *pem, char *err, size_t errlen)
 
 static const char *unreadable = "malformed public key: unreadable key";
 
+/* Check: the key of alg with this BIT STRING is refused as unreadable. */
+static void
+refused(const unsigned char *alg, size_t alglen, const unsigned char *point,
+    size_t plen, int unused, const char *what)
+{
+	char err[256], *pem = spki_pem(alg, alglen, point, plen, unused);
+
+	ok(!accepts(pem, err, sizeof(err)) && strcmp(err, unreadable) == 0,
+	    "%s refused (%s)", what, err);
+	free(pem);
+}
+
 struct thread_arg {
 	const char *pem[2];
 	int accepted;
@@ -215,55 +227,35 @@ main(void)
 
 	/* Every malformed point: the same refusal. */
 	pt[n256 - 1] ^= 0x01;
-	pem = spki_pem(alg_p256, sizeof(alg_p256), pt, n256, 0);
-	ok(!accepts(pem, err, sizeof(err)) && strcmp(err, unreadable) == 0,
-	    "point off the curve refused (%s)", err);
-	free(pem);
+	refused(alg_p256, sizeof(alg_p256), pt, n256, 0,
+	    "point off the curve");
 	pt[n256 - 1] ^= 0x01;
-	{
-		unsigned char zero = 0x00;
-
-		pem = spki_pem(alg_p256, sizeof(alg_p256), &zero, 1, 0);
-		ok(!accepts(pem, err, sizeof(err)) &&
-		    strcmp(err, unreadable) == 0,
-		    "point at infinity refused (%s)", err);
-		free(pem);
-	}
+	refused(alg_p256, sizeof(alg_p256), (const unsigned char *)"", 1, 0,
+	    "point at infinity (one zero octet)");
 	pt[0] = (unsigned char)(0x06 | (pt[n256 - 1] & 1));
-	pem = spki_pem(alg_p256, sizeof(alg_p256), pt, n256, 0);
-	ok(!accepts(pem, err, sizeof(err)) && strcmp(err, unreadable) == 0,
-	    "hybrid form refused (%s)", err);
-	free(pem);
+	refused(alg_p256, sizeof(alg_p256), pt, n256, 0,
+	    "hybrid form");
 	pt[0] = 0x04;
-	pem = spki_pem(alg_p256, sizeof(alg_p256), pt, n256 - 1, 0);
-	ok(!accepts(pem, err, sizeof(err)) && strcmp(err, unreadable) == 0,
-	    "truncated point refused (%s)", err);
-	free(pem);
-	pem = spki_pem(alg_p256, sizeof(alg_p256), pt, 0, 0);
-	ok(!accepts(pem, err, sizeof(err)) && strcmp(err, unreadable) == 0,
-	    "empty point refused (%s)", err);
-	free(pem);
-	pem = spki_pem(alg_p256, sizeof(alg_p256), pt, n256, 3);
-	ok(!accepts(pem, err, sizeof(err)) && strcmp(err, unreadable) == 0,
-	    "BIT STRING with unused bits refused (%s)", err);
-	free(pem);
+	refused(alg_p256, sizeof(alg_p256), pt, n256 - 1, 0,
+	    "truncated point");
+	refused(alg_p256, sizeof(alg_p256), pt, 0, 0,
+	    "empty point");
+	refused(alg_p256, sizeof(alg_p256), pt, n256, 3,
+	    "BIT STRING with unused bits");
 
 	/* P-384, and a P-384 point under the P-256 name. */
 	n384 = ec_point(p384, pt, sizeof(pt));
 	pem = spki_pem(alg_p384, sizeof(alg_p384), pt, n384, 0);
 	ok(accepts(pem, err, sizeof(err)), "P-384 point accepted (%s)", err);
 	free(pem);
-	pem = spki_pem(alg_p256, sizeof(alg_p256), pt, n384, 0);
-	ok(!accepts(pem, err, sizeof(err)) && strcmp(err, unreadable) == 0,
-	    "P-384 point named P-256 refused (%s)", err);
-	free(pem);
+	refused(alg_p256, sizeof(alg_p256), pt, n384, 0,
+	    "P-384 point named P-256");
 
-	/* Other keys still go through the decoder, with its messages. */
+	/* Other keys still go through the decoder: a P-256 point is not on
+	 * secp256k1, and RSA is read as before. */
 	n256 = ec_point(p256, pt, sizeof(pt));
-	pem = spki_pem(alg_k256, sizeof(alg_k256), pt, n256, 0);
-	ok(!accepts(pem, err, sizeof(err)),
-	    "secp256k1 refused (%s)", err);
-	free(pem);
+	refused(alg_k256, sizeof(alg_k256), pt, n256, 0,
+	    "P-256 point named secp256k1");
 	{
 		BIO *b = BIO_new(BIO_s_mem());
 		char *data;
