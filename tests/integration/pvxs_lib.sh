@@ -241,23 +241,28 @@ pvxs_as()
 
 # pvxs_client NAME KEYCHAIN PROGRAM ARGS...: a PVXS client program as
 # pvxs_as runs it, bounded by RUN_TIMEOUT.  Sets RC, OUT, ERR, MS.
-# A program that crashes (SIGSEGV or SIGABRT: PVXS's pvxcert did, once in
-# many CI runs, after printing pvacms's refusal) is run once more, with a
-# note: its crash is PVXS's, not an answer of pvacms.  A second crash
-# stands, and fails the test.
+# PVXS's own teardown can race after an error: PVXS's pvxcert -A, having
+# printed pvacms's refusal, sometimes logs "evbase self-joining" (exit 1)
+# or dies of SIGSEGV or SIGABRT, where it usually exits 4.  That is PVXS
+# tearing its context down on its own loop thread, not an answer of
+# pvacms: such a run is noted and run again, up to PVXS_CLIENT_TRIES
+# times in all (default 5); the last run's result stands.
 pvxs_client()
 {
-	local name=$1 kc=$2 prog=$3
+	local name=$1 kc=$2 prog=$3 try=1
 	shift 3
-	pvxs_as "$name" "$kc" timeout -k 2 "$RUN_TIMEOUT" "$PVXS_BIN/$prog" "$@"
-	case $RC in
-	134 | 139)
-		diag "$prog died of signal $((RC - 128)) after $MS ms;" \
-		    "stderr: $ERR" "running it once more"
+	while :; do
 		pvxs_as "$name" "$kc" timeout -k 2 "$RUN_TIMEOUT" \
 		    "$PVXS_BIN/$prog" "$@"
-		;;
-	esac
+		case $RC:$ERR in
+		134:* | 139:* | *"evbase self-joining"*) ;;
+		*) return 0 ;;
+		esac
+		[ "$try" -lt "${PVXS_CLIENT_TRIES:-5}" ] || return 0
+		diag "$prog hit PVXS's teardown race (exit $RC after $MS ms;" \
+		    "stderr: $ERR); running it again"
+		try=$((try + 1))
+	done
 }
 
 # pvxs_monitor NAME KEYCHAIN SECS ARGS...: pvxmonitor ARGS for SECS
